@@ -1,0 +1,5 @@
+import sys
+
+from noticegen.cli import main
+
+sys.exit(main())

@@ -1,0 +1,833 @@
+"""The member file: from bytes to households, or to rejections a clerk can act on.
+
+This is the only module that ever sees a full My Number. It checks the number's check digit, keeps
+the last four digits and drops the rest before anything else is built. Messages name columns, lines
+and code points, never a cell's value, so a report or a log carries no personal data.
+
+The file is read twice, as a stream: once for the household ids (to find households whose rows are
+not contiguous, which must be rejected whole rather than half printed), then for the households.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import enum
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from noticegen import addressblock, mynumber
+
+MAX_CELL_LENGTH = 200
+HOUSEHOLD_ID = re.compile(r"^[0-9A-Za-z-]{1,20}$")
+
+REQUIRED_COLUMNS = (
+    "household_id",
+    "head_name",
+    "postal_code",
+    "address",
+    "member_name",
+    "birth_date",
+    "insured_symbol",
+    "insured_number",
+)
+OPTIONAL_COLUMNS = (
+    "address2",
+    "language",
+    "member_kana",
+    "insured_branch",
+    "acquired_date",
+    "copay_ratio",
+    "mynumber_last4",
+    "mynumber",
+)
+HOUSEHOLD_COLUMNS = ("head_name", "postal_code", "address", "address2", "language")
+# Cells where full-width digits and hyphens are folded to ASCII. Names and addresses never are.
+NUMERIC_COLUMNS = frozenset(
+    (
+        "postal_code",
+        "birth_date",
+        "acquired_date",
+        "insured_number",
+        "insured_branch",
+        "copay_ratio",
+        "mynumber_last4",
+        "mynumber",
+    )
+)
+TEXT_COLUMNS = ("head_name", "address", "address2", "member_name", "member_kana")
+
+COLUMN_NAMES_JA = {
+    "household_id": "世帯番号",
+    "head_name": "世帯主氏名",
+    "postal_code": "郵便番号",
+    "address": "住所",
+    "address2": "方書",
+    "language": "言語",
+    "member_name": "氏名",
+    "member_kana": "フリガナ",
+    "birth_date": "生年月日",
+    "insured_symbol": "記号",
+    "insured_number": "番号",
+    "insured_branch": "枝番",
+    "acquired_date": "資格取得年月日",
+    "copay_ratio": "一部負担金の割合",
+    "mynumber_last4": "マイナンバー下4桁",
+    "mynumber": "マイナンバー",
+}
+
+# The locales noticegen writes, and the spellings the core system may export for them.
+LANGUAGES = (
+    "en", "zh-Hans", "zh-Hant", "ko", "vi", "ne", "tl", "my",
+    "pt", "es", "th", "id", "km", "mn", "ja-x-easy",
+)  # fmt: skip
+LANGUAGE_ALIASES = {
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans-cn": "zh-Hans",
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-hant-tw": "zh-Hant",
+    "fil": "tl",
+    "pt-br": "pt",
+    "pt-pt": "pt",
+    "es-es": "es",
+    "es-mx": "es",
+    "en-us": "en",
+    "en-gb": "en",
+    "ko-kr": "ko",
+    "vi-vn": "vi",
+    "ne-np": "ne",
+    "my-mm": "my",
+    "th-th": "th",
+    "id-id": "id",
+    "km-kh": "km",
+    "mn-mn": "mn",
+    "ja": "",
+    "ja-jp": "",
+}
+_LANGUAGE_LOOKUP = {code.lower(): code for code in LANGUAGES} | LANGUAGE_ALIASES
+
+_NUMERIC_FOLD = str.maketrans(
+    "０１２３４５６７８９－‐‑‒–—―−ー／", "0123456789---------/"
+)  # fmt: skip
+_CELL_SPACE = " \t\r\n\v\f\u3000"
+
+
+class Code(enum.StrEnum):
+    """Stable rejection codes: the same names in reports, logs, the preview and the tests."""
+
+    MISSING_FIELD = "MISSING_FIELD"
+    BAD_POSTAL_CODE = "BAD_POSTAL_CODE"
+    BAD_DATE = "BAD_DATE"
+    BAD_MYNUMBER = "BAD_MYNUMBER"
+    BAD_FIELD = "BAD_FIELD"  # a cell in the wrong format: household id, 枝番, 負担割合
+    HOUSEHOLD_MISMATCH = "HOUSEHOLD_MISMATCH"
+    HOUSEHOLD_SPLIT = "HOUSEHOLD_SPLIT"
+    UNPRINTABLE_CHAR = "UNPRINTABLE_CHAR"
+    ADDRESS_TOO_LONG = "ADDRESS_TOO_LONG"  # the address block cannot fit the envelope window
+    BAD_ROW = "BAD_ROW"
+
+
+class WarningCode(enum.StrEnum):
+    UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
+    UNKNOWN_LANGUAGE = "UNKNOWN_LANGUAGE"
+    KANA_NOT_KATAKANA = "KANA_NOT_KATAKANA"
+    DECODED_AS_CP932 = "DECODED_AS_CP932"
+
+
+class InputError(Exception):
+    """The file cannot be read as a member file at all (a usage error: exit 2, nothing written)."""
+
+
+class Printable(Protocol):
+    """What the configured fonts can draw (noticegen.fonts.Coverage)."""
+
+    def unprintable(self, text: str) -> list[tuple[int, str]]: ...
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: Code
+    lines: tuple[int, ...]
+    message_ja: str
+    message_en: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_ja} / {self.message_en}"
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    code: WarningCode
+    lines: tuple[int, ...]
+    household_id: str
+    message_ja: str
+    message_en: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_ja} / {self.message_en}"
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    kana: str | None
+    birth_date: dt.date
+    insured_symbol: str
+    insured_number: str
+    insured_branch: str | None
+    acquired_date: dt.date | None
+    copay_ratio: int | None
+    mynumber_last4: str | None  # None: no My Number is linked in the insurance database
+    line: int
+
+
+@dataclass(frozen=True)
+class Household:
+    household_id: str
+    head_name: str
+    postal_code: str  # seven ASCII digits
+    address: str
+    address2: str | None
+    language: str | None  # one of LANGUAGES; None: Japanese only
+    members: tuple[Member, ...]
+    lines: tuple[int, ...]
+    warnings: tuple[InputWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    household_id: str  # empty when the row's household id itself could not be read
+    problems: tuple[Problem, ...]
+    lines: tuple[int, ...]
+    warnings: tuple[InputWarning, ...] = ()
+
+    @property
+    def code(self) -> Code:
+        return self.problems[0].code
+
+    @property
+    def message(self) -> str:
+        return " | ".join(problem.message for problem in self.problems)
+
+
+@dataclass(frozen=True)
+class MemberFile:
+    path: Path
+    encoding: str
+    columns: tuple[str, ...]
+    warnings: tuple[InputWarning, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening: encoding and header
+
+
+def detect_encoding(path: Path) -> str:
+    """BOM → UTF-8; bytes that are valid UTF-8 throughout → UTF-8; anything else → CP932."""
+    with open(path, "rb") as stream:
+        if stream.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp932"
+    return "utf-8"
+
+
+def _open_text(path: Path, encoding: str):
+    # surrogateescape keeps undecodable bytes visible as U+DC80–U+DCFF, so one bad row becomes a
+    # BAD_ROW rejection instead of failing the whole file.
+    return open(path, encoding=encoding, errors="surrogateescape", newline="")
+
+
+def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFile:
+    """Check that `path` is a readable member file and find its encoding and columns."""
+    path = Path(path)
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r} (use utf-8 or cp932)") from None
+    try:
+        chosen = encoding or detect_encoding(path)
+        with _open_text(path, chosen) as stream:
+            header = next(csv.reader(stream), None)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a member file") from None
+    except (OSError, csv.Error) as error:
+        raise InputError(f"{path}: cannot be read as CSV ({error})") from None
+    if not header:
+        raise InputError(f"{path}: empty file; a member file starts with a header row")
+    columns = tuple(_clean(name).lower() for name in header)
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise InputError(
+            f"{path}: not a member file: the header lacks {', '.join(missing)} "
+            f"(it needs {', '.join(REQUIRED_COLUMNS)}; see spec/input.md)"
+        )
+    duplicated = sorted({name for name in columns if name and columns.count(name) > 1})
+    if duplicated:
+        raise InputError(f"{path}: the header names {', '.join(duplicated)} more than once")
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    warnings = []
+    unknown = [name for name in columns if name not in known]
+    if unknown:
+        listed = ", ".join(name or "(blank)" for name in unknown)
+        warnings.append(
+            InputWarning(
+                WarningCode.UNKNOWN_COLUMN,
+                (1,),
+                "",
+                f"1行目: 未知の列（{listed}）は無視します。",
+                f"line 1: unknown columns ignored: {listed}",
+            )
+        )
+    if chosen == "cp932" and encoding is None:
+        warnings.append(
+            InputWarning(
+                WarningCode.DECODED_AS_CP932,
+                (),
+                "",
+                "ファイルはUTF-8ではないため、CP932（Windows Shift_JIS）として読みました。",
+                "the file is not UTF-8, so it was read as CP932 (Windows Shift_JIS)",
+            )
+        )
+    return MemberFile(path, chosen, columns, tuple(warnings))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: rows → household blocks → households or rejections
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: dict[str, str]  # cleaned; only when the row has the header's cell count
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _clean(cell: str) -> str:
+    return cell.strip(_CELL_SPACE)
+
+
+def _rows(member_file: MemberFile) -> Iterator[tuple[int, list[str]]]:
+    """(first line, raw cells) of every data row; a quoted cell may span several physical lines."""
+    with _open_text(member_file.path, member_file.encoding) as stream:
+        reader = csv.reader(stream, strict=False)
+        next(reader, None)
+        previous_end = reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                # Only a NUL byte or a field over csv.field_size_limit gets here: treat as one bad row.
+                cells = ["\udcff"]
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not any(cell.strip(_CELL_SPACE) for cell in cells):
+                continue  # blank lines carry no member
+            yield start, cells
+
+
+def _household_key(member_file: MemberFile, cells: list[str]) -> str:
+    """The row's household id, or "" when it cannot be read (such a row is a household of its own).
+
+    A row with the wrong cell count still takes its id from the id column when that cell looks
+    like an id, so the bad row rejects its own household instead of splitting it in two.
+    """
+    index = member_file.columns.index("household_id")
+    value = _clean(cells[index]) if index < len(cells) else ""
+    if not value or _has_undecodable(value) or not HOUSEHOLD_ID.match(value):
+        return ""
+    return value
+
+
+def _blocks(member_file: MemberFile) -> Iterator[tuple[str, list[tuple[int, list[str]]]]]:
+    """Contiguous runs of rows with the same household id; every unreadable id is a run of its own."""
+    key: str | None = None
+    block: list[tuple[int, list[str]]] = []
+    for line, cells in _rows(member_file):
+        this = _household_key(member_file, cells)
+        if block and (this != key or this == ""):
+            yield key or "", block
+            block = []
+        key = this
+        block.append((line, cells))
+    if block:
+        yield key or "", block
+
+
+def _split_households(member_file: MemberFile) -> dict[str, list[int]]:
+    """Household ids whose rows are not contiguous, with every line they occupy."""
+    seen: set[str] = set()
+    split: set[str] = set()
+    for key, _block in _blocks(member_file):
+        if key and key in seen:
+            split.add(key)
+        seen.add(key)
+    if not split:
+        return {}
+    lines: dict[str, list[int]] = {key: [] for key in split}
+    for key, block in _blocks(member_file):
+        if key in lines:
+            lines[key].extend(line for line, _ in block)
+    return lines
+
+
+def read(
+    member_file: MemberFile, printable: Printable, today: dt.date, window_mm: tuple[float, float]
+) -> Iterator[Household | Rejection]:
+    """Every household of the file in file order, each as a Household or a Rejection.
+
+    `window_mm` is the envelope window's (width, height), which decides whether an address fits.
+    """
+    split = _split_households(member_file)
+    reported_split: set[str] = set()
+    for key, block in _blocks(member_file):
+        if key in split:
+            if key not in reported_split:
+                reported_split.add(key)
+                yield _split_rejection(key, split[key])
+            continue
+        yield _household(member_file, key, block, printable, today, window_mm)
+
+
+def read_all(
+    member_file: MemberFile, printable: Printable, today: dt.date, window_mm: tuple[float, float]
+) -> tuple[list[Household], list[Rejection]]:
+    households: list[Household] = []
+    rejections: list[Rejection] = []
+    for outcome in read(member_file, printable, today, window_mm):
+        (households if isinstance(outcome, Household) else rejections).append(outcome)
+    return households, rejections
+
+
+def _split_rejection(household_id: str, lines: list[int]) -> Rejection:
+    where = _lines_text(lines)
+    return Rejection(
+        household_id,
+        (
+            Problem(
+                Code.HOUSEHOLD_SPLIT,
+                tuple(lines),
+                f"{where}行目: 世帯番号{household_id}の行が連続していません。"
+                "世帯の行をまとめて並べてから出力し直してください。",
+                f"lines {where}: the rows of household {household_id} are not contiguous; "
+                "export the household's rows together",
+            ),
+        ),
+        tuple(lines),
+    )
+
+
+def _lines_text(lines: list[int] | tuple[int, ...]) -> str:
+    return ";".join(str(line) for line in lines)
+
+
+def _household(
+    member_file: MemberFile,
+    key: str,
+    block: list[tuple[int, list[str]]],
+    printable: Printable,
+    today: dt.date,
+    window_mm: tuple[float, float],
+) -> Household | Rejection:
+    rows = [_row(member_file, line, cells) for line, cells in block]
+    problems = [problem for row in rows for problem in row.problems]
+    lines = tuple(row.line for row in rows)
+    warnings: list[InputWarning] = []
+    good_rows = [row for row in rows if not row.problems]
+    shared = _household_values(key, good_rows, problems) if good_rows else {}
+    members = []
+    for row in good_rows:
+        member = _member(row, today, problems, warnings, key)
+        if member is not None:
+            members.append(member)
+    if shared and len(good_rows) == len(rows):
+        _check_household(key, shared, rows, printable, window_mm, problems)
+    language = _language(key, shared.get("language", ""), lines, warnings) if shared else None
+    if problems:
+        return Rejection(key, tuple(problems), lines, tuple(warnings))
+    return Household(
+        household_id=key,
+        head_name=shared["head_name"],
+        postal_code=shared["postal_code"],
+        address=shared["address"],
+        address2=shared["address2"] or None,
+        language=language,
+        members=tuple(members),
+        lines=lines,
+        warnings=tuple(warnings),
+    )
+
+
+def _has_undecodable(text: str) -> bool:
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def _row(member_file: MemberFile, line: int, raw: list[str]) -> _Row:
+    columns = member_file.columns
+    if len(raw) != len(columns):
+        return _Row(
+            line,
+            {},
+            [
+                Problem(
+                    Code.BAD_ROW,
+                    (line,),
+                    f"{line}行目: 項目の数が{len(raw)}個で、見出しの{len(columns)}個と合いません。"
+                    '区切りの「,」や引用符「"」を確認してください。',
+                    f"line {line}: {len(raw)} cells where the header has {len(columns)}; "
+                    'check the commas and quotes (")',
+                )
+            ],
+        )
+    problems = []
+    cells: dict[str, str] = {}
+    for name, value in zip(columns, raw, strict=True):
+        if name not in COLUMN_NAMES_JA:
+            continue  # an unknown column, reported once for the file
+        if _has_undecodable(value):
+            problems.append(
+                Problem(
+                    Code.BAD_ROW,
+                    (line,),
+                    f"{line}行目: {_col_ja(name)}に文字コードとして読めないバイトがあります。"
+                    "UTF-8またはCP932で出力し直してください。",
+                    f"line {line}: {name} holds bytes that are not valid text in "
+                    f"{member_file.encoding}; export the file as UTF-8 or CP932",
+                )
+            )
+            continue
+        if len(value) > MAX_CELL_LENGTH:
+            problems.append(
+                Problem(
+                    Code.BAD_ROW,
+                    (line,),
+                    f"{line}行目: {_col_ja(name)}が{MAX_CELL_LENGTH}文字を超えています。",
+                    f"line {line}: {name} is longer than {MAX_CELL_LENGTH} characters",
+                )
+            )
+            continue
+        value = _clean(value)
+        if name in NUMERIC_COLUMNS:
+            value = value.translate(_NUMERIC_FOLD)
+        cells[name] = value
+    for name in OPTIONAL_COLUMNS:
+        cells.setdefault(name, "")
+    return _Row(line, cells, problems)
+
+
+def _col_ja(name: str) -> str:
+    return f"「{COLUMN_NAMES_JA[name]}」({name})"
+
+
+def _missing(name: str, lines: tuple[int, ...]) -> Problem:
+    where = _lines_text(lines)
+    return Problem(
+        Code.MISSING_FIELD,
+        lines,
+        f"{where}行目: 必須項目{_col_ja(name)}が空です。",
+        f"line {where}: required column {name} is empty",
+    )
+
+
+def _household_values(key: str, rows: list[_Row], problems: list[Problem]) -> dict[str, str]:
+    """The household-level cells, equal on every row; an empty cell inherits from the others."""
+    values: dict[str, str] = {}
+    for name in HOUSEHOLD_COLUMNS:
+        seen = {row.cells[name]: row.line for row in rows if row.cells[name]}
+        if len(seen) > 1:
+            lines = tuple(sorted(seen.values()))
+            where = _lines_text(lines)
+            problems.append(
+                Problem(
+                    Code.HOUSEHOLD_MISMATCH,
+                    lines,
+                    f"{where}行目: 同じ世帯の行で{_col_ja(name)}が異なります。"
+                    "世帯の全行で同じ値にするか、2行目以降を空にしてください。",
+                    f"lines {where}: {name} differs between rows of one household; "
+                    "give every row the same value or leave it empty after the first",
+                )
+            )
+        values[name] = next(iter(seen), "")
+    for name in ("head_name", "postal_code", "address"):
+        if not values[name]:
+            problems.append(_missing(name, tuple(row.line for row in rows)))
+    if not key:
+        line = rows[0].line
+        if not rows[0].cells["household_id"]:
+            problems.append(_missing("household_id", (line,)))
+        else:
+            problems.append(
+                Problem(
+                    Code.BAD_FIELD,
+                    (line,),
+                    f"{line}行目: {_col_ja('household_id')}は半角英数字とハイフンで1〜20文字です。",
+                    f"line {line}: household_id must be 1-20 of 0-9, A-Z, a-z and -",
+                )
+            )
+    return values
+
+
+def _parse_date(text: str) -> dt.date | None:
+    match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", text)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def _bad_date(line: int, name: str, why_ja: str, why_en: str) -> Problem:
+    return Problem(
+        Code.BAD_DATE,
+        (line,),
+        f"{line}行目: {_col_ja(name)}{why_ja}",
+        f"line {line}: {name} {why_en}",
+    )
+
+
+def _member(
+    row: _Row, today: dt.date, problems: list[Problem], warnings: list[InputWarning], key: str
+) -> Member | None:
+    cells, line = row.cells, row.line
+    before = len(problems)
+    for name in ("member_name", "birth_date", "insured_symbol", "insured_number"):
+        if not cells[name]:
+            problems.append(_missing(name, (line,)))
+    birth = acquired = None
+    if cells["birth_date"]:
+        birth = _parse_date(cells["birth_date"])
+        if birth is None:
+            problems.append(
+                _bad_date(
+                    line,
+                    "birth_date",
+                    "が日付として読めないか、存在しない日付です（YYYY-MM-DD）。",
+                    "is not a real date written YYYY-MM-DD or YYYY/MM/DD",
+                )
+            )
+        elif birth > today:
+            problems.append(_bad_date(line, "birth_date", "が未来の日付です。", "is in the future"))
+        elif birth < dt.date(1873, 1, 1):
+            problems.append(
+                _bad_date(
+                    line,
+                    "birth_date",
+                    "が1873年（明治6年）より前です。",
+                    "is before 1873-01-01, when Japan adopted the Gregorian calendar",
+                )
+            )
+    if cells["acquired_date"]:
+        acquired = _parse_date(cells["acquired_date"])
+        if acquired is None:
+            problems.append(
+                _bad_date(
+                    line,
+                    "acquired_date",
+                    "が日付として読めないか、存在しない日付です（YYYY-MM-DD）。",
+                    "is not a real date written YYYY-MM-DD or YYYY/MM/DD",
+                )
+            )
+        elif birth is not None and acquired < birth:
+            problems.append(
+                _bad_date(line, "acquired_date", "が生年月日より前です。", "is before birth_date")
+            )
+    last4 = _mynumber_last4(cells, line, problems)
+    branch = cells["insured_branch"] or None
+    if branch is not None and not re.fullmatch(r"\d{2}", branch):
+        problems.append(
+            Problem(
+                Code.BAD_FIELD,
+                (line,),
+                f"{line}行目: {_col_ja('insured_branch')}は2桁の数字です（例: 01）。",
+                f"line {line}: insured_branch must be two digits (e.g. 01)",
+            )
+        )
+    copay = None
+    if cells["copay_ratio"]:
+        ratio = cells["copay_ratio"].removesuffix("割")
+        if ratio in ("1", "2", "3"):
+            copay = int(ratio)
+        else:
+            problems.append(
+                Problem(
+                    Code.BAD_FIELD,
+                    (line,),
+                    f"{line}行目: {_col_ja('copay_ratio')}は1、2、3のいずれかです。",
+                    f"line {line}: copay_ratio must be 1, 2 or 3",
+                )
+            )
+    kana = _kana(cells["member_kana"], line, key, warnings)
+    if len(problems) > before or birth is None:
+        return None
+    return Member(
+        name=cells["member_name"],
+        kana=kana,
+        birth_date=birth,
+        insured_symbol=cells["insured_symbol"],
+        insured_number=cells["insured_number"],
+        insured_branch=branch,
+        acquired_date=acquired,
+        copay_ratio=copay,
+        mynumber_last4=last4,
+        line=line,
+    )
+
+
+def _mynumber_last4(cells: dict[str, str], line: int, problems: list[Problem]) -> str | None:
+    """The last four digits of the linked My Number. The full number goes no further than here."""
+    full = cells["mynumber"]
+    last4 = cells["mynumber_last4"] or None
+    cells["mynumber"] = ""  # drop the full number as soon as it has been checked
+    bad = []
+    if full:
+        if not (len(full) == 12 and full.isascii() and full.isdigit()):
+            bad.append(("マイナンバーが12桁の数字ではありません", "mynumber is not 12 digits"))
+        elif not mynumber.is_valid(full):
+            bad.append(
+                ("マイナンバーのチェックデジットが合いません", "mynumber fails its check digit")
+            )
+    if last4 is not None and not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        bad.append(("マイナンバー下4桁が4桁の数字ではありません", "mynumber_last4 is not 4 digits"))
+    if not bad and full and last4 is not None and full[-4:] != last4:
+        bad.append(("マイナンバーと下4桁が一致しません", "mynumber and mynumber_last4 disagree"))
+    if bad:
+        for ja, en in bad:
+            problems.append(
+                Problem(
+                    Code.BAD_MYNUMBER,
+                    (line,),
+                    f"{line}行目: {ja}。登録内容を確認してください。",
+                    f"line {line}: {en}; check the registered number",
+                )
+            )
+        return None
+    return full[-4:] if full else last4
+
+
+def _kana(text: str, line: int, key: str, warnings: list[InputWarning]) -> str | None:
+    if not text:
+        return None
+    # NFKC on the reading only: it turns half-width katakana (ﾔﾏﾀﾞ) into full-width (ヤマダ).
+    # Names themselves are never normalised.
+    kana = unicodedata.normalize("NFKC", text)
+    if not all("\u30a0" <= char <= "\u30ff" or char in " 　" for char in kana):
+        warnings.append(
+            InputWarning(
+                WarningCode.KANA_NOT_KATAKANA,
+                (line,),
+                key,
+                f"{line}行目: {_col_ja('member_kana')}にカタカナ以外の文字があります（そのまま印字します）。",
+                f"line {line}: member_kana holds characters other than katakana (printed as given)",
+            )
+        )
+    return kana
+
+
+def _language(
+    key: str, value: str, lines: tuple[int, ...], warnings: list[InputWarning]
+) -> str | None:
+    if not value:
+        return None
+    code = _LANGUAGE_LOOKUP.get(value.replace("_", "-").lower())
+    if code is None:
+        warnings.append(
+            InputWarning(
+                WarningCode.UNKNOWN_LANGUAGE,
+                lines[:1],
+                key,
+                f"{lines[0]}行目: {_col_ja('language')}の値は対応言語ではないため、日本語のみで作成します。",
+                f"line {lines[0]}: language is not one noticegen writes; the notice is Japanese only",
+            )
+        )
+        return None
+    return code or None
+
+
+def _check_household(
+    key: str,
+    shared: dict[str, str],
+    rows: list[_Row],
+    printable: Printable,
+    window_mm: tuple[float, float],
+    problems: list[Problem],
+) -> None:
+    postal = shared["postal_code"]
+    if postal:
+        digits = postal[:3] + postal[4:] if len(postal) == 8 and postal[3] == "-" else postal
+        if len(digits) == 7 and digits.isascii() and digits.isdigit():
+            shared["postal_code"] = digits
+        else:
+            line = next(row.line for row in rows if row.cells["postal_code"])
+            problems.append(
+                Problem(
+                    Code.BAD_POSTAL_CODE,
+                    (line,),
+                    f"{line}行目: {_col_ja('postal_code')}は7桁の数字です（例: 173-0004）。",
+                    f"line {line}: postal_code must be 7 digits (e.g. 173-0004)",
+                )
+            )
+    for row in rows:
+        for name in TEXT_COLUMNS:
+            text = row.cells[name]
+            if name in HOUSEHOLD_COLUMNS and row is not _first_with(rows, name):
+                continue
+            for position, what in printable.unprintable(text):
+                problems.append(
+                    Problem(
+                        Code.UNPRINTABLE_CHAR,
+                        (row.line,),
+                        f"{row.line}行目: {_col_ja(name)}の{position}文字目 {what} は"
+                        "印字できません。標準の文字（JIS X 0213の範囲）に置き換えてください。",
+                        f"line {row.line}: character {position} of {name}, {what}, cannot be "
+                        "printed by any configured font; replace it with a standard character",
+                    )
+                )
+    if problems or not shared["address"] or not shared["head_name"]:
+        return
+    try:
+        addressblock.lay_out(
+            shared["postal_code"],
+            shared["address"],
+            shared["address2"] or None,
+            shared["head_name"],
+            *window_mm,
+        )
+    except addressblock.AddressTooLongError as error:
+        line = _first_with(rows, error.field).line
+        problems.append(
+            Problem(
+                Code.ADDRESS_TOO_LONG,
+                (line,),
+                f"{line}行目: 宛名（住所・方書・世帯主氏名）が封筒の窓に収まりません。"
+                f"{_col_ja(error.field)}を短くしてください（都道府県名や区市町村名は省略できます）。",
+                f"line {line}: the address block does not fit the envelope window; shorten "
+                f"{error.field} (the prefecture and city may be left out)",
+            )
+        )
+
+
+def _first_with(rows: list[_Row], name: str) -> _Row:
+    return next((row for row in rows if row.cells.get(name)), rows[0])

@@ -1,0 +1,202 @@
+"""The configuration: everything municipality-specific, read from TOML over the shipped defaults.
+
+A municipality's file only names what differs from `default_config.toml`; every key it gives is
+checked, and a bad one is reported by its dotted name so the person editing the file can find it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+import tomllib
+import typing
+from pathlib import Path
+from typing import Any
+
+from noticegen import addressblock, project
+
+A4_WIDTH_MM = 210.0
+A4_HEIGHT_MM = 297.0
+
+
+class ConfigError(Exception):
+    """A configuration value a user must fix; `key` is its dotted name."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"configuration error: {key}: {problem}")
+        self.key = key
+
+
+@dataclasses.dataclass(frozen=True)
+class Municipality:
+    name: str
+    insurer: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Sender:
+    section: str
+    phone: str
+    hours: str
+    postal_code: str
+    address: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Dates:
+    issue: dt.date
+    transition: dt.date
+    paper_card_limit: dt.date
+
+
+@dataclasses.dataclass(frozen=True)
+class Web:
+    site_url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class NoticeOptions:
+    mask_pattern: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvelopeWindow:
+    window_x_mm: float
+    window_y_mm: float
+    window_width_mm: float
+    window_height_mm: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    municipality: Municipality
+    sender: Sender
+    dates: Dates
+    web: Web
+    notice: NoticeOptions
+    envelope: EnvelopeWindow
+    digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
+
+
+_SECTION_NAMES = tuple(
+    field.name for field in dataclasses.fields(Settings) if field.name != "digest"
+)
+_SECTION_TYPES = typing.get_type_hints(Settings)
+
+
+def load(path: Path | None = None) -> Settings:
+    """The shipped defaults, overlaid with the file at `path` when one is given."""
+    merged = _read_toml(project.DEFAULT_CONFIG, "the shipped default configuration")
+    if path is not None:
+        _overlay(merged, _read_toml(path, str(path)), prefix="")
+    return _build(merged)
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("(file)", f"{what} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError("(file)", f"{what} cannot be read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("(file)", f"{what} is not valid TOML: {error}") from None
+
+
+def _overlay(base: dict[str, Any], override: dict[str, Any], prefix: str) -> None:
+    for key, value in override.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            raise ConfigError(
+                dotted, "unknown key (check its spelling against default_config.toml)"
+            )
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(dotted, "must be a table ([" + dotted + "])")
+            _overlay(base[key], value, prefix=f"{dotted}.")
+        else:
+            base[key] = value
+
+
+def _build(data: dict[str, Any]) -> Settings:
+    sections = {}
+    for name in _SECTION_NAMES:
+        section_type = _SECTION_TYPES[name]
+        table = data.get(name, {})
+        hints = typing.get_type_hints(section_type)
+        values = {}
+        for field in dataclasses.fields(section_type):
+            key = f"{name}.{field.name}"
+            if field.name not in table:
+                raise ConfigError(key, "missing")
+            values[field.name] = _convert(key, table[field.name], hints[field.name])
+        sections[name] = section_type(**values)
+    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    settings = Settings(**sections, digest=hashlib.sha256(canonical.encode()).hexdigest())
+    _validate(settings)
+    return settings
+
+
+def _convert(key: str, value: Any, wanted: type) -> Any:
+    if wanted is str:
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(key, "must be a non-empty string")
+        return value.strip()
+    if wanted is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(key, "must be a number")
+        return float(value)
+    if wanted is dt.date:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ConfigError(key, "must be a date, written YYYY-MM-DD")
+    raise AssertionError(f"no conversion for {wanted}")
+
+
+_PHONE = re.compile(r"^\d{2,5}-\d{1,4}-\d{3,4}$")
+_POSTAL = re.compile(r"^\d{3}-\d{4}$")
+
+
+def _validate(settings: Settings) -> None:
+    if not _PHONE.match(settings.sender.phone):
+        raise ConfigError("sender.phone", "must be a phone number with hyphens, e.g. 03-3964-1111")
+    if not _POSTAL.match(settings.sender.postal_code):
+        raise ConfigError("sender.postal_code", "must be written 123-4567")
+    if not re.match(r"^https?://[^\s]+$", settings.web.site_url):
+        raise ConfigError("web.site_url", "must be an http:// or https:// address")
+    if settings.notice.mask_pattern.count("{last4}") != 1:
+        raise ConfigError("notice.mask_pattern", "must contain {last4} exactly once")
+    dates = settings.dates
+    if not dates.issue < dates.transition <= dates.paper_card_limit:
+        raise ConfigError(
+            "dates",
+            "must satisfy issue < transition <= paper_card_limit (the notice precedes the change)",
+        )
+    window = settings.envelope
+    for name in ("window_x_mm", "window_y_mm"):
+        if getattr(window, name) < 0:
+            raise ConfigError(f"envelope.{name}", "must not be negative")
+    if window.window_width_mm < 80:
+        raise ConfigError(
+            "envelope.window_width_mm",
+            "must be at least 80 mm: the customer barcode is 79.8 mm wide",
+        )
+    if window.window_height_mm < addressblock.minimum_window_height_mm():
+        raise ConfigError(
+            "envelope.window_height_mm",
+            f"must be at least {addressblock.minimum_window_height_mm():.1f} mm to hold the address block",
+        )
+    if window.window_x_mm + window.window_width_mm > A4_WIDTH_MM - 10:
+        raise ConfigError("envelope", "the window reaches into the sheet's 10 mm right margin")
+    if window.window_y_mm + window.window_height_mm > A4_HEIGHT_MM / 3:
+        raise ConfigError(
+            "envelope", "the window must lie within the top third of the sheet (99 mm)"
+        )

@@ -1,0 +1,538 @@
+"""The notice as a reader sees it: every word and number decided, nothing yet drawn.
+
+`build` is pure: from a household, the settings and a translator it makes a `NoticeView` in which
+every string is localised, dates are in 和暦, the My Number is masked and the pages are counted.
+Templates only place what is here, so the PDF, the HTML and the voice text never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import segno
+
+from noticegen import addressblock, mynumber
+from noticegen.i18n import Translator
+from noticegen.records import Household, Member
+from noticegen.settings import Settings
+from noticegen.wareki import format_wareki
+
+MEMBERS_ON_FIRST_PAGE = 10
+# A continuation page has no address, introduction or contact block, so it holds more rows.
+MEMBERS_ON_CONTINUATION_PAGE = 16
+TYPE_SIZES_PT = {"body": 11.0, "table": 12.0, "heading": 14.0, "title": 18.0}
+
+# The line for foreign residents, in languages whose scripts the notice's fonts draw. Each run is
+# tagged with its language so screen readers and PDF/UA readers switch voices.
+FOREIGN_RESIDENT_LINE = (
+    ("en", "Other languages"),
+    ("pt", "Outras línguas"),
+    ("es", "Otros idiomas"),
+    ("tl", "Ibang wika"),
+    ("id", "Bahasa lain"),
+    ("ja", "やさしい にほんご"),
+)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    title: str | None = None
+    marker: str | None = None  # ①, (1) …: printed and read aloud, so part of the content
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemList:
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    body: tuple[Paragraph | ItemList, ...]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    name: str
+    kana: str | None
+    birth_date: str
+    insured_symbol: str
+    insured_number: str
+    insured_branch: str | None
+    insured: str  # 記号・番号・枝番 as printed on the card
+    acquired_date: str | None
+    copay: str | None
+    mynumber: str  # the masked number, or the "not registered" text
+    mynumber_linked: bool
+    mynumber_last4: str | None  # the digits within `mynumber`, printed bold
+
+    @property
+    def insured_groups(self) -> tuple[str, ...]:
+        """記号・番号・枝番 in pieces that each keep their 「・」, so a line breaks only after one."""
+        parts = self.insured.split("・")
+        return tuple(f"{part}・" for part in parts[:-1]) + (parts[-1],)
+
+    @property
+    def mask_groups(self) -> tuple[str, ...]:
+        """The mask before the digits, in its space-separated groups: lines break only between them."""
+        if self.mynumber_last4 is None:
+            return ()
+        before = self.mynumber[: self.mynumber.rindex(self.mynumber_last4)]
+        return tuple(group for group in before.split(" ") if group)
+
+    @property
+    def mask_after(self) -> str:
+        """Whatever the configured mask pattern prints after the digits (usually nothing)."""
+        if self.mynumber_last4 is None:
+            return ""
+        return self.mynumber[self.mynumber.rindex(self.mynumber_last4) + 4 :]
+
+
+@dataclass(frozen=True)
+class MemberTable:
+    caption: str
+    heading_name: str
+    heading_birth_date: str
+    heading_insured: str
+    heading_acquired: str
+    heading_copay: str
+    heading_mynumber: str
+    rows: tuple[MemberRow, ...]
+    continued_note: str | None  # "continues on the next page"
+
+
+@dataclass(frozen=True)
+class Contact:
+    heading: str
+    office: str
+    phone_label: str
+    phone: str
+    hours_label: str
+    hours: str
+    address_label: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ForeignLine:
+    runs: tuple[tuple[str, str], ...]  # (language, text)
+    url: str
+    url_text: str  # the address as printed: without the scheme, which the QR code carries
+    qr_svg_data_uri: str
+    qr_alt: str
+
+
+@dataclass(frozen=True)
+class Page:
+    kind: Literal["personal", "members", "guide", "blank"]
+    number: int
+    label: str  # 「1 / 4」
+    heading: str | None = None
+    sections: tuple[Section, ...] = ()
+    members: MemberTable | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    x_mm: float
+    y_mm: float
+    width_mm: float
+    height_mm: float
+    padding_mm: float
+
+    @property
+    def below_mm(self) -> float:
+        """Where page 1's text may begin: under the window, clear of what shows through it."""
+        return self.y_mm + self.height_mm + 3.0
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    lang: str
+    household_id: str
+    document_title: str
+    title: str
+    sender: tuple[str, ...]
+    issue_date: str
+    address: addressblock.AddressLines
+    window: Window
+    type_sizes: dict[str, float]
+    address_sizes: dict[str, float]
+    intro: tuple[Paragraph, ...]
+    no_number_note: str | None
+    contact: Contact
+    not_a_card_note: str
+    foreign_line: ForeignLine
+    pages: tuple[Page, ...]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+def build(household: Household, settings: Settings, translator: Translator) -> NoticeView:
+    """The notice for one household in the translator's locale."""
+    _ = translator.gettext
+    window = settings.envelope
+    address = addressblock.lay_out(
+        household.postal_code,
+        household.address,
+        household.address2,
+        household.head_name,
+        window.window_width_mm,
+        window.window_height_mm,
+    )
+    member_pages = _paginate_members(household.members)
+    rows = [
+        tuple(_member_row(member, settings, translator) for member in page) for page in member_pages
+    ]
+    personal_count = len(rows)
+    guide_sections = _guide_sections(settings, translator)
+    total = personal_count + len(guide_sections)
+    needs_blank = total % 2 == 1  # duplex: every notice ends on the back of a sheet
+    total += needs_blank
+
+    def label(number: int) -> str:
+        return _("{page} / {total}").format(page=number, total=total)
+
+    pages: list[Page] = []
+    for index, page_rows in enumerate(rows):
+        number = index + 1
+        more = index + 1 < len(rows)
+        table = _member_table(page_rows, more, translator)
+        if index == 0:
+            pages.append(Page("personal", number, label(number), members=table))
+        else:
+            pages.append(
+                Page(
+                    "members",
+                    number,
+                    label(number),
+                    heading=_("加入者の情報（続き）"),
+                    members=table,
+                )
+            )
+    for heading, sections in guide_sections:
+        number = len(pages) + 1
+        pages.append(Page("guide", number, label(number), heading=heading, sections=sections))
+    if needs_blank:
+        number = len(pages) + 1
+        pages.append(
+            Page(
+                "blank",
+                number,
+                label(number),
+                note=_("このページは、両面印刷のための白紙です。"),
+            )
+        )
+
+    has_unlinked = any(member.mynumber_last4 is None for member in household.members)
+    return NoticeView(
+        lang=translator.locale,
+        household_id=household.household_id,
+        document_title=_("国民健康保険 加入者情報のお知らせ"),
+        title=_("国民健康保険 加入者情報のお知らせ"),
+        sender=(settings.municipality.name, settings.sender.section),
+        issue_date=_date(settings.dates.issue),
+        address=address,
+        window=Window(
+            window.window_x_mm,
+            window.window_y_mm,
+            window.window_width_mm,
+            window.window_height_mm,
+            addressblock.PADDING_MM,
+        ),
+        type_sizes=TYPE_SIZES_PT,
+        address_sizes={
+            "postal": addressblock.POSTAL_PT,
+            "address": addressblock.ADDRESS_PT,
+            "name": addressblock.NAME_PT,
+            "line_height": addressblock.LINE_HEIGHT,
+            "postal_gap_mm": addressblock.POSTAL_GAP_MM,
+            "barcode_zone_mm": addressblock.BARCODE_ZONE_MM,
+        },
+        intro=(
+            Paragraph(
+                _(
+                    "医療保険のデータベースに登録されている加入者情報の点検が、全国で完了しました。"
+                    "マイナ保険証を安心して使っていただけるよう、{insurer}に加入している"
+                    "あなたの世帯の方の登録情報と、ひも付けられているマイナンバーの下4桁を"
+                    "お知らせします。内容を確かめてください。"
+                ).format(insurer=settings.municipality.insurer)
+            ),
+        ),
+        no_number_note=(
+            _(
+                "「登録なし」の方は、医療保険のデータベースにマイナンバーが登録されていません。"
+                "マイナ保険証を使うには登録が必要ですので、下記の問い合わせ先にご連絡ください。"
+            )
+            if has_unlinked
+            else None
+        ),
+        contact=_contact(settings, translator),
+        not_a_card_note=_("このお知らせは、保険証として使うことはできません。"),
+        foreign_line=_foreign_line(settings, translator),
+        pages=tuple(pages),
+    )
+
+
+def _date(date: dt.date) -> str:
+    return format_wareki(date)
+
+
+def _paginate_members(members: tuple[Member, ...]) -> list[tuple[Member, ...]]:
+    pages = [members[:MEMBERS_ON_FIRST_PAGE]]
+    rest = members[MEMBERS_ON_FIRST_PAGE:]
+    while rest:
+        pages.append(rest[:MEMBERS_ON_CONTINUATION_PAGE])
+        rest = rest[MEMBERS_ON_CONTINUATION_PAGE:]
+    return pages
+
+
+def _member_row(member: Member, settings: Settings, translator: Translator) -> MemberRow:
+    _ = translator.gettext
+    linked = member.mynumber_last4 is not None
+    return MemberRow(
+        name=member.name,
+        kana=member.kana,
+        birth_date=_date(member.birth_date),
+        insured_symbol=member.insured_symbol,
+        insured_number=member.insured_number,
+        insured_branch=member.insured_branch,
+        insured="・".join(
+            part
+            for part in (member.insured_symbol, member.insured_number, member.insured_branch)
+            if part
+        ),
+        acquired_date=_date(member.acquired_date) if member.acquired_date else None,
+        copay=_("{ratio}割").format(ratio=member.copay_ratio) if member.copay_ratio else None,
+        mynumber=(
+            mynumber.mask(member.mynumber_last4, settings.notice.mask_pattern)
+            if member.mynumber_last4 is not None
+            else _("登録なし")
+        ),
+        mynumber_linked=linked,
+        mynumber_last4=member.mynumber_last4,
+    )
+
+
+def _member_table(rows: tuple[MemberRow, ...], more: bool, translator: Translator) -> MemberTable:
+    _ = translator.gettext
+    return MemberTable(
+        caption=_("登録されている加入者情報"),
+        heading_name=_("氏名（フリガナ）"),
+        heading_birth_date=_("生年月日"),
+        heading_insured=_("被保険者証の記号・番号・枝番"),
+        heading_acquired=_("資格取得日"),
+        heading_copay=_("負担割合"),
+        heading_mynumber=_("マイナンバー（下4桁）"),
+        rows=rows,
+        continued_note=_("加入者の情報は次のページに続きます。") if more else None,
+    )
+
+
+def _contact(settings: Settings, translator: Translator) -> Contact:
+    _ = translator.gettext
+    sender = settings.sender
+    return Contact(
+        heading=_("内容に誤りがあるとき・問い合わせ先"),
+        office=f"{settings.municipality.name} {sender.section}",
+        phone_label=_("電話"),
+        phone=sender.phone,
+        hours_label=_("受付時間"),
+        hours=sender.hours,
+        address_label=_("所在地"),
+        address=f"{sender.postal_code} {sender.address}",
+    )
+
+
+def _foreign_line(settings: Settings, translator: Translator) -> ForeignLine:
+    _ = translator.gettext
+    url = settings.web.site_url
+    qr = segno.make(url, error="m")
+    return ForeignLine(
+        runs=FOREIGN_RESIDENT_LINE,
+        url=url,
+        url_text=url.removeprefix("https://").removeprefix("http://"),
+        qr_svg_data_uri=qr.svg_data_uri(scale=1, border=4, dark="#000", light="#fff"),
+        qr_alt=_("外国語による説明のページ（{url}）へのQRコード").format(url=url),
+    )
+
+
+def _guide_sections(
+    settings: Settings, translator: Translator
+) -> list[tuple[str, tuple[Section, ...]]]:
+    """Pages 2–3: the same for every household of a language."""
+    _ = translator.gettext
+    dates = settings.dates
+    transition = _date(dates.transition)
+    last_paper_day = _date(dates.transition - dt.timedelta(days=1))
+    insurer = settings.municipality.insurer
+    municipality = settings.municipality.name
+    page_card = (
+        _("マイナ保険証について"),
+        (
+            Section(
+                _("マイナ保険証とは"),
+                (
+                    Paragraph(
+                        _(
+                            "マイナ保険証とは、健康保険証として使うための利用登録をした"
+                            "マイナンバーカードのことです。"
+                        )
+                    ),
+                    Paragraph(_("利用登録は、次のどれかでできます。")),
+                    ItemList(
+                        (
+                            Item(_("マイナポータル（スマートフォンやパソコン）")),
+                            Item(_("セブン銀行のATM")),
+                            Item(
+                                _(
+                                    "病院や薬局の受付にある顔認証付きカードリーダー。"
+                                    "はじめて行く病院や薬局でも、その場で登録できます。"
+                                )
+                            ),
+                        )
+                    ),
+                ),
+            ),
+            Section(
+                _("受付での使い方"),
+                (
+                    Paragraph(
+                        _("病院や薬局の受付で、マイナ保険証を顔認証付きカードリーダーに置きます。")
+                    ),
+                    Paragraph(_("画面の案内にしたがって操作すると、受付ができます。")),
+                ),
+            ),
+            Section(
+                _("マイナ保険証を使うメリット"),
+                (
+                    ItemList(
+                        (
+                            Item(
+                                _(
+                                    "紙の保険証を使うよりも、みなさんの保険料でまかなう医療費が"
+                                    "20円少なくなります。窓口で払う自己負担も安くなります。"
+                                ),
+                                title=_("医療費が安くなります"),
+                                marker="1",
+                            ),
+                            Item(
+                                _(
+                                    "データの提供に同意すると、医師や薬剤師が、過去に処方された薬や"
+                                    "特定健診の結果を見て診療できます。薬が重なって処方されることを"
+                                    "防ぐなど、あなたに合った医療につながります。"
+                                ),
+                                title=_("よりよい医療を受けられます"),
+                                marker="2",
+                            ),
+                            Item(
+                                _(
+                                    "限度額適用認定証がなくても、高額療養費制度の限度額を超える"
+                                    "支払いが免除されます。"
+                                ),
+                                title=_("高額な医療費の手続きがいりません"),
+                                marker="3",
+                            ),
+                        )
+                    ),
+                    Paragraph(_("また、医療の現場で働く人の事務の負担が軽くなります。")),
+                ),
+            ),
+        ),
+    )
+    page_visit = (
+        _("{date}からの受診のしかた").format(date=transition),
+        (
+            Section(
+                _("紙の保険証は新しく発行されなくなります"),
+                (
+                    Paragraph(
+                        _("{date}から、紙の保険証は新しく発行されなくなります。").format(
+                            date=transition
+                        ),
+                        strong=True,
+                    ),
+                    Paragraph(_("次のどれかを使って、これまでどおり医療を受けられます。")),
+                ),
+            ),
+            Section(
+                _("受診に使えるもの"),
+                (
+                    ItemList(
+                        (
+                            Item(
+                                _("利用登録をしたマイナンバーカードです。"),
+                                title=_("マイナ保険証"),
+                                marker="①",
+                            ),
+                            Item(
+                                _(
+                                    "{last_day}の時点で有効な保険証は、有効期限まで使えます。"
+                                    "{insurer}では、最長で{limit}まで使えます。"
+                                ).format(
+                                    last_day=last_paper_day,
+                                    insurer=insurer,
+                                    limit=_date(dates.paper_card_limit),
+                                ),
+                                title=_("今お持ちの紙の保険証"),
+                                marker="②",
+                                details=(
+                                    _(
+                                        "ただし、住所など保険証に書かれている内容が変わったときは、"
+                                        "使えなくなります。"
+                                    ),
+                                ),
+                            ),
+                            Item(
+                                _(
+                                    "マイナ保険証の利用登録をしていない方のうち、次の方には、"
+                                    "申請しなくても資格確認書をお送りします。"
+                                ),
+                                title=_("資格確認書"),
+                                marker="③",
+                                details=(
+                                    _("新しく{insurer}に加入した方").format(insurer=insurer),
+                                    _("資格の情報が変わった方"),
+                                    _("紙の保険証が使えなくなった方（有効期限が切れた方を含む）"),
+                                ),
+                            ),
+                        )
+                    ),
+                    Paragraph(
+                        _(
+                            "マイナ保険証の利用登録をしている方でも、マイナンバーカードをなくした方や、"
+                            "介助する人の付き添いが必要な方など、マイナ保険証での受診が難しい方は、"
+                            "申請すると資格確認書を受け取れます。申請を受け付ける時期は、決まりしだい"
+                            "{municipality}のホームページなどでお知らせします。"
+                        ).format(municipality=municipality)
+                    ),
+                ),
+            ),
+            Section(
+                _("マイナ保険証の利用登録の解除"),
+                (
+                    Paragraph(
+                        _(
+                            "利用登録の解除を希望するときは、加入している保険者（{insurer}）に"
+                            "申請すると解除できます。申請を受け付ける時期は、決まりしだい"
+                            "{municipality}のホームページなどでお知らせします。"
+                        ).format(insurer=insurer, municipality=municipality)
+                    ),
+                ),
+            ),
+        ),
+    )
+    return [page_card, page_visit]
