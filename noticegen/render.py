@@ -84,7 +84,10 @@ def png_from_pdf(data: bytes, dpi: int = PNG_DPI) -> bytes:
     gap = dpi // 10
     sheet = Image.new(
         "RGB",
-        (max(page.width for page in pages), sum(page.height for page in pages) + gap * (len(pages) - 1)),
+        (
+            max(page.width for page in pages),
+            sum(page.height for page in pages) + gap * (len(pages) - 1),
+        ),
         "#808080",
     )
     top = 0

@@ -17,7 +17,7 @@ from noticegen import addressblock, mynumber
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
-from noticegen.wareki import format_wareki
+from noticegen.wareki import format_wareki, to_wareki
 
 MEMBERS_ON_FIRST_PAGE = 10
 # A continuation page has no address, introduction or contact block, so it holds more rows.
@@ -66,21 +66,24 @@ class MemberRow:
     name: str
     kana: str | None
     birth_date: str
+    # A date in two pieces, year and month-day, so a narrow column breaks it only between them.
+    birth_date_groups: tuple[str, ...]
     insured_symbol: str
     insured_number: str
     insured_branch: str | None
-    insured: str  # 記号・番号・枝番 as printed on the card
+    # 記号・番号・枝番 as printed on the card, in pieces that keep their 「・」: a line breaks only
+    # between pieces.
+    insured_groups: tuple[str, ...]
     acquired_date: str | None
+    acquired_date_groups: tuple[str, ...]
     copay: str | None
     mynumber: str  # the masked number, or the "not registered" text
     mynumber_linked: bool
     mynumber_last4: str | None  # the digits within `mynumber`, printed bold
 
     @property
-    def insured_groups(self) -> tuple[str, ...]:
-        """記号・番号・枝番 in pieces that each keep their 「・」, so a line breaks only after one."""
-        parts = self.insured.split("・")
-        return tuple(f"{part}・" for part in parts[:-1]) + (parts[-1],)
+    def insured(self) -> str:
+        return "".join(self.insured_groups)
 
     @property
     def mask_groups(self) -> tuple[str, ...]:
@@ -108,7 +111,6 @@ class MemberTable:
     heading_copay: str
     heading_mynumber: str
     rows: tuple[MemberRow, ...]
-    continued_note: str | None  # "continues on the next page"
 
 
 @dataclass(frozen=True)
@@ -207,10 +209,11 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         return _("{page} / {total}").format(page=number, total=total)
 
     pages: list[Page] = []
+    first_member = 1
     for index, page_rows in enumerate(rows):
         number = index + 1
-        more = index + 1 < len(rows)
-        table = _member_table(page_rows, more, translator)
+        table = _member_table(page_rows, first_member, len(household.members), translator)
+        first_member += len(page_rows)
         if index == 0:
             pages.append(Page("personal", number, label(number), members=table))
         else:
@@ -291,6 +294,16 @@ def _date(date: dt.date) -> str:
     return format_wareki(date)
 
 
+def _date_groups(date: dt.date) -> tuple[str, str]:
+    """The era year and the month-day of a date.
+
+    >>> _date_groups(dt.date(1989, 1, 8))
+    ('平成元年', '1月8日')
+    """
+    wareki = to_wareki(date)
+    return f"{wareki.era.name}{wareki.year_text}年", f"{wareki.month}月{wareki.day}日"
+
+
 def _paginate_members(members: tuple[Member, ...]) -> list[tuple[Member, ...]]:
     pages = [members[:MEMBERS_ON_FIRST_PAGE]]
     rest = members[MEMBERS_ON_FIRST_PAGE:]
@@ -307,15 +320,15 @@ def _member_row(member: Member, settings: Settings, translator: Translator) -> M
         name=member.name,
         kana=member.kana,
         birth_date=_date(member.birth_date),
+        birth_date_groups=_date_groups(member.birth_date),
         insured_symbol=member.insured_symbol,
         insured_number=member.insured_number,
         insured_branch=member.insured_branch,
-        insured="・".join(
-            part
-            for part in (member.insured_symbol, member.insured_number, member.insured_branch)
-            if part
+        insured_groups=_joined_groups(
+            (member.insured_symbol, member.insured_number, member.insured_branch), "・"
         ),
         acquired_date=_date(member.acquired_date) if member.acquired_date else None,
+        acquired_date_groups=_date_groups(member.acquired_date) if member.acquired_date else (),
         copay=_("{ratio}割").format(ratio=member.copay_ratio) if member.copay_ratio else None,
         mynumber=(
             mynumber.mask(member.mynumber_last4, settings.notice.mask_pattern)
@@ -327,10 +340,34 @@ def _member_row(member: Member, settings: Settings, translator: Translator) -> M
     )
 
 
-def _member_table(rows: tuple[MemberRow, ...], more: bool, translator: Translator) -> MemberTable:
+def _joined_groups(parts: tuple[str | None, ...], separator: str) -> tuple[str, ...]:
+    """The non-empty parts, each but the last followed by `separator`.
+
+    >>> _joined_groups(("板1", "1234567", None), "・")
+    ('板1・', '1234567')
+    """
+    present = [part for part in parts if part]
+    return (*(f"{part}{separator}" for part in present[:-1]), *present[-1:])
+
+
+def _member_table(
+    rows: tuple[MemberRow, ...], first: int, total: int, translator: Translator
+) -> MemberTable:
+    """The table of members `first`… of `total`; the caption says where a long list continues."""
     _ = translator.gettext
+    last = first + len(rows) - 1
+    if total <= MEMBERS_ON_FIRST_PAGE:
+        caption = _("登録されている加入者情報")
+    elif last < total:
+        caption = _(
+            "登録されている加入者情報（{total}人のうち{first}〜{last}人目。続きは次のページにあります）"
+        ).format(total=total, first=first, last=last)
+    else:
+        caption = _("登録されている加入者情報（{total}人のうち{first}〜{last}人目）").format(
+            total=total, first=first, last=last
+        )
     return MemberTable(
-        caption=_("登録されている加入者情報"),
+        caption=caption,
         heading_name=_("氏名（フリガナ）"),
         heading_birth_date=_("生年月日"),
         heading_insured=_("被保険者証の記号・番号・枝番"),
@@ -338,7 +375,6 @@ def _member_table(rows: tuple[MemberRow, ...], more: bool, translator: Translato
         heading_copay=_("負担割合"),
         heading_mynumber=_("マイナンバー（下4桁）"),
         rows=rows,
-        continued_note=_("加入者の情報は次のページに続きます。") if more else None,
     )
 
 

@@ -1,0 +1,196 @@
+"""The command line (spec/cli.md): `noticegen render`, `noticegen check`.
+
+Exit status: 0 done; 2 usage, configuration or unreadable input (one line on stderr, nothing
+written); 3 done but some households were rejected; 1 an unexpected failure, naming what was being
+processed. Messages and logs name households by id only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from noticegen import __version__, fonts, i18n, outputs, records, render, report, settings, view
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+
+log = logging.getLogger("noticegen")
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; reported in one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="noticegen",
+        description="Generate the National Health Insurance 加入者情報のお知らせ from a member file.",
+    )
+    parser.add_argument("--version", action="version", version=f"noticegen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser, with_input: bool = True) -> None:
+        sub.add_argument(
+            "--config",
+            type=Path,
+            metavar="FILE",
+            help="municipality configuration (TOML); default: the shipped configuration",
+        )
+        if with_input:
+            sub.add_argument("input", type=Path, metavar="INPUT", help="member file (CSV)")
+            sub.add_argument(
+                "--encoding",
+                metavar="NAME",
+                help="override the detected encoding of INPUT (utf-8 or cp932)",
+            )
+
+    render_cmd = commands.add_parser(
+        "render", help="one household's notice, for a person to look at"
+    )
+    common(render_cmd)
+    render_cmd.add_argument("--household", required=True, metavar="ID", help="世帯番号")
+    render_cmd.add_argument(
+        "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
+    )
+    render_cmd.add_argument(
+        "--format",
+        choices=render.FORMATS,
+        help="output format (default: from the file name's suffix, else pdf)",
+    )
+    render_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="PATH")
+
+    check_cmd = commands.add_parser(
+        "check", help="validate a member file: counts, warnings and rejections"
+    )
+    common(check_cmd)
+    check_cmd.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write the rejections as CSV (household_id,line,code,message)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(format="noticegen: %(levelname)s: %(message)s", level=logging.INFO)
+    args = _parser().parse_args(argv)
+    context = f"noticegen {args.command}"
+    try:
+        if args.command == "render":
+            return _render(args)
+        if args.command == "check":
+            return _check(args)
+        raise AssertionError(f"unhandled command {args.command}")
+    except (
+        UsageError,
+        records.InputError,
+        settings.ConfigError,
+        fonts.FontsMissingError,
+        i18n.UnknownLocaleError,
+        outputs.OutputError,
+    ) as error:
+        print(f"noticegen: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # a bug: say what was being done, but never echo data
+        where = getattr(error, "noticegen_context", context)
+        print(
+            f"noticegen: unexpected failure in {where}: {type(error).__name__} "
+            "(set NOTICEGEN_DEBUG=1 for the traceback; please report it)",
+            file=sys.stderr,
+        )
+        if os.environ.get("NOTICEGEN_DEBUG") == "1":
+            traceback.print_exc()
+        return EXIT_FAILURE
+
+
+def _load(args: argparse.Namespace) -> tuple[settings.Settings, records.MemberFile]:
+    config = settings.load(args.config)
+    member_file = records.open_member_file(args.input, args.encoding)
+    for warning in member_file.warnings:
+        log.warning("%s: %s", warning.code, warning.message_en)
+    return config, member_file
+
+
+def _outcomes(config: settings.Settings, member_file: records.MemberFile):
+    window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
+    return records.read(member_file, fonts.coverage(), dt.date.today(), window)
+
+
+def _render(args: argparse.Namespace) -> int:
+    translator = i18n.translator(args.lang)
+    config, member_file = _load(args)
+    output_format = args.format or _format_from_suffix(args.output)
+    outputs.check_writable(args.output)
+    found = None
+    for outcome in _outcomes(config, member_file):
+        if outcome.household_id == args.household:
+            found = outcome
+            break
+    if found is None:
+        raise UsageError(f"household {args.household} is not in {args.input}")
+    if isinstance(found, records.Rejection):
+        for problem in found.problems:
+            print(f"{found.household_id}: {problem.code}: {problem.message}", file=sys.stderr)
+        log.error("household %s is rejected; no notice written", found.household_id)
+        return EXIT_REJECTED
+    try:
+        notice = view.build(found, config, translator)
+        if output_format == "html":
+            data = render.html(notice).encode("utf-8")
+        elif output_format == "png":
+            data = render.png(notice)
+        else:
+            data = render.pdf(notice)
+    except Exception as error:
+        error.noticegen_context = f"rendering household {found.household_id}"  # type: ignore[attr-defined]
+        raise
+    outputs.write_private(args.output, data)
+    log.info(
+        "household %s: %s, %d pages, written to %s",
+        found.household_id,
+        output_format,
+        notice.page_count,
+        args.output,
+    )
+    return EXIT_OK
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return {"htm": "html"}.get(suffix, suffix) if suffix in (*render.FORMATS, "htm") else "pdf"
+
+
+def _check(args: argparse.Namespace) -> int:
+    config, member_file = _load(args)
+    if args.report is not None:
+        outputs.check_writable(args.report)
+    counts = report.Counts()
+    rejections: list[records.Rejection] = []
+    for outcome in _outcomes(config, member_file):
+        counts.add(outcome)
+        for warning in outcome.warnings:
+            print(f"warning: {outcome.household_id}: {warning.code}: {warning.message}")
+        if isinstance(outcome, records.Rejection):
+            rejections.append(outcome)
+            for problem in outcome.problems:
+                print(
+                    f"rejected: {outcome.household_id or '(no id)'}: {problem.code}: {problem.message}"
+                )
+    print(
+        f"{member_file.path}: encoding {member_file.encoding}; "
+        f"{counts.households} households ({counts.members} members): "
+        f"{counts.accepted} accepted, {counts.rejected} rejected, {counts.warnings} warnings"
+    )
+    if args.report is not None:
+        outputs.write_private(args.report, report.rejected_csv(rejections))
+        print(f"report written to {args.report}")
+    return EXIT_REJECTED if counts.rejected else EXIT_OK

@@ -1,0 +1,78 @@
+"""Shared fixtures: the shipped samples, read and rendered once per test session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from noticegen import fonts, i18n, project, records, render, settings, view
+
+SAMPLE_UTF8 = project.SAMPLES / "members.csv"
+SAMPLE_CP932 = project.SAMPLES / "members-cp932.csv"
+TODAY = dt.date(2024, 10, 25)
+MM_PER_PX = 25.4 / 96  # WeasyPrint lays out in CSS pixels
+
+
+def load_sample_generator():
+    spec = importlib.util.spec_from_file_location("make_samples", project.SAMPLES / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_samples"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_file(path: Path, config: settings.Settings):
+    member_file = records.open_member_file(path)
+    window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
+    return records.read_all(member_file, fonts.coverage(), TODAY, window)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    household: records.Household
+    view: view.NoticeView
+    html: str
+    pdf: bytes
+
+
+@pytest.fixture(scope="session")
+def config() -> settings.Settings:
+    return settings.load()
+
+
+@pytest.fixture(scope="session")
+def sample_outcomes(config):
+    return read_file(SAMPLE_UTF8, config)
+
+
+@pytest.fixture(scope="session")
+def sample_households(sample_outcomes) -> list[records.Household]:
+    return sample_outcomes[0]
+
+
+@pytest.fixture(scope="session")
+def rendered_samples(sample_households, config) -> dict[str, Rendered]:
+    translator = i18n.translator()
+    result = {}
+    for household in sample_households:
+        notice = view.build(household, config, translator)
+        result[household.household_id] = Rendered(
+            household, notice, render.html(notice), render.pdf(notice)
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def sample_full_mynumbers() -> set[str]:
+    """Every full 12-digit My Number the sample file holds: none may appear in any output."""
+    import csv
+
+    with open(SAMPLE_UTF8, encoding="utf-8", newline="") as stream:
+        numbers = {row["mynumber"] for row in csv.DictReader(stream) if row.get("mynumber")}
+    assert len(numbers) > 20
+    return numbers

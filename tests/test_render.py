@@ -1,0 +1,230 @@
+"""The rendered notice, read back from the PDF and from WeasyPrint's layout."""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+import pytest
+from weasyprint.formatting_structure.boxes import TextBox
+
+from noticegen import fonts, i18n, render, view
+from noticegen.wareki import format_wareki
+from tests.conftest import MM_PER_PX
+from tests.pdf_helpers import font_names, page_texts, squeeze, walk_boxes
+
+MIN_WINDOW_CLEARANCE_MM = 2.0
+PAGE_MARGIN_MM = 10.0
+
+
+def test_every_sample_notice_holds_each_members_details(rendered_samples):
+    assert len(rendered_samples) >= 40
+    for household_id, notice in rendered_samples.items():
+        texts = page_texts(notice.pdf)
+        assert len(texts) == notice.view.page_count, household_id
+        assert len(texts) % 2 == 0, f"{household_id}: odd page count {len(texts)}"
+        whole = squeeze("".join(texts))
+        for member in notice.household.members:
+            assert squeeze(member.name) in whole, (household_id, member.line)
+            assert squeeze(format_wareki(member.birth_date)) in whole, (household_id, member.line)
+            assert member.insured_number in whole, (household_id, member.line)
+            if member.mynumber_last4 is None:
+                assert "登録なし" in whole
+            else:
+                assert squeeze("＊＊＊＊ ＊＊＊＊ " + member.mynumber_last4) in whole, household_id
+
+
+def test_page_numbers_and_title(rendered_samples):
+    notice = rendered_samples["H0001"]
+    texts = page_texts(notice.pdf)
+    total = len(texts)
+    for number, text in enumerate(texts, start=1):
+        assert f"{number} / {total}" in text
+    assert squeeze("国民健康保険 加入者情報のお知らせ") in squeeze(texts[0])
+    assert "令和6年10月25日" in texts[0]  # the configured issue date, in 和暦
+    assert "マイナ保険証とは" in texts[1]
+    assert squeeze("令和6年12月2日からの受診のしかた") in squeeze(texts[2])
+    assert squeeze("令和7年9月30日") in squeeze(texts[2])
+
+
+def test_more_than_ten_members_continue_with_the_table_header_repeated(rendered_samples):
+    notice = rendered_samples["H0003"]  # twelve members
+    assert len(notice.household.members) == 12
+    texts = page_texts(notice.pdf)
+    first, second = squeeze(texts[0]), squeeze(texts[1])
+    for member in notice.household.members[:10]:
+        assert squeeze(member.name) in first
+    for member in notice.household.members[10:]:
+        assert squeeze(member.name) not in first
+        assert squeeze(member.name) in second
+    for heading in ("氏名（フリガナ）", "生年月日", "マイナンバー（下4桁）"):
+        assert squeeze(heading) in first and squeeze(heading) in second
+    assert squeeze("12人のうち1〜10人目。続きは次のページにあります") in first
+    assert squeeze("12人のうち11〜12人目") in second
+
+
+def test_ten_members_fit_on_page_one(rendered_samples):
+    notice = rendered_samples["H0002"]
+    assert len(notice.household.members) == 10
+    assert notice.view.pages[1].kind == "guide"
+    first = squeeze(page_texts(notice.pdf)[0])
+    assert all(squeeze(member.name) in first for member in notice.household.members)
+
+
+def _text_boxes(page, element_id: str | None = None):
+    """(left, top, right, bottom) in mm of every text box, optionally only inside one element."""
+    boxes = []
+
+    def visit(box, inside: bool):
+        element = getattr(box, "element", None)
+        if element is not None and element_id is not None and element.get("id") == element_id:
+            inside = True
+        if isinstance(box, TextBox) and (inside or element_id is None) and box.text.strip():
+            left = box.position_x * MM_PER_PX
+            top = box.position_y * MM_PER_PX
+            boxes.append(
+                (left, top, left + box.width * MM_PER_PX, top + box.height * MM_PER_PX, box.text)
+            )
+        for child in getattr(box, "children", None) or ():
+            visit(child, inside)
+
+    visit(page._page_box, element_id is None)
+    return boxes
+
+
+def test_address_block_lies_inside_the_window_with_two_millimetres_to_spare(
+    rendered_samples, config
+):
+    window = config.envelope
+    left_edge = window.window_x_mm + MIN_WINDOW_CLEARANCE_MM
+    right_edge = window.window_x_mm + window.window_width_mm - MIN_WINDOW_CLEARANCE_MM
+    top_edge = window.window_y_mm + MIN_WINDOW_CLEARANCE_MM
+    bottom_edge = window.window_y_mm + window.window_height_mm - MIN_WINDOW_CLEARANCE_MM
+    checked = 0
+    for household_id, notice in rendered_samples.items():
+        page = render.document(notice.view).pages[0]
+        boxes = _text_boxes(page, "address-block")
+        text = "".join(box[4] for box in boxes)
+        assert squeeze(notice.household.head_name) in squeeze(text), household_id
+        for left, top, right, bottom, content in boxes:
+            assert left >= left_edge, (household_id, content, left)
+            assert right <= right_edge, (household_id, content, right)
+            assert top >= top_edge, (household_id, content, top)
+            assert bottom <= bottom_edge, (household_id, content, bottom)
+        checked += 1
+    assert checked == len(rendered_samples)
+
+
+def test_the_longest_sample_address_is_measured_too(rendered_samples):
+    # H0024 has a long 方書 on two lines: the test above must have covered a wrapped block.
+    lines = rendered_samples["H0024"].view.address
+    assert len(lines.address) + len(lines.address2) >= 3
+
+
+def test_no_page_content_runs_into_the_margins_or_the_page_number(rendered_samples):
+    for household_id, notice in rendered_samples.items():
+        for number, page in enumerate(render.document(notice.view).pages, start=1):
+            boxes = _text_boxes(page)
+            label = notice.view.pages[number - 1].label
+            label_top = min(box[1] for box in boxes if box[4] == label)
+            for left, top, right, bottom, content in boxes:
+                where = (household_id, number, content)
+                assert left >= PAGE_MARGIN_MM - 0.01, where
+                assert right <= 210 - PAGE_MARGIN_MM + 0.01, where
+                assert top >= PAGE_MARGIN_MM - 0.01, where
+                assert bottom <= 297 - PAGE_MARGIN_MM + 0.01, where
+                if content != label:
+                    assert bottom <= label_top, where
+
+
+def test_pdf_embeds_only_the_project_fonts(rendered_samples):
+    allowed = ("BIZUDGothic", "BIZUDPGothic")  # PostScript names, compared without hyphens
+    for household_id, notice in rendered_samples.items():
+        names = font_names(notice.pdf)
+        assert names, household_id
+        for name in names:
+            # Embedded subsets are named like /ABCDEF+BIZUDPGothic-Regular.
+            assert name.split("+")[-1].replace("-", "").startswith(allowed), (household_id, name)
+
+
+def test_every_character_of_every_notice_is_in_the_fonts(rendered_samples):
+    coverage = fonts.coverage()
+    import html as html_module
+    import re
+
+    for household_id, notice in rendered_samples.items():
+        body = notice.html.split("<body>", 1)[1]
+        text = html_module.unescape(re.sub(r"<[^>]+>", "", body))
+        assert coverage.unprintable(text) == [], household_id
+
+
+def test_names_are_escaped_in_html(rendered_samples):
+    notice = rendered_samples["H0015"]
+    name = 'SAMPLE <b>&"JOHN"'
+    assert notice.household.head_name == name
+    assert name not in notice.html
+    assert "SAMPLE &lt;b&gt;&amp;&#34;JOHN&#34;" in notice.html
+    assert name in "".join(page_texts(notice.pdf))
+
+
+def test_tagged_pdf_with_language_title_and_alt_text(rendered_samples):
+    notice = rendered_samples["H0001"]
+    with pikepdf.open(io.BytesIO(notice.pdf)) as pdf:
+        root = pdf.Root
+        assert str(root.Lang) == "ja"
+        assert bool(root.MarkInfo.Marked)
+        assert "/StructTreeRoot" in root
+        assert str(pdf.docinfo["/Title"]) == "国民健康保険 加入者情報のお知らせ"
+        alts = []
+
+        def collect(element):
+            if isinstance(element, pikepdf.Dictionary):
+                if "/Alt" in element:
+                    alts.append(str(element.Alt))
+                for child in element.get("/K", []) if isinstance(
+                    element.get("/K"), pikepdf.Array
+                ) else [element.get("/K")]:
+                    if isinstance(child, pikepdf.Dictionary):
+                        collect(child)
+
+        collect(root.StructTreeRoot)
+        assert any("QRコード" in alt for alt in alts), alts
+        tags = set()
+
+        def types(element):
+            if isinstance(element, pikepdf.Dictionary):
+                if "/S" in element:
+                    tags.add(str(element.S))
+                kids = element.get("/K")
+                for child in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                    types(child)
+
+        types(root.StructTreeRoot)
+        assert {"/H1", "/Table", "/TH", "/TD"} <= tags, tags
+
+
+def test_same_notice_gives_identical_bytes(sample_households, config):
+    household = sample_households[0]
+    notice = view.build(household, config, i18n.translator())
+    assert render.pdf(notice) == render.pdf(notice)
+
+
+def test_png_has_every_page(rendered_samples):
+    from PIL import Image
+
+    notice = rendered_samples["H0001"]
+    image = Image.open(io.BytesIO(render.png_from_pdf(notice.pdf, dpi=30)))
+    page_height = round(297 / 25.4 * 30)
+    assert image.height >= notice.view.page_count * page_height
+
+
+@pytest.mark.parametrize("household_id", ["H0001", "H0018"])
+def test_no_full_my_number_in_any_rendered_output(
+    rendered_samples, sample_full_mynumbers, household_id
+):
+    notice = rendered_samples[household_id]
+    text = "".join(page_texts(notice.pdf))
+    for number in sample_full_mynumbers:
+        assert number not in notice.html
+        assert number not in text
+        assert number.encode() not in notice.pdf
