@@ -125,7 +125,8 @@ def break_lines(text: str, width_em: float) -> list[str]:
             current, carried = _split_point(current, char)
             lines.append(current.rstrip())
             current = carried.lstrip()
-        current += char
+        if current or not char.isspace():  # a line never starts with a space
+            current += char
     if current.strip():
         lines.append(current.rstrip())
     return lines

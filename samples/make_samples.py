@@ -20,9 +20,23 @@ from noticegen import mynumber
 HERE = Path(__file__).resolve().parent
 
 COLUMNS = (
-    "household_id", "member_name", "member_kana", "birth_date", "head_name", "postal_code",
-    "address", "address2", "language", "insured_symbol", "insured_number", "insured_branch",
-    "acquired_date", "copay_ratio", "mynumber_last4", "mynumber", "note",
+    "household_id",
+    "member_name",
+    "member_kana",
+    "birth_date",
+    "head_name",
+    "postal_code",
+    "address",
+    "address2",
+    "language",
+    "insured_symbol",
+    "insured_number",
+    "insured_branch",
+    "acquired_date",
+    "copay_ratio",
+    "mynumber_last4",
+    "mynumber",
+    "note",
 )  # fmt: skip  -- a column order unlike the spec's, and an unknown column ("note")
 
 SURNAMES = (("見本", "ミホン"), ("試験", "シケン"), ("架空", "カクウ"), ("例題", "レイダイ"),
@@ -77,7 +91,7 @@ def household_rows(rng: random.Random, number: int, size: int, **overrides) -> l
     postal, town = AREAS[number % len(AREAS)]
     # Given names drawn without replacement: no two members of a household share a name.
     givens = rng.sample(GIVEN, size)
-    head, head_kana = person(surname, givens[0])
+    head, _ = person(surname, givens[0])
     address = f"{town}{rng.choice(CHOME)}丁目{rng.randint(1, 40)}番{rng.randint(1, 20)}号"
     rows = []
     for index in range(size):
@@ -144,7 +158,9 @@ def build() -> list[dict]:
     households[11][0]["language"] = "KO"  # case-insensitive
     households[12][0]["language"] = "xx-unknown"  # unknown: Japanese only, a warning
     households[13][0]["language"] = "ja-x-easy"
-    households[14][0]["member_name"] = households[14][0]["head_name"] = "髙見本 﨑子"  # CP932 extensions
+    households[14][0]["member_name"] = households[14][0]["head_name"] = (
+        "髙見本 﨑子"  # CP932 extensions
+    )
     households[14][0]["member_kana"] = "タカミホン サキコ"
     households[15][0]["head_name"] = households[15][0]["member_name"] = 'SAMPLE <b>&"JOHN"'
     households[15][0]["member_kana"] = "サンプル ジョン"
@@ -181,7 +197,10 @@ def build() -> list[dict]:
     households[51] = household_rows(rng, 51, 1, address2="見" * 201)
     households[52] = household_rows(rng, 52, 1, copay_ratio="4")
     households[53] = household_rows(
-        rng, 53, 1, address2="見本ロイヤルパレスガーデンタワーサウスウイング二十八階二千八百一号室見本管理事務所気付見本コミュニティラウンジ内見本様方"
+        rng,
+        53,
+        1,
+        address2="見本ロイヤルパレスガーデンタワーサウスウイング二十八階二千八百一号室見本管理事務所気付見本コミュニティラウンジ内見本様方",
     )
     households[54] = household_rows(rng, 54, 1, mynumber_last4="12a4", mynumber="")
     households[55] = household_rows(rng, 55, 1, insured_branch="1")

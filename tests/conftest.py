@@ -19,7 +19,9 @@ MM_PER_PX = 25.4 / 96  # WeasyPrint lays out in CSS pixels
 
 
 def load_sample_generator():
-    spec = importlib.util.spec_from_file_location("make_samples", project.SAMPLES / "make_samples.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_samples", project.SAMPLES / "make_samples.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_samples"] = module
     spec.loader.exec_module(module)

@@ -11,7 +11,7 @@ from weasyprint.formatting_structure.boxes import TextBox
 from noticegen import fonts, i18n, render, view
 from noticegen.wareki import format_wareki
 from tests.conftest import MM_PER_PX
-from tests.pdf_helpers import font_names, page_texts, squeeze, walk_boxes
+from tests.pdf_helpers import font_names, page_texts, squeeze
 
 MIN_WINDOW_CLEARANCE_MM = 2.0
 PAGE_MARGIN_MM = 10.0
@@ -181,9 +181,11 @@ def test_tagged_pdf_with_language_title_and_alt_text(rendered_samples):
             if isinstance(element, pikepdf.Dictionary):
                 if "/Alt" in element:
                     alts.append(str(element.Alt))
-                for child in element.get("/K", []) if isinstance(
-                    element.get("/K"), pikepdf.Array
-                ) else [element.get("/K")]:
+                for child in (
+                    element.get("/K", [])
+                    if isinstance(element.get("/K"), pikepdf.Array)
+                    else [element.get("/K")]
+                ):
                     if isinstance(child, pikepdf.Dictionary):
                         collect(child)
 

@@ -1,0 +1,75 @@
+"""Median time to render one household's notice to PDF in a warm process (issue target: ≤ 0.15 s).
+
+The machine is shared and noisy, so a baseline runs in the same process, interleaved with the
+measured work: a one-page WeasyPrint document in the same fonts. The ratio tells whether a change
+made rendering slower even when the machine's speed moves.
+
+    .venv/bin/python bench/render_one.py [--rounds 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import time
+
+from noticegen import fonts, i18n, project, records, render, settings, view
+
+
+def baseline_pdf() -> bytes:
+    weasyprint, font_config = render._weasyprint()
+    html = (
+        '<html lang="ja"><head><title>基準</title><style>@page{size:A4}'
+        'body{font-family:"BIZ UDPGothic";font-size:11pt}</style></head>'
+        "<body><h1>基準ページ</h1><p>" + "文字組みの基準です。" * 40 + "</p></body></html>"
+    )
+    document = weasyprint.HTML(string=html).render(font_config=font_config)
+    return document.write_pdf(pdf_variant=render.PDF_VARIANT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+
+    config = settings.load()
+    member_file = records.open_member_file(project.SAMPLES / "members.csv")
+    window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
+    households, _ = records.read_all(member_file, fonts.coverage(), dt.date.today(), window)
+    translator = i18n.translator()
+
+    # Warm up: fonts, templates, WeasyPrint's caches.
+    render.pdf(view.build(households[0], config, translator))
+    baseline_pdf()
+
+    notice_times, baseline_times, view_times = [], [], []
+    for index in range(args.rounds):
+        household = households[index % len(households)]
+        start = time.perf_counter()
+        notice = view.build(household, config, translator)
+        built = time.perf_counter()
+        render.pdf(notice)
+        done = time.perf_counter()
+        baseline_pdf()
+        baseline_done = time.perf_counter()
+        view_times.append(built - start)
+        notice_times.append(done - start)
+        baseline_times.append(baseline_done - done)
+
+    median = statistics.median(notice_times)
+    base = statistics.median(baseline_times)
+    print(
+        f"households rendered:           {args.rounds} (cycling through {len(households)} samples)"
+    )
+    print(f"median view.build:             {statistics.median(view_times) * 1000:.1f} ms")
+    print(f"median notice PDF (view+PDF):  {median * 1000:.1f} ms   target ≤ 150 ms")
+    print(
+        f"p90 notice PDF:                {statistics.quantiles(notice_times, n=10)[-1] * 1000:.1f} ms"
+    )
+    print(f"median baseline one-page PDF:  {base * 1000:.1f} ms")
+    print(f"notice / baseline:             {median / base:.2f}")
+
+
+if __name__ == "__main__":
+    main()

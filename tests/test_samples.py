@@ -1,0 +1,58 @@
+"""The shipped sample files: fictional, complete, and the same in both encodings."""
+
+from __future__ import annotations
+
+from noticegen import records
+from tests.conftest import SAMPLE_CP932, SAMPLE_UTF8, load_sample_generator, read_file
+
+
+def test_samples_are_what_the_generator_writes():
+    generator = load_sample_generator()
+    text = generator.to_csv(generator.build())
+    assert SAMPLE_UTF8.read_bytes() == text.encode("utf-8")
+    assert SAMPLE_CP932.read_bytes() == text.encode("cp932")
+
+
+def test_at_least_fifty_households_and_every_rejection_code(sample_outcomes):
+    households, rejections = sample_outcomes
+    assert len(households) + len(rejections) >= 50
+    produced = {problem.code for rejection in rejections for problem in rejection.problems}
+    assert produced == set(records.Code)
+
+
+def test_each_household_built_to_be_rejected_is_rejected_for_its_reason(sample_outcomes):
+    households, rejections = sample_outcomes
+    expected = load_sample_generator().EXPECTED_REJECTIONS
+    actual = {rejection.household_id: rejection.code for rejection in rejections}
+    assert actual == expected
+    assert not {household.household_id for household in households} & set(expected)
+
+
+def test_utf8_and_cp932_copies_read_the_same(sample_outcomes, config):
+    cp932 = read_file(SAMPLE_CP932, config)
+    assert records.open_member_file(SAMPLE_CP932).encoding == "cp932"
+    assert records.open_member_file(SAMPLE_UTF8).encoding == "utf-8"
+    assert cp932[0] == sample_outcomes[0]
+    assert [(r.household_id, r.problems) for r in cp932[1]] == [
+        (r.household_id, r.problems) for r in sample_outcomes[1]
+    ]
+
+
+def test_samples_exercise_the_input_rules(sample_outcomes):
+    households = {household.household_id: household for household in sample_outcomes[0]}
+    assert households["H0004"].postal_code == "1730001"  # full-width digits folded
+    assert households["H0005"].members[0].kana == "ミホン タロウ"  # half-width kana widened
+    assert households["H0006"].head_name not in {m.name for m in households["H0006"].members}
+    assert households["H0008"].language == "zh-Hans"
+    assert households["H0009"].language == "tl"
+    assert households["H0011"].language == "ko"
+    assert households["H0012"].language is None
+    assert [w.code for w in households["H0012"].warnings] == ["UNKNOWN_LANGUAGE"]
+    assert households["H0014"].head_name == "髙見本 﨑子"
+    assert households["H0016"].address2 == "見本ハイツ, 202号室"
+    assert households["H0017"].members[0].mynumber_last4 == "0257"
+    assert households["H0018"].members[0].mynumber_last4 is None
+    assert households["H0019"].members[0].name == "見本 春子"  # ideographic spaces stripped
+    assert len(households["H0002"].members) == 10
+    assert len(households["H0003"].members) == 12
+    assert all(len(h.members) >= 1 for h in households.values())

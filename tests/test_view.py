@@ -1,0 +1,99 @@
+"""The NoticeView: pages, masking and wording decided before anything is drawn."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from noticegen import i18n, view
+from noticegen.records import Household, Member
+
+
+def household(members: int, linked: bool = True) -> Household:
+    return Household(
+        household_id="T1",
+        head_name="見本 太郎",
+        postal_code="1730004",
+        address="東京都板橋区板橋二丁目66番1号",
+        address2=None,
+        language=None,
+        members=tuple(
+            Member(
+                name=f"見本 {index}",
+                kana=None,
+                birth_date=dt.date(1980, 1, 1),
+                insured_symbol="板",
+                insured_number=f"{index:07d}",
+                insured_branch=None,
+                acquired_date=None,
+                copay_ratio=None,
+                mynumber_last4="4821" if linked else None,
+                line=index + 2,
+            )
+            for index in range(members)
+        ),
+        lines=tuple(range(2, members + 2)),
+    )
+
+
+@pytest.mark.parametrize("members", [1, 2, 9, 10, 11, 25, 26, 27, 43])
+def test_page_count_is_even_and_members_are_split_ten_then_sixteen(members, config):
+    notice = view.build(household(members), config, i18n.translator())
+    assert notice.page_count % 2 == 0
+    tables = [page.members for page in notice.pages if page.members is not None]
+    assert len(tables[0].rows) == min(members, 10)
+    assert all(len(table.rows) <= 16 for table in tables[1:])
+    assert sum(len(table.rows) for table in tables) == members
+    assert [page.kind for page in notice.pages][len(tables) : len(tables) + 2] == ["guide", "guide"]
+    assert [page.label for page in notice.pages] == [
+        f"{number} / {notice.page_count}" for number in range(1, notice.page_count + 1)
+    ]
+    blank = [page for page in notice.pages if page.kind == "blank"]
+    assert len(blank) == (len(tables) % 2)
+    assert all("白紙" in page.note for page in blank)
+
+
+def test_masked_number_and_registration_note(config):
+    linked = view.build(household(1), config, i18n.translator())
+    row = linked.pages[0].members.rows[0]
+    assert row.mynumber == "＊＊＊＊ ＊＊＊＊ 4821"
+    assert row.mask_groups == ("＊＊＊＊", "＊＊＊＊") and row.mynumber_last4 == "4821"
+    assert linked.no_number_note is None
+
+    unlinked = view.build(household(1, linked=False), config, i18n.translator())
+    assert unlinked.pages[0].members.rows[0].mynumber == "登録なし"
+    assert "登録なし" in unlinked.no_number_note
+
+
+def test_configured_mask_pattern_and_dates(config):
+    custom = dataclasses.replace(
+        config,
+        notice=dataclasses.replace(config.notice, mask_pattern="XXXX-XXXX-{last4}"),
+        dates=dataclasses.replace(config.dates, issue=dt.date(2019, 5, 1)),
+    )
+    notice = view.build(household(1), custom, i18n.translator())
+    assert notice.pages[0].members.rows[0].mynumber == "XXXX-XXXX-4821"
+    assert notice.issue_date == "令和元年5月1日"
+    assert notice.pages[0].members.rows[0].birth_date == "昭和55年1月1日"
+
+
+def test_guide_pages_take_their_dates_and_names_from_the_configuration(config):
+    changed = dataclasses.replace(
+        config,
+        dates=dataclasses.replace(
+            config.dates, transition=dt.date(2024, 12, 2), paper_card_limit=dt.date(2025, 7, 31)
+        ),
+        municipality=dataclasses.replace(config.municipality, insurer="見本市国民健康保険"),
+    )
+    notice = view.build(household(1), changed, i18n.translator())
+    text = repr([page.sections for page in notice.pages if page.kind == "guide"])
+    assert "令和7年7月31日" in text and "令和7年9月30日" not in text
+    assert "見本市国民健康保険" in text and "板橋区国民健康保険" not in text
+    assert "令和6年12月1日" in text  # the last day of the paper card, derived
+
+
+def test_view_holds_no_full_my_number_or_member_lines(config):
+    notice = view.build(household(3), config, i18n.translator())
+    assert "4821" in repr(notice)
