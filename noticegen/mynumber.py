@@ -41,6 +41,6 @@ def mask(last4: str, pattern: str) -> str:
     >>> mask("1234", "＊＊＊＊ ＊＊＊＊ {last4}")
     '＊＊＊＊ ＊＊＊＊ 1234'
     """
-    if len(last4) != 4 or not last4.isdigit():
+    if len(last4) != 4 or not last4.isascii() or not last4.isdigit():
         raise ValueError("mask needs the last four digits")
     return pattern.replace("{last4}", last4)

@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import enum
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from typing import Protocol
 from noticegen import addressblock, mynumber
 
 MAX_CELL_LENGTH = 200
+# No valid record is longer than its cells at their longest, quoted, with separators.
+_MAX_RECORD_LENGTH = (MAX_CELL_LENGTH + 3) * 32
 HOUSEHOLD_ID = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 
 REQUIRED_COLUMNS = (
@@ -60,7 +63,16 @@ NUMERIC_COLUMNS = frozenset(
         "mynumber",
     )
 )
-TEXT_COLUMNS = ("head_name", "address", "address2", "member_name", "member_kana")
+# Printed as given, so every character must be one the fonts can draw.
+TEXT_COLUMNS = (
+    "head_name",
+    "address",
+    "address2",
+    "member_name",
+    "member_kana",
+    "insured_symbol",
+    "insured_number",
+)
 
 COLUMN_NAMES_JA = {
     "household_id": "世帯番号",
@@ -261,12 +273,15 @@ def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFil
     if encoding is not None:
         try:
             encoding = codecs.lookup(encoding).name
+            if encoding == "utf-8":
+                encoding = "utf-8-sig"  # "UTF-8 (with or without BOM)"
         except LookupError:
             raise InputError(f"unknown encoding {encoding!r} (use utf-8 or cp932)") from None
     try:
         chosen = encoding or detect_encoding(path)
         with _open_text(path, chosen) as stream:
-            header = next(csv.reader(stream), None)
+            first = next(_records(stream), None)
+            header = first.cells if first is not None and not first.unclosed_quote else None
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -274,8 +289,11 @@ def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFil
     except (OSError, csv.Error) as error:
         raise InputError(f"{path}: cannot be read as CSV ({error})") from None
     if not header:
-        raise InputError(f"{path}: empty file; a member file starts with a header row")
-    columns = tuple(_clean(name).lower() for name in header)
+        raise InputError(
+            f"{path}: no header row (the file is empty or its first line is not CSV); "
+            "a member file starts with a header row"
+        )
+    columns = tuple(_clean(name).lstrip("\ufeff").lower() for name in header)
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise InputError(
@@ -327,25 +345,62 @@ def _clean(cell: str) -> str:
     return cell.strip(_CELL_SPACE)
 
 
-def _rows(member_file: MemberFile) -> Iterator[tuple[int, list[str]]]:
-    """(first line, raw cells) of every data row; a quoted cell may span several physical lines."""
+@dataclass(frozen=True)
+class _RawRow:
+    line: int  # the physical line the record starts on
+    cells: list[str]
+    unclosed_quote: bool = False
+
+
+def _quote_open(text: str) -> bool:
+    # In RFC 4180 every quote is either a delimiter or doubled, so a whole record has an even count.
+    return text.count('"') % 2 == 1
+
+
+def _records(stream, first_line: int = 1) -> Iterator[_RawRow]:
+    """Every CSV record with the physical line it starts on.
+
+    A quoted cell may span lines, but never further than a record can be long: a quote left open
+    (a typo in the export) makes only its own line a bad row, and reading resumes on the next line
+    instead of swallowing the rest of the file into one cell.
+    """
+    source = enumerate(stream, start=first_line)
+    pushback: list[tuple[int, str]] = []
+
+    def next_line() -> tuple[int, str] | None:
+        return pushback.pop() if pushback else next(source, None)
+
+    while (item := next_line()) is not None:
+        start, text = item
+        parts = [item]
+        joined = text
+        while _quote_open(joined):
+            following = None if len(joined) > _MAX_RECORD_LENGTH else next_line()
+            if following is None:
+                pushback.extend(reversed(parts[1:]))
+                yield _RawRow(start, _parse_record(text), unclosed_quote=True)
+                break
+            parts.append(following)
+            joined += following[1]
+        else:
+            yield _RawRow(start, _parse_record(joined))
+
+
+def _parse_record(text: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(text), strict=False), [])
+    except csv.Error:
+        return ["\udcff"]  # a NUL byte: an undecodable row
+
+
+def _rows(member_file: MemberFile) -> Iterator[_RawRow]:
+    """Every data row (the header skipped, blank lines dropped)."""
     with _open_text(member_file.path, member_file.encoding) as stream:
-        reader = csv.reader(stream, strict=False)
-        next(reader, None)
-        previous_end = reader.line_num
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                # Only a NUL byte or a field over csv.field_size_limit gets here: treat as one bad row.
-                cells = ["\udcff"]
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not any(cell.strip(_CELL_SPACE) for cell in cells):
-                continue  # blank lines carry no member
-            yield start, cells
+        records = _records(stream)
+        next(records, None)
+        for row in records:
+            if any(cell.strip(_CELL_SPACE) for cell in row.cells) or row.unclosed_quote:
+                yield row
 
 
 def _household_key(member_file: MemberFile, cells: list[str]) -> str:
@@ -361,17 +416,17 @@ def _household_key(member_file: MemberFile, cells: list[str]) -> str:
     return value
 
 
-def _blocks(member_file: MemberFile) -> Iterator[tuple[str, list[tuple[int, list[str]]]]]:
+def _blocks(member_file: MemberFile) -> Iterator[tuple[str, list[_RawRow]]]:
     """Contiguous runs of rows with the same household id; every unreadable id is a run of its own."""
     key: str | None = None
-    block: list[tuple[int, list[str]]] = []
-    for line, cells in _rows(member_file):
-        this = _household_key(member_file, cells)
+    block: list[_RawRow] = []
+    for row in _rows(member_file):
+        this = _household_key(member_file, row.cells)
         if block and (this != key or this == ""):
             yield key or "", block
             block = []
         key = this
-        block.append((line, cells))
+        block.append(row)
     if block:
         yield key or "", block
 
@@ -389,7 +444,7 @@ def _split_households(member_file: MemberFile) -> dict[str, list[int]]:
     lines: dict[str, list[int]] = {key: [] for key in split}
     for key, block in _blocks(member_file):
         if key in lines:
-            lines[key].extend(line for line, _ in block)
+            lines[key].extend(row.line for row in block)
     return lines
 
 
@@ -446,12 +501,12 @@ def _lines_text(lines: list[int] | tuple[int, ...]) -> str:
 def _household(
     member_file: MemberFile,
     key: str,
-    block: list[tuple[int, list[str]]],
+    block: list[_RawRow],
     printable: Printable,
     today: dt.date,
     window_mm: tuple[float, float],
 ) -> Household | Rejection:
-    rows = [_row(member_file, line, cells) for line, cells in block]
+    rows = [_row(member_file, raw) for raw in block]
     problems = [problem for row in rows for problem in row.problems]
     lines = tuple(row.line for row in rows)
     warnings: list[InputWarning] = []
@@ -480,12 +535,35 @@ def _household(
     )
 
 
+# Python's cp932 codec maps the bytes no character uses (0x80, 0xA0, 0xFD–0xFF) to U+0080 and
+# U+F8F0–U+F8F3 instead of failing, so those count as undecodable too.
+_UNDECODABLE = frozenset(chr(code) for code in range(0xDC80, 0xDD00)) | frozenset(
+    "\u0080\uf8f0\uf8f1\uf8f2\uf8f3"
+)
+
+
 def _has_undecodable(text: str) -> bool:
-    return any("\udc80" <= char <= "\udcff" for char in text)
+    return any(char in _UNDECODABLE for char in text)
 
 
-def _row(member_file: MemberFile, line: int, raw: list[str]) -> _Row:
+def _row(member_file: MemberFile, raw_row: _RawRow) -> _Row:
     columns = member_file.columns
+    line, raw = raw_row.line, raw_row.cells
+    if raw_row.unclosed_quote:
+        return _Row(
+            line,
+            {},
+            [
+                Problem(
+                    Code.BAD_ROW,
+                    (line,),
+                    f'{line}行目: 引用符「"」が閉じられていません。'
+                    "この行を直してから出力し直してください（次の行からは読み続けます）。",
+                    f'line {line}: a quote (") is opened but never closed; fix this row '
+                    "(reading went on with the next line)",
+                )
+            ],
+        )
     if len(raw) != len(columns):
         return _Row(
             line,
@@ -555,9 +633,9 @@ def _household_values(key: str, rows: list[_Row], problems: list[Problem]) -> di
     """The household-level cells, equal on every row; an empty cell inherits from the others."""
     values: dict[str, str] = {}
     for name in HOUSEHOLD_COLUMNS:
-        seen = {row.cells[name]: row.line for row in rows if row.cells[name]}
+        seen = {row.cells[name]: row.line for row in reversed(rows) if row.cells[name]}
         if len(seen) > 1:
-            lines = tuple(sorted(seen.values()))
+            lines = tuple(row.line for row in rows if row.cells[name])
             where = _lines_text(lines)
             problems.append(
                 Problem(
@@ -569,7 +647,7 @@ def _household_values(key: str, rows: list[_Row], problems: list[Problem]) -> di
                     "give every row the same value or leave it empty after the first",
                 )
             )
-        values[name] = next(iter(seen), "")
+        values[name] = min(seen, key=seen.get) if seen else ""
     for name in ("head_name", "postal_code", "address"):
         if not values[name]:
             problems.append(_missing(name, tuple(row.line for row in rows)))

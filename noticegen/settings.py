@@ -134,7 +134,13 @@ def _build(data: dict[str, Any]) -> Settings:
                 raise ConfigError(key, "missing")
             values[field.name] = _convert(key, table[field.name], hints[field.name])
         sections[name] = section_type(**values)
-    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    # The digest is of the values as loaded, so 95 and 95.0 (or a reordered file) digest the same.
+    canonical = json.dumps(
+        {name: dataclasses.asdict(value) for name, value in sections.items()},
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
     settings = Settings(**sections, digest=hashlib.sha256(canonical.encode()).hexdigest())
     _validate(settings)
     return settings
@@ -161,8 +167,8 @@ def _convert(key: str, value: Any, wanted: type) -> Any:
     raise AssertionError(f"no conversion for {wanted}")
 
 
-_PHONE = re.compile(r"^\d{2,5}-\d{1,4}-\d{3,4}$")
-_POSTAL = re.compile(r"^\d{3}-\d{4}$")
+_PHONE = re.compile(r"^[0-9]{2,5}-[0-9]{1,4}-[0-9]{3,4}$")
+_POSTAL = re.compile(r"^[0-9]{3}-[0-9]{4}$")
 
 
 def _validate(settings: Settings) -> None:
