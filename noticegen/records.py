@@ -165,29 +165,32 @@ class Printable(Protocol):
     def unprintable(self, text: str) -> list[tuple[int, str]]: ...
 
 
+class _Bilingual:
+    """A message for a clerk, in Japanese and in English."""
+
+    message_ja: str
+    message_en: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_ja} / {self.message_en}"
+
+
 @dataclass(frozen=True)
-class Problem:
+class Problem(_Bilingual):
     code: Code
     lines: tuple[int, ...]
     message_ja: str
     message_en: str
 
-    @property
-    def message(self) -> str:
-        return f"{self.message_ja} / {self.message_en}"
-
 
 @dataclass(frozen=True)
-class InputWarning:
+class InputWarning(_Bilingual):
     code: WarningCode
     lines: tuple[int, ...]
     household_id: str
     message_ja: str
     message_en: str
-
-    @property
-    def message(self) -> str:
-        return f"{self.message_ja} / {self.message_en}"
 
 
 @dataclass(frozen=True)

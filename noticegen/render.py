@@ -51,20 +51,20 @@ def html(view: NoticeView) -> str:
 
 def document(view: NoticeView) -> weasyprint.Document:
     """The laid-out notice: its pages and boxes, for writing or for measuring."""
+    return _lay_out(html(view))
+
+
+def _lay_out(markup: str) -> weasyprint.Document:
     weasyprint, font_config = _weasyprint()
-    source = weasyprint.HTML(string=html(view), base_url=str(project.TEMPLATES))
+    source = weasyprint.HTML(string=markup, base_url=str(project.TEMPLATES))
     return source.render(font_config=font_config, pdf_variant=PDF_VARIANT)
 
 
 def pdf(view: NoticeView) -> bytes:
     markup = html(view)
-    weasyprint, font_config = _weasyprint()
-    laid_out = weasyprint.HTML(string=markup, base_url=str(project.TEMPLATES)).render(
-        font_config=font_config, pdf_variant=PDF_VARIANT
-    )
     # A fixed identifier derived from the content: the same notice gives the same bytes.
     identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
-    return laid_out.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
+    return _lay_out(markup).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
 
 
 def png(view: NoticeView, dpi: int = PNG_DPI) -> bytes:
