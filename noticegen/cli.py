@@ -1,4 +1,4 @@
-"""The command line (spec/cli.md): `noticegen render`, `noticegen check`.
+"""The command line (spec/cli.md): `noticegen render`, `check` and `voice-text`.
 
 Exit status: 0 done; 2 usage, configuration or unreadable input (one line on stderr, nothing
 written); 3 done but some households were rejected; 1 an unexpected failure, naming what was being
@@ -15,7 +15,18 @@ import sys
 import traceback
 from pathlib import Path
 
-from noticegen import __version__, fonts, i18n, outputs, records, render, report, settings, view
+from noticegen import (
+    __version__,
+    fonts,
+    i18n,
+    notice,
+    outputs,
+    records,
+    render,
+    report,
+    settings,
+    voicecode,
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -67,6 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     render_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="PATH")
 
+    voice_cmd = commands.add_parser(
+        "voice-text", help="print the text each page's voice code carries"
+    )
+    common(voice_cmd)
+    voice_cmd.add_argument("--household", required=True, metavar="ID", help="世帯番号")
+    voice_cmd.add_argument(
+        "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
+    )
+    voice_cmd.add_argument("--page", type=int, metavar="N", help="only page N (from 1)")
+
     check_cmd = commands.add_parser(
         "check", help="validate a member file: counts, warnings and rejections"
     )
@@ -89,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             return _render(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "voice-text":
+            return _voice_text(args)
         raise AssertionError(f"unhandled command {args.command}")
     except (
         UsageError,
@@ -97,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         fonts.FontsMissingError,
         i18n.UnknownLocaleError,
         outputs.OutputError,
+        voicecode.VoiceCodeError,
     ) as error:
         print(f"noticegen: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -125,31 +149,50 @@ def _outcomes(config: settings.Settings, member_file: records.MemberFile):
     return records.read(member_file, fonts.coverage(), dt.date.today(), window)
 
 
+def _find(
+    config: settings.Settings, member_file: records.MemberFile, household_id: str
+) -> records.Household | records.Rejection:
+    for outcome in _outcomes(config, member_file):
+        if outcome.household_id == household_id:
+            return outcome
+    raise UsageError(f"household {household_id} is not in {member_file.path}")
+
+
+def _report_rejected(rejection: records.Rejection) -> int:
+    for problem in rejection.problems:
+        print(f"{rejection.household_id}: {problem.code}: {problem.message}", file=sys.stderr)
+    log.error("household %s is rejected; nothing written", rejection.household_id)
+    return EXIT_REJECTED
+
+
+def _notice(household: records.Household, config: settings.Settings, args: argparse.Namespace):
+    # The encoder is made (and an external one tried) before any page is rendered.
+    encoder = voicecode.encoder_for(config.voice_code)
+    try:
+        return notice.make(household, config, i18n.translator(args.lang), encoder)
+    except voicecode.VoiceCodeError:
+        raise
+    except Exception as error:
+        error.noticegen_context = f"building the notice of household {household.household_id}"  # type: ignore[attr-defined]
+        raise
+
+
 def _render(args: argparse.Namespace) -> int:
-    translator = i18n.translator(args.lang)
+    i18n.translator(args.lang)  # an unknown locale is a usage error before any work
     config, member_file = _load(args)
     output_format = args.format or _format_from_suffix(args.output)
     outputs.check_writable(args.output)
-    found = None
-    for outcome in _outcomes(config, member_file):
-        if outcome.household_id == args.household:
-            found = outcome
-            break
-    if found is None:
-        raise UsageError(f"household {args.household} is not in {args.input}")
+    found = _find(config, member_file, args.household)
     if isinstance(found, records.Rejection):
-        for problem in found.problems:
-            print(f"{found.household_id}: {problem.code}: {problem.message}", file=sys.stderr)
-        log.error("household %s is rejected; no notice written", found.household_id)
-        return EXIT_REJECTED
+        return _report_rejected(found)
+    finished = _notice(found, config, args)
     try:
-        notice = view.build(found, config, translator)
         if output_format == "html":
-            data = render.html(notice).encode("utf-8")
+            data = render.html(finished).encode("utf-8")
         elif output_format == "png":
-            data = render.png(notice)
+            data = render.png(finished)
         else:
-            data = render.pdf(notice)
+            data = render.pdf(finished)
     except Exception as error:
         error.noticegen_context = f"rendering household {found.household_id}"  # type: ignore[attr-defined]
         raise
@@ -158,9 +201,28 @@ def _render(args: argparse.Namespace) -> int:
         "household %s: %s, %d pages, written to %s",
         found.household_id,
         output_format,
-        notice.page_count,
+        finished.page_count,
         args.output,
     )
+    return EXIT_OK
+
+
+def _voice_text(args: argparse.Namespace) -> int:
+    """Each page's code texts, one code per line, pages separated by an empty line."""
+    i18n.translator(args.lang)
+    config, member_file = _load(args)
+    found = _find(config, member_file, args.household)
+    if isinstance(found, records.Rejection):
+        return _report_rejected(found)
+    finished = _notice(found, config, args)
+    if args.page is not None and not 1 <= args.page <= finished.page_count:
+        raise UsageError(f"--page {args.page}: the notice has pages 1 to {finished.page_count}")
+    pages = [
+        "\n".join(codes.texts)
+        for number, codes in enumerate(finished.voice_codes, start=1)
+        if args.page in (None, number)
+    ]
+    print("\n\n".join(pages))
     return EXIT_OK
 
 

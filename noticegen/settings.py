@@ -71,6 +71,13 @@ class EnvelopeWindow:
 
 
 @dataclasses.dataclass(frozen=True)
+class VoiceCodeOptions:
+    encoder: str
+    command: tuple[str, ...]
+    size_mm: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     municipality: Municipality
     sender: Sender
@@ -78,6 +85,7 @@ class Settings:
     web: Web
     notice: NoticeOptions
     envelope: EnvelopeWindow
+    voice_code: VoiceCodeOptions
     digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
 
 
@@ -155,6 +163,12 @@ def _convert(key: str, value: Any, wanted: type) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(key, "must be a number")
         return float(value)
+    if wanted == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(
+                key, 'must be a list of strings, e.g. ["uni-voice-encoder", "--size", "M"]'
+            )
+        return tuple(value)
     if wanted is dt.date:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
@@ -186,6 +200,15 @@ def _validate(settings: Settings) -> None:
             "dates",
             "must satisfy issue < transition <= paper_card_limit (the notice precedes the change)",
         )
+    voice_code = settings.voice_code
+    if voice_code.encoder not in ("qr", "command"):
+        raise ConfigError("voice_code.encoder", 'must be "qr" or "command"')
+    if voice_code.encoder == "command" and not voice_code.command:
+        raise ConfigError(
+            "voice_code.command", 'must name the encoder program when encoder is "command"'
+        )
+    if not 10 <= voice_code.size_mm <= 30:
+        raise ConfigError("voice_code.size_mm", "must be between 10 and 30 (millimetres)")
     window = settings.envelope
     for name in ("window_x_mm", "window_y_mm"):
         if getattr(window, name) < 0:

@@ -7,13 +7,12 @@ Templates only place what is here, so the PDF, the HTML and the voice text never
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-import segno
-
-from noticegen import addressblock, mynumber
+from noticegen import addressblock, mynumber, voice, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
@@ -111,6 +110,7 @@ class MemberTable:
     heading_copay: str
     heading_mynumber: str
     rows: tuple[MemberRow, ...]
+    first_number: int  # the position of the first row's member in the household (1, 11, 27 …)
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,7 @@ class Contact:
     hours_label: str
     hours: str
     address_label: str
+    postal_code: str
     address: str
 
 
@@ -177,6 +178,13 @@ class NoticeView:
     not_a_card_note: str
     foreign_line: ForeignLine
     pages: tuple[Page, ...]
+    voice_texts: tuple[str, ...] = ()  # what each page's voice code carries, page by page
+    # The codes themselves, made from voice_texts by noticegen.notice.make (an encoder may run a
+    # program, so it is not part of this pure view).
+    voice_codes: tuple[voicecode.PageCodes, ...] = ()
+
+    def page_codes(self, page: Page) -> voicecode.PageCodes | None:
+        return self.voice_codes[page.number - 1] if self.voice_codes else None
 
     @property
     def page_count(self) -> int:
@@ -241,7 +249,7 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         )
 
     has_unlinked = any(member.mynumber_last4 is None for member in household.members)
-    return NoticeView(
+    notice = NoticeView(
         lang=translator.locale,
         household_id=household.household_id,
         document_title=_("国民健康保険 加入者情報のお知らせ"),
@@ -288,6 +296,7 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         foreign_line=_foreign_line(settings, translator),
         pages=tuple(pages),
     )
+    return dataclasses.replace(notice, voice_texts=voice.page_texts(notice, translator))
 
 
 def _date(date: dt.date) -> str:
@@ -368,6 +377,7 @@ def _member_table(
         )
     return MemberTable(
         caption=caption,
+        first_number=first,
         heading_name=_("氏名（フリガナ）"),
         heading_birth_date=_("生年月日"),
         heading_insured=_("被保険者証の記号・番号・枝番"),
@@ -389,19 +399,19 @@ def _contact(settings: Settings, translator: Translator) -> Contact:
         hours_label=_("受付時間"),
         hours=sender.hours,
         address_label=_("所在地"),
-        address=f"{sender.postal_code} {sender.address}",
+        postal_code=sender.postal_code,
+        address=sender.address,
     )
 
 
 def _foreign_line(settings: Settings, translator: Translator) -> ForeignLine:
     _ = translator.gettext
     url = settings.web.site_url
-    qr = segno.make(url, error="m")
     return ForeignLine(
         runs=FOREIGN_RESIDENT_LINE,
         url=url,
         url_text=url.removeprefix("https://").removeprefix("http://"),
-        qr_svg_data_uri=qr.svg_data_uri(scale=1, border=4, dark="#000", light="#fff"),
+        qr_svg_data_uri=voicecode.qr_image(url).data_uri,
         qr_alt=_("外国語による説明のページ（{url}）へのQRコード").format(url=url),
     )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from noticegen import fonts, i18n, project, records, render, settings, view
+from noticegen import fonts, i18n, notice, project, records, render, settings, view, voicecode
 
 SAMPLE_UTF8 = project.SAMPLES / "members.csv"
 SAMPLE_CP932 = project.SAMPLES / "members-cp932.csv"
@@ -58,13 +58,18 @@ def sample_households(sample_outcomes) -> list[records.Household]:
 
 
 @pytest.fixture(scope="session")
-def rendered_samples(sample_households, config) -> dict[str, Rendered]:
+def encoder() -> voicecode.QrEncoder:
+    return voicecode.QrEncoder()
+
+
+@pytest.fixture(scope="session")
+def rendered_samples(sample_households, config, encoder) -> dict[str, Rendered]:
     translator = i18n.translator()
     result = {}
     for household in sample_households:
-        notice = view.build(household, config, translator)
+        finished = notice.make(household, config, translator, encoder)
         result[household.household_id] = Rendered(
-            household, notice, render.html(notice), render.pdf(notice)
+            household, finished, render.html(finished), render.pdf(finished)
         )
     return result
 

@@ -6,12 +6,13 @@ import io
 
 import pikepdf
 import pytest
-from weasyprint.formatting_structure.boxes import TextBox
+from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
 
-from noticegen import fonts, i18n, render, view
+from noticegen import fonts, i18n, render, voicecode
+from noticegen import notice as notice_module
 from noticegen.wareki import format_wareki
 from tests.conftest import MM_PER_PX
-from tests.pdf_helpers import font_names, page_texts, squeeze
+from tests.pdf_helpers import font_names, page_texts, squeeze, walk_boxes
 
 MIN_WINDOW_CLEARANCE_MM = 2.0
 PAGE_MARGIN_MM = 10.0
@@ -121,20 +122,45 @@ def test_the_longest_sample_address_is_measured_too(rendered_samples):
     assert len(lines.address) + len(lines.address2) >= 3
 
 
-def test_no_page_content_runs_into_the_margins_or_the_page_number(rendered_samples):
+def _image_boxes(page):
+    """(left, top, right, bottom) in mm of every image (the voice codes and the small QR code)."""
+    boxes = []
+    for box in walk_boxes(page._page_box):
+        if isinstance(box, ReplacedBox):
+            left, top = box.position_x * MM_PER_PX, box.position_y * MM_PER_PX
+            boxes.append((left, top, left + box.width * MM_PER_PX, top + box.height * MM_PER_PX))
+    return boxes
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] - 0.01 and b[0] < a[2] - 0.01 and a[1] < b[3] - 0.01 and b[1] < a[3] - 0.01
+
+
+def test_nothing_on_a_page_overlaps_or_runs_into_the_margins(rendered_samples):
     for household_id, notice in rendered_samples.items():
         for number, page in enumerate(render.document(notice.view).pages, start=1):
-            boxes = _text_boxes(page)
-            label = notice.view.pages[number - 1].label
-            label_top = min(box[1] for box in boxes if box[4] == label)
-            for left, top, right, bottom, content in boxes:
+            texts = _text_boxes(page)
+            images = _image_boxes(page)
+            assert len(images) >= 1, (household_id, number)  # at least the voice code
+            for left, top, right, bottom, content in texts:
                 where = (household_id, number, content)
                 assert left >= PAGE_MARGIN_MM - 0.01, where
                 assert right <= 210 - PAGE_MARGIN_MM + 0.01, where
                 assert top >= PAGE_MARGIN_MM - 0.01, where
                 assert bottom <= 297 - PAGE_MARGIN_MM + 0.01, where
-                if content != label:
-                    assert bottom <= label_top, where
+                for image in images:
+                    assert not _overlap((left, top, right, bottom), image), where
+            for index, first in enumerate(texts):
+                for second in texts[index + 1 :]:
+                    assert not _overlap(first[:4], second[:4]), (
+                        household_id,
+                        number,
+                        first,
+                        second,
+                    )
+            for index, first in enumerate(images):
+                for second in images[index + 1 :]:
+                    assert not _overlap(first, second), (household_id, number)
 
 
 def test_pdf_embeds_only_the_project_fonts(rendered_samples):
@@ -207,8 +233,9 @@ def test_tagged_pdf_with_language_title_and_alt_text(rendered_samples):
 
 def test_same_notice_gives_identical_bytes(sample_households, config):
     household = sample_households[0]
-    notice = view.build(household, config, i18n.translator())
-    assert render.pdf(notice) == render.pdf(notice)
+    first = notice_module.make(household, config, i18n.translator(), voicecode.QrEncoder())
+    second = notice_module.make(household, config, i18n.translator(), voicecode.QrEncoder())
+    assert render.pdf(first) == render.pdf(second)
 
 
 def test_png_has_every_page(rendered_samples):

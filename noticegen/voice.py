@@ -1,0 +1,193 @@
+"""The text a speech engine reads for each page: what the page's voice code carries.
+
+Built from the same NoticeView as the page, so the two never disagree. The writing follows the
+rules for voice codes (spec/voice-code.md): the page number first, sentences in reading order, one
+sentence per member, the reading (フリガナ) for names, digits that are not quantities spelled one
+by one, phone numbers with hyphens, dates in full 和暦, no decorative symbols or bracketed asides.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from noticegen.i18n import Translator
+
+if TYPE_CHECKING:
+    from noticegen.view import ItemList, MemberRow, NoticeView, Page, Paragraph
+
+_DIGIT_RUN = re.compile(r"[0-9０-９]+")
+# Symbols a speech engine reads badly or aloud, and what to say instead.
+_SPOKEN = str.maketrans(
+    {
+        "～": "から",
+        "〜": "から",
+        "（": "、",
+        "(": "、",
+        "）": "、",
+        ")": "、",
+        "・": "、",
+        "「": "",
+        "」": "",
+        "『": "",
+        "』": "",
+        "＊": "",
+        "*": "",
+        "\u3000": " ",
+    }
+)
+
+
+def spell_digits(text: str, separator: str = "、") -> str:
+    """Digits that are not quantities, one by one, so an engine reads 4、8、2、1 and not 四千八百….
+
+    >>> spell_digits("4821")
+    '4、8、2、1'
+    >>> spell_digits("板12")
+    '板、1、2'
+    """
+    spelled = _DIGIT_RUN.sub(lambda match: separator + separator.join(match.group()), text)
+    return spelled.removeprefix(separator)
+
+
+def speakable(text: str) -> str:
+    """Text without the symbols and brackets a speech engine stumbles on, ending in a full stop.
+
+    >>> speakable("平日 8時30分～17時（土日・祝日を除く）")
+    '平日 8時30分から17時、土日、祝日を除く。'
+    """
+    spoken = text.translate(_SPOKEN)
+    spoken = re.sub(r"、\s*(?=[、。])", "", spoken)
+    spoken = re.sub(r"\s+", " ", spoken).strip(" 、")
+    spoken = spoken.replace(" 、", "、").replace("、 ", "、")
+    if spoken and not spoken.endswith(("。", "？", "！", ".", "?", "!")):
+        spoken += "。"
+    return spoken
+
+
+def page_texts(notice: NoticeView, translator: Translator) -> tuple[str, ...]:
+    """The voice text of every page of the notice, in page order."""
+    return tuple(_page_text(notice, page, translator) for page in notice.pages)
+
+
+def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
+    _ = translator.gettext
+    sentences = [_("{page}ページ目。").format(page=page.number)]
+    if page.kind == "personal":
+        sentences += _personal(notice, page, translator)
+    elif page.kind == "members":
+        sentences.append(speakable(page.heading or ""))
+        sentences += _members(page, translator)
+    elif page.kind == "guide":
+        sentences.append(speakable(page.heading or ""))
+        for section in page.sections:
+            sentences.append(speakable(section.heading))
+            for block in section.body:
+                sentences += _block(block, translator)
+    else:
+        sentences.append(speakable(page.note or ""))
+    return "".join(sentence for sentence in sentences if sentence)
+
+
+def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
+    _ = translator.gettext
+    address = notice.address
+    contact = notice.contact
+    sentences = [
+        _("このお知らせは、全{total}ページです。").format(total=notice.page_count),
+        speakable(
+            _("{sender}から、{date}に発行したお知らせです。").format(
+                sender=" ".join(notice.sender), date=notice.issue_date
+            )
+        ),
+        speakable(
+            _("宛先は、郵便番号{postal}、{address}、{name}。").format(
+                postal=spell_digits(address.postal_code.replace("-", "")),
+                address="".join(address.address + address.address2),
+                name="".join(address.name),
+            )
+        ),
+        speakable(notice.title),
+        *(speakable(paragraph.text) for paragraph in notice.intro),
+        speakable(
+            _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
+                url=notice.foreign_line.url_text
+            )
+        ),
+    ]
+    sentences += _members(page, translator)
+    if notice.no_number_note:
+        sentences.append(speakable(notice.no_number_note))
+    sentences.append(speakable(notice.not_a_card_note))
+    sentences += [
+        speakable(contact.heading),
+        speakable(
+            _("{office}、電話、{phone}。").format(office=contact.office, phone=contact.phone)
+        ),
+        speakable(_("受付時間は、{hours}").format(hours=contact.hours)),
+        speakable(
+            _("所在地は、郵便番号{postal}、{address}").format(
+                postal=spell_digits(contact.postal_code.replace("-", "")), address=contact.address
+            )
+        ),
+    ]
+    return sentences
+
+
+def _members(page: Page, translator: Translator) -> list[str]:
+    _ = translator.gettext
+    table = page.members
+    if table is None:
+        return []
+    sentences = [speakable(table.caption)]
+    first = table.first_number
+    for offset, row in enumerate(table.rows):
+        sentences.append(_member(first + offset, row, translator))
+    return sentences
+
+
+def _member(number: int, row: MemberRow, translator: Translator) -> str:
+    """One member, as one sentence group in the order of the printed row."""
+    _ = translator.gettext
+    parts = [
+        _("{number}人目、{name}さん。").format(number=number, name=row.kana or row.name),
+        _("生年月日は、{date}。").format(date=row.birth_date),
+        _("被保険者証の記号は、{symbol}、番号は、{number}").format(
+            symbol=spell_digits(row.insured_symbol), number=spell_digits(row.insured_number)
+        ),
+    ]
+    if row.insured_branch:
+        parts.append(_("、枝番は、{branch}").format(branch=spell_digits(row.insured_branch)))
+    parts.append("。")
+    if row.acquired_date:
+        parts.append(_("資格取得日は、{date}。").format(date=row.acquired_date))
+    if row.copay:
+        parts.append(_("負担割合は、{copay}。").format(copay=row.copay))
+    if row.mynumber_last4 is not None:
+        parts.append(
+            _("マイナンバーの下4桁は、{digits}です。").format(
+                digits=spell_digits(row.mynumber_last4)
+            )
+        )
+    else:
+        parts.append(_("マイナンバーは、登録されていません。"))
+    return "".join(parts)
+
+
+def _block(block: Paragraph | ItemList, translator: Translator) -> list[str]:
+    _ = translator.gettext
+    if not hasattr(block, "items"):
+        return [speakable(block.text)]
+    sentences = []
+    for item in block.items:
+        lead = ""
+        if item.marker:
+            number = "".join(
+                str(ord(char) - 0x245F) if "①" <= char <= "⑳" else char for char in item.marker
+            )
+            lead = _("{number}つ目、").format(number=number)
+        if item.title:
+            lead += speakable(item.title)
+        sentences.append(lead + speakable(item.text))
+        sentences += [speakable(detail) for detail in item.details]
+    return sentences
