@@ -1,4 +1,4 @@
-"""The command line (spec/cli.md): `noticegen render`, `check` and `voice-text`.
+"""The command line (spec/cli.md): `noticegen render`, `check`, `voice-text` and `barcode`.
 
 Exit status: 0 done; 2 usage, configuration or unreadable input (one line on stderr, nothing
 written); 3 done but some households were rejected; 1 an unexpected failure, naming what was being
@@ -21,6 +21,7 @@ from noticegen import (
     i18n,
     notice,
     outputs,
+    postal,
     records,
     render,
     report,
@@ -88,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     voice_cmd.add_argument("--page", type=int, metavar="N", help="only page N (from 1)")
 
+    barcode_cmd = commands.add_parser(
+        "barcode", help="the customer-barcode symbols for one address, to check a case by hand"
+    )
+    common(barcode_cmd, with_input=False)
+    barcode_cmd.add_argument("postal_code", metavar="POSTAL_CODE")
+    barcode_cmd.add_argument("address", metavar="ADDRESS")
+    barcode_cmd.add_argument("address2", metavar="ADDRESS2", nargs="?")
+
     check_cmd = commands.add_parser(
         "check", help="validate a member file: counts, warnings and rejections"
     )
@@ -112,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "voice-text":
             return _voice_text(args)
+        if args.command == "barcode":
+            return _barcode(args)
         raise AssertionError(f"unhandled command {args.command}")
     except (
         UsageError,
@@ -121,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         i18n.UnknownLocaleError,
         outputs.OutputError,
         voicecode.VoiceCodeError,
+        postal.UnknownPostalCodeError,
     ) as error:
         print(f"noticegen: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -223,6 +235,14 @@ def _voice_text(args: argparse.Namespace) -> int:
         if args.page in (None, number)
     ]
     print("\n\n".join(pages))
+    return EXIT_OK
+
+
+def _barcode(args: argparse.Namespace) -> int:
+    """One line: the 20 data symbols and the check digit, or `none` for a representative code."""
+    settings.load(args.config)
+    symbols = postal.customer_barcode(args.postal_code, args.address, args.address2)
+    print("none" if symbols is None else symbols.command_line_text())
     return EXIT_OK
 
 

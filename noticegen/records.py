@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from noticegen import addressblock, mynumber
+from noticegen import addressblock, mynumber, postal
 
 MAX_CELL_LENGTH = 200
 # No valid record is longer than its cells at their longest, quoted, with separators.
@@ -855,10 +855,26 @@ def _check_household(
     window_mm: tuple[float, float],
     problems: list[Problem],
 ) -> None:
-    postal = shared["postal_code"]
-    if postal:
-        digits = postal[:3] + postal[4:] if len(postal) == 8 and postal[3] == "-" else postal
-        if len(digits) == 7 and digits.isascii() and digits.isdigit():
+    written = shared["postal_code"]
+    if written:
+        digits = written[:3] + written[4:] if len(written) == 8 and written[3] == "-" else written
+        if (
+            len(digits) == 7
+            and digits.isascii()
+            and digits.isdigit()
+            and not postal.is_known(digits)
+        ):
+            line = next(row.line for row in rows if row.cells["postal_code"])
+            problems.append(
+                Problem(
+                    Code.BAD_POSTAL_CODE,
+                    (line,),
+                    f"{line}行目: {_col_ja('postal_code')}は日本郵便の郵便番号データにありません。"
+                    "番号を確認してください。",
+                    f"line {line}: postal_code is not in Japan Post's postal-code data; check it",
+                )
+            )
+        elif len(digits) == 7 and digits.isascii() and digits.isdigit():
             shared["postal_code"] = digits
         else:
             line = next(row.line for row in rows if row.cells["postal_code"])

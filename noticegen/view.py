@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from noticegen import addressblock, mynumber, voice, voicecode
+from noticegen import addressblock, mynumber, postal, voice, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
 from noticegen.wareki import format_wareki, to_wareki
 
+BARCODE_POINTS = 10.0  # Japan Post's standard size: 79.8 mm × 3.6 mm
 MEMBERS_ON_FIRST_PAGE = 10
 # A continuation page has no address, introduction or contact block, so it holds more rows.
 MEMBERS_ON_CONTINUATION_PAGE = 16
@@ -147,6 +148,16 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Barcode:
+    """Japan Post's customer barcode, printed directly under the addressee's name."""
+
+    svg_data_uri: str
+    width_mm: float
+    height_mm: float
+    alt: str
+
+
+@dataclass(frozen=True)
 class Window:
     x_mm: float
     y_mm: float
@@ -169,6 +180,7 @@ class NoticeView:
     sender: tuple[str, ...]
     issue_date: str
     address: addressblock.AddressLines
+    barcode: Barcode | None  # None for a representative postal code, which has none
     window: Window
     type_sizes: dict[str, float]
     address_sizes: dict[str, float]
@@ -257,6 +269,7 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         sender=(settings.municipality.name, settings.sender.section),
         issue_date=_date(settings.dates.issue),
         address=address,
+        barcode=_barcode(household, translator),
         window=Window(
             window.window_x_mm,
             window.window_y_mm,
@@ -271,7 +284,7 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
             "name": addressblock.NAME_PT,
             "line_height": addressblock.LINE_HEIGHT,
             "postal_gap_mm": addressblock.POSTAL_GAP_MM,
-            "barcode_zone_mm": addressblock.BARCODE_ZONE_MM,
+            "barcode_gap_mm": addressblock.BARCODE_GAP_MM,
         },
         intro=(
             Paragraph(
@@ -297,6 +310,20 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         pages=tuple(pages),
     )
     return dataclasses.replace(notice, voice_texts=voice.page_texts(notice, translator))
+
+
+def _barcode(household: Household, translator: Translator) -> Barcode | None:
+    _ = translator.gettext
+    symbols = postal.customer_barcode(household.postal_code, household.address, household.address2)
+    if symbols is None:
+        return None
+    alt = _("郵便物の区分に使うカスタマバーコード")
+    return Barcode(
+        svg_data_uri=voicecode.svg_data_uri(postal.svg(symbols, BARCODE_POINTS, label=alt)),
+        width_mm=postal.width_mm(BARCODE_POINTS),
+        height_mm=postal.height_mm(BARCODE_POINTS),
+        alt=alt,
+    )
 
 
 def _date(date: dt.date) -> str:

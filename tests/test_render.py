@@ -12,7 +12,7 @@ from noticegen import fonts, i18n, render, voicecode
 from noticegen import notice as notice_module
 from noticegen.wareki import format_wareki
 from tests.conftest import MM_PER_PX
-from tests.pdf_helpers import font_names, page_texts, squeeze, walk_boxes
+from tests.pdf_helpers import font_names, page_texts, squeeze
 
 MIN_WINDOW_CLEARANCE_MM = 2.0
 PAGE_MARGIN_MM = 10.0
@@ -107,7 +107,10 @@ def test_address_block_lies_inside_the_window_with_two_millimetres_to_spare(
         boxes = _text_boxes(page, "address-block")
         text = "".join(box[4] for box in boxes)
         assert squeeze(notice.household.head_name) in squeeze(text), household_id
-        for left, top, right, bottom, content in boxes:
+        barcodes = [(*box, "barcode") for box in _image_boxes(page, "address-block")]
+        assert len(barcodes) == 1, household_id  # the customer barcode, under the name
+        assert barcodes[0][1] >= max(box[3] for box in boxes) + 2 - 0.01  # 2 mm clear above
+        for left, top, right, bottom, content in boxes + barcodes:
             assert left >= left_edge, (household_id, content, left)
             assert right <= right_edge, (household_id, content, right)
             assert top >= top_edge, (household_id, content, top)
@@ -122,13 +125,22 @@ def test_the_longest_sample_address_is_measured_too(rendered_samples):
     assert len(lines.address) + len(lines.address2) >= 3
 
 
-def _image_boxes(page):
-    """(left, top, right, bottom) in mm of every image (the voice codes and the small QR code)."""
+def _image_boxes(page, element_id: str | None = None):
+    """(left, top, right, bottom) in mm of every image, optionally only inside one element."""
     boxes = []
-    for box in walk_boxes(page._page_box):
-        if isinstance(box, ReplacedBox):
-            left, top = box.position_x * MM_PER_PX, box.position_y * MM_PER_PX
+
+    def visit(box, inside: bool):
+        element = getattr(box, "element", None)
+        if element is not None and element_id is not None and element.get("id") == element_id:
+            inside = True
+        if isinstance(box, ReplacedBox) and inside:
+            # The image itself: its content box, without the margins around it.
+            left, top = box.content_box_x() * MM_PER_PX, box.content_box_y() * MM_PER_PX
             boxes.append((left, top, left + box.width * MM_PER_PX, top + box.height * MM_PER_PX))
+        for child in getattr(box, "children", None) or ():
+            visit(child, inside)
+
+    visit(page._page_box, element_id is None)
     return boxes
 
 
