@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
     )
     render_cmd.add_argument(
+        "--large-print", action="store_true", help="the large-print edition (body text at 16 pt)"
+    )
+    render_cmd.add_argument(
         "--format",
         choices=render.FORMATS,
         help="output format (default: from the file name's suffix, else pdf)",
@@ -88,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
     )
     voice_cmd.add_argument("--page", type=int, metavar="N", help="only page N (from 1)")
+    voice_cmd.add_argument(
+        "--large-print", action="store_true", help="the pages of the large-print edition"
+    )
 
     barcode_cmd = commands.add_parser(
         "barcode", help="the customer-barcode symbols for one address, to check a case by hand"
@@ -181,7 +187,7 @@ def _notice(household: records.Household, config: settings.Settings, args: argpa
     # The encoder is made (and an external one tried) before any page is rendered.
     encoder = voicecode.encoder_for(config.voice_code)
     try:
-        return notice.make(household, config, i18n.translator(args.lang), encoder)
+        return notice.make(household, config, i18n.translator(args.lang), encoder, args.large_print)
     except voicecode.VoiceCodeError:
         raise
     except Exception as error:

@@ -18,8 +18,9 @@ def make(
     settings: Settings,
     translator: Translator,
     encoder: voicecode.Encoder,
+    large_print: bool = False,
 ) -> view.NoticeView:
-    notice = view.build(household, settings, translator)
+    notice = view.build(household, settings, translator, large_print)
     codes = tuple(
         voicecode.page_codes(text, page.number, encoder, translator)
         for page, text in zip(notice.pages, notice.voice_texts, strict=True)

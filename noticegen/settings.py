@@ -78,6 +78,11 @@ class VoiceCodeOptions:
 
 
 @dataclasses.dataclass(frozen=True)
+class LargePrint:
+    households: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     municipality: Municipality
     sender: Sender
@@ -86,6 +91,7 @@ class Settings:
     notice: NoticeOptions
     envelope: EnvelopeWindow
     voice_code: VoiceCodeOptions
+    large_print: LargePrint
     digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
 
 

@@ -19,10 +19,54 @@ from noticegen.settings import Settings
 from noticegen.wareki import format_wareki, to_wareki
 
 BARCODE_POINTS = 10.0  # Japan Post's standard size: 79.8 mm × 3.6 mm
-MEMBERS_ON_FIRST_PAGE = 10
-# A continuation page has no address, introduction or contact block, so it holds more rows.
-MEMBERS_ON_CONTINUATION_PAGE = 16
-TYPE_SIZES_PT = {"body": 11.0, "table": 12.0, "heading": 14.0, "title": 18.0}
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Type sizes and how much a page holds: the standard notice, or the large-print one."""
+
+    large_print: bool
+    members_on_first_page: int
+    members_per_page: int  # on a continuation page, which has no address or introduction
+    type_sizes: dict[str, float]
+    # For packing the guide's sections onto pages: full-width characters per line and lines per
+    # page at the guide's type size, with room to spare (measured layouts are checked by tests).
+    guide_chars_per_line: int
+    guide_lines_per_page: int
+
+
+STANDARD = Edition(
+    large_print=False,
+    members_on_first_page=10,
+    members_per_page=16,
+    type_sizes={
+        "body": 11.0,
+        "table": 12.0,
+        "guide": 12.0,
+        "subheading": 13.0,
+        "heading": 14.0,
+        "title": 18.0,
+    },
+    guide_chars_per_line=44,
+    guide_lines_per_page=30,
+)
+# Large print (spec/notice.md): body text at 16 pt or more, reflowed onto more pages. Members are
+# printed as one small table each, since six columns at 16 pt do not fit the width of A4.
+LARGE_PRINT = Edition(
+    large_print=True,
+    members_on_first_page=1,
+    members_per_page=3,
+    type_sizes={
+        "body": 16.0,
+        "table": 16.0,
+        "guide": 16.0,
+        "subheading": 17.0,
+        "heading": 18.0,
+        "title": 20.0,
+    },
+    guide_chars_per_line=32,
+    guide_lines_per_page=23,
+)
 
 # The line for foreign residents, in languages whose scripts the notice's fonts draw. Each run is
 # tagged with its language so screen readers and PDF/UA readers switch voices.
@@ -80,6 +124,7 @@ class MemberRow:
     mynumber: str  # the masked number, or the "not registered" text
     mynumber_linked: bool
     mynumber_last4: str | None  # the digits within `mynumber`, printed bold
+    position_label: str  # 「1人目」: the member's place in the household, for large print
 
     @property
     def insured(self) -> str:
@@ -145,6 +190,7 @@ class Page:
     sections: tuple[Section, ...] = ()
     members: MemberTable | None = None
     note: str | None = None
+    shows_contact: bool = False  # the notes and the contact block are on this page
 
 
 @dataclass(frozen=True)
@@ -180,8 +226,10 @@ class NoticeView:
     sender: tuple[str, ...]
     issue_date: str
     address: addressblock.AddressLines
+    addressee_reading: str  # the head's フリガナ when the head is a member who has one, for voice
     barcode: Barcode | None  # None for a representative postal code, which has none
     window: Window
+    large_print: bool
     type_sizes: dict[str, float]
     address_sizes: dict[str, float]
     intro: tuple[Paragraph, ...]
@@ -203,9 +251,22 @@ class NoticeView:
         return len(self.pages)
 
 
-def build(household: Household, settings: Settings, translator: Translator) -> NoticeView:
-    """The notice for one household in the translator's locale."""
+def build(
+    household: Household,
+    settings: Settings,
+    translator: Translator,
+    large_print: bool = False,
+) -> NoticeView:
+    """The notice for one household in the translator's locale.
+
+    The large-print edition is used when asked for, or when the configuration lists the household.
+    """
     _ = translator.gettext
+    edition = (
+        LARGE_PRINT
+        if large_print or household.household_id in settings.large_print.households
+        else STANDARD
+    )
     window = settings.envelope
     address = addressblock.lay_out(
         household.postal_code,
@@ -215,13 +276,18 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         window.window_width_mm,
         window.window_height_mm,
     )
-    member_pages = _paginate_members(household.members)
-    rows = [
-        tuple(_member_row(member, settings, translator) for member in page) for page in member_pages
+    all_rows = [
+        _member_row(position, member, settings, translator)
+        for position, member in enumerate(household.members, start=1)
     ]
-    personal_count = len(rows)
-    guide_sections = _guide_sections(settings, translator)
-    total = personal_count + len(guide_sections)
+    rows = _paginate_members(tuple(all_rows), edition)
+    # The standard edition prints the contact block at the foot of page 1; large print has no room
+    # there, so it follows the last members, on a page of its own if that page is full.
+    contact_page_of_its_own = edition.large_print and (
+        len(rows) == 1 or len(rows[-1]) > edition.members_per_page // 2
+    )
+    guide_pages = _paginate_guide(_guide_sections(settings, translator), edition, translator)
+    total = len(rows) + contact_page_of_its_own + len(guide_pages)
     needs_blank = total % 2 == 1  # duplex: every notice ends on the back of a sheet
     total += needs_blank
 
@@ -234,8 +300,17 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         number = index + 1
         table = _member_table(page_rows, first_member, len(household.members), translator)
         first_member += len(page_rows)
+        last_personal = index == len(rows) - 1
         if index == 0:
-            pages.append(Page("personal", number, label(number), members=table))
+            pages.append(
+                Page(
+                    "personal",
+                    number,
+                    label(number),
+                    members=table,
+                    shows_contact=not edition.large_print,
+                )
+            )
         else:
             pages.append(
                 Page(
@@ -244,9 +319,23 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
                     label(number),
                     heading=_("加入者の情報（続き）"),
                     members=table,
+                    shows_contact=(
+                        edition.large_print and last_personal and not contact_page_of_its_own
+                    ),
                 )
             )
-    for heading, sections in guide_sections:
+    if contact_page_of_its_own:
+        number = len(pages) + 1
+        pages.append(
+            Page(
+                "members",
+                number,
+                label(number),
+                heading=_("お問い合わせ"),
+                shows_contact=True,
+            )
+        )
+    for heading, sections in guide_pages:
         number = len(pages) + 1
         pages.append(Page("guide", number, label(number), heading=heading, sections=sections))
     if needs_blank:
@@ -269,6 +358,14 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
         sender=(settings.municipality.name, settings.sender.section),
         issue_date=_date(settings.dates.issue),
         address=address,
+        addressee_reading=next(
+            (
+                member.kana
+                for member in household.members
+                if member.name == household.head_name and member.kana
+            ),
+            household.head_name,
+        ),
         barcode=_barcode(household, translator),
         window=Window(
             window.window_x_mm,
@@ -277,7 +374,8 @@ def build(household: Household, settings: Settings, translator: Translator) -> N
             window.window_height_mm,
             addressblock.PADDING_MM,
         ),
-        type_sizes=TYPE_SIZES_PT,
+        large_print=edition.large_print,
+        type_sizes=edition.type_sizes,
         address_sizes={
             "postal": addressblock.POSTAL_PT,
             "address": addressblock.ADDRESS_PT,
@@ -340,16 +438,60 @@ def _date_groups(date: dt.date) -> tuple[str, str]:
     return f"{wareki.era.name}{wareki.year_text}年", f"{wareki.month}月{wareki.day}日"
 
 
-def _paginate_members(members: tuple[Member, ...]) -> list[tuple[Member, ...]]:
-    pages = [members[:MEMBERS_ON_FIRST_PAGE]]
-    rest = members[MEMBERS_ON_FIRST_PAGE:]
+def _paginate_members(
+    members: tuple[MemberRow, ...], edition: Edition
+) -> list[tuple[MemberRow, ...]]:
+    pages = [members[: edition.members_on_first_page]]
+    rest = members[edition.members_on_first_page :]
     while rest:
-        pages.append(rest[:MEMBERS_ON_CONTINUATION_PAGE])
-        rest = rest[MEMBERS_ON_CONTINUATION_PAGE:]
+        pages.append(rest[: edition.members_per_page])
+        rest = rest[edition.members_per_page :]
     return pages
 
 
-def _member_row(member: Member, settings: Settings, translator: Translator) -> MemberRow:
+def _estimated_lines(section: Section, chars_per_line: int) -> float:
+    """How many lines a section takes at the guide's type size (headings and gaps included)."""
+
+    def lines(text: str, indent: int = 0) -> int:
+        return max(1, -(-len(text) // (chars_per_line - indent)))
+
+    total = 2.0  # the heading and the space around it
+    for block in section.body:
+        if isinstance(block, ItemList):
+            for item in block.items:
+                total += lines(f"{item.marker or ''}{item.title or ''}{item.text}", 2) + 0.3
+                total += sum(lines(detail, 3) for detail in item.details)
+        else:
+            total += lines(block.text) + 0.2
+    return total
+
+
+def _paginate_guide(
+    pages: list[tuple[str, tuple[Section, ...]]], edition: Edition, translator: Translator
+) -> list[tuple[str, tuple[Section, ...]]]:
+    """The guide's designed pages, each split at section boundaries where it does not fit."""
+    _ = translator.gettext
+    result = []
+    for heading, sections in pages:
+        chunks: list[list[Section]] = [[]]
+        used = 0.0
+        for section in sections:
+            size = _estimated_lines(section, edition.guide_chars_per_line)
+            if chunks[-1] and used + size > edition.guide_lines_per_page:
+                chunks.append([])
+                used = 0.0
+            chunks[-1].append(section)
+            used += size
+        for index, chunk in enumerate(chunks):
+            # A page that continues the one before says so.
+            title = heading if index == 0 else _("{heading}（続き）").format(heading=heading)
+            result.append((title, tuple(chunk)))
+    return result
+
+
+def _member_row(
+    position: int, member: Member, settings: Settings, translator: Translator
+) -> MemberRow:
     _ = translator.gettext
     linked = member.mynumber_last4 is not None
     return MemberRow(
@@ -373,6 +515,7 @@ def _member_row(member: Member, settings: Settings, translator: Translator) -> M
         ),
         mynumber_linked=linked,
         mynumber_last4=member.mynumber_last4,
+        position_label=_("{number}人目").format(number=position),
     )
 
 
@@ -392,7 +535,7 @@ def _member_table(
     """The table of members `first`… of `total`; the caption says where a long list continues."""
     _ = translator.gettext
     last = first + len(rows) - 1
-    if total <= MEMBERS_ON_FIRST_PAGE:
+    if first == 1 and last == total:
         caption = _("登録されている加入者情報")
     elif last < total:
         caption = _(

@@ -50,6 +50,18 @@ def spell_digits(text: str, separator: str = "、") -> str:
     return spelled.removeprefix(separator)
 
 
+def spoken_name(name: str) -> str:
+    """A name or reading without the symbols an engine reads aloud (スミス・ジョン → スミス ジョン).
+
+    >>> spoken_name("スミス・ジョン")
+    'スミス ジョン'
+    """
+    return re.sub(r"\s+", " ", name.translate(_NAME_SEPARATORS)).strip()
+
+
+_NAME_SEPARATORS = str.maketrans({"・": " ", "＝": " ", "=": " ", "\u3000": " "})
+
+
 def speakable(text: str) -> str:
     """Text without the symbols and brackets a speech engine stumbles on, ending in a full stop.
 
@@ -78,6 +90,8 @@ def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
     elif page.kind == "members":
         sentences.append(speakable(page.heading or ""))
         sentences += _members(page, translator)
+        if page.shows_contact:
+            sentences += _closing(notice, translator)
     elif page.kind == "guide":
         sentences.append(speakable(page.heading or ""))
         for section in page.sections:
@@ -92,7 +106,6 @@ def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
 def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
     _ = translator.gettext
     address = notice.address
-    contact = notice.contact
     sentences = [
         _("このお知らせは、全{total}ページです。").format(total=notice.page_count),
         speakable(
@@ -101,10 +114,10 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[st
             )
         ),
         speakable(
-            _("宛先は、郵便番号{postal}、{address}、{name}。").format(
+            _("宛先は、郵便番号{postal}、{address}、{name}様。").format(
                 postal=spell_digits(address.postal_code.replace("-", "")),
                 address="".join(address.address + address.address2),
-                name="".join(address.name),
+                name=spoken_name(notice.addressee_reading),
             )
         ),
         speakable(notice.title),
@@ -116,6 +129,16 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[st
         ),
     ]
     sentences += _members(page, translator)
+    if page.shows_contact:
+        sentences += _closing(notice, translator)
+    return sentences
+
+
+def _closing(notice: NoticeView, translator: Translator) -> list[str]:
+    """The notes under the member table and the contact block."""
+    _ = translator.gettext
+    contact = notice.contact
+    sentences = []
     if notice.no_number_note:
         sentences.append(speakable(notice.no_number_note))
     sentences.append(speakable(notice.not_a_card_note))
@@ -150,7 +173,9 @@ def _member(number: int, row: MemberRow, translator: Translator) -> str:
     """One member, as one sentence group in the order of the printed row."""
     _ = translator.gettext
     parts = [
-        _("{number}人目、{name}さん。").format(number=number, name=row.kana or row.name),
+        _("{number}人目、{name}さん。").format(
+            number=number, name=spoken_name(row.kana or row.name)
+        ),
         _("生年月日は、{date}。").format(date=row.birth_date),
         _("被保険者証の記号は、{symbol}、番号は、{number}").format(
             symbol=spell_digits(row.insured_symbol), number=spell_digits(row.insured_number)

@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from noticegen import fonts, i18n, outputs, records, render, report, settings, view
+from noticegen import fonts, i18n, notice, outputs, records, render, report, settings, voicecode
 
 
 def main() -> int:
@@ -26,6 +26,7 @@ def main() -> int:
     outputs.make_private_dir(args.outdir)
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
     translator = i18n.translator()
+    encoder = voicecode.encoder_for(config.voice_code)
     counts = report.Counts()
     rejections = []
     for outcome in records.read(member_file, fonts.coverage(), dt.date.today(), window):
@@ -33,8 +34,8 @@ def main() -> int:
         if isinstance(outcome, records.Rejection):
             rejections.append(outcome)
             continue
-        notice = view.build(outcome, config, translator)
-        outputs.write_private(args.outdir / f"{outcome.household_id}.pdf", render.pdf(notice))
+        finished = notice.make(outcome, config, translator, encoder)
+        outputs.write_private(args.outdir / f"{outcome.household_id}.pdf", render.pdf(finished))
     outputs.write_private(args.outdir / "rejected.csv", report.rejected_csv(rejections))
     print(
         f"{counts.households} households: {counts.accepted} notices in {args.outdir}/, "

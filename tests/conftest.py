@@ -75,6 +75,19 @@ def rendered_samples(sample_households, config, encoder) -> dict[str, Rendered]:
 
 
 @pytest.fixture(scope="session")
+def rendered_large_print(sample_households, config, encoder) -> dict[str, Rendered]:
+    """The large-print edition of every sample household."""
+    translator = i18n.translator()
+    result = {}
+    for household in sample_households:
+        finished = notice.make(household, config, translator, encoder, large_print=True)
+        result[household.household_id] = Rendered(
+            household, finished, render.html(finished), render.pdf(finished)
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
 def sample_full_mynumbers() -> set[str]:
     """Every full 12-digit My Number the sample file holds: none may appear in any output."""
     import csv

@@ -93,9 +93,11 @@ def _text_boxes(page, element_id: str | None = None):
     return boxes
 
 
+@pytest.mark.parametrize("edition", ["rendered_samples", "rendered_large_print"])
 def test_address_block_lies_inside_the_window_with_two_millimetres_to_spare(
-    rendered_samples, config
+    edition, request, config
 ):
+    rendered_samples = request.getfixturevalue(edition)
     window = config.envelope
     left_edge = window.window_x_mm + MIN_WINDOW_CLEARANCE_MM
     right_edge = window.window_x_mm + window.window_width_mm - MIN_WINDOW_CLEARANCE_MM
@@ -148,8 +150,10 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] - 0.01 and b[0] < a[2] - 0.01 and a[1] < b[3] - 0.01 and b[1] < a[3] - 0.01
 
 
-def test_nothing_on_a_page_overlaps_or_runs_into_the_margins(rendered_samples):
-    for household_id, notice in rendered_samples.items():
+@pytest.mark.parametrize("edition", ["rendered_samples", "rendered_large_print"])
+def test_nothing_on_a_page_overlaps_or_runs_into_the_margins(edition, request):
+    for household_id, notice in request.getfixturevalue(edition).items():
+        assert len(page_texts(notice.pdf)) == notice.view.page_count, household_id
         for number, page in enumerate(render.document(notice.view).pages, start=1):
             texts = _text_boxes(page)
             images = _image_boxes(page)
@@ -269,3 +273,17 @@ def test_no_full_my_number_in_any_rendered_output(
         assert number not in notice.html
         assert number not in text
         assert number.encode() not in notice.pdf
+
+
+def test_large_print_sets_body_text_at_sixteen_points_or_more(rendered_large_print):
+    notice = rendered_large_print["H0002"]
+    assert notice.view.large_print
+    assert min(size for name, size in notice.view.type_sizes.items() if name != "subheading") >= 16
+    texts = page_texts(notice.pdf)
+    assert len(texts) % 2 == 0
+    whole = squeeze("".join(texts))
+    for member in notice.household.members:
+        assert squeeze(member.name) in whole
+        assert member.insured_number in whole
+    # The same voice codes are placed: every page carries its own.
+    assert len(notice.view.voice_codes) == len(texts)
