@@ -197,7 +197,7 @@ class Page:
 class Barcode:
     """Japan Post's customer barcode, printed directly under the addressee's name."""
 
-    svg_data_uri: str
+    png_data_uri: str
     width_mm: float
     height_mm: float
     alt: str
@@ -417,7 +417,7 @@ def _barcode(household: Household, translator: Translator) -> Barcode | None:
         return None
     alt = _("郵便物の区分に使うカスタマバーコード")
     return Barcode(
-        svg_data_uri=voicecode.svg_data_uri(postal.svg(symbols, BARCODE_POINTS, label=alt)),
+        png_data_uri=voicecode.png_data_uri(postal.png(symbols)),
         width_mm=postal.width_mm(BARCODE_POINTS),
         height_mm=postal.height_mm(BARCODE_POINTS),
         alt=alt,
