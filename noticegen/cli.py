@@ -17,6 +17,7 @@ from pathlib import Path
 
 from noticegen import (
     __version__,
+    batch,
     fonts,
     i18n,
     notice,
@@ -95,6 +96,26 @@ def _parser() -> argparse.ArgumentParser:
         "--large-print", action="store_true", help="the pages of the large-print edition"
     )
 
+    batch_cmd = commands.add_parser(
+        "batch", help="the print vendor's run: every household into print-ready PDFs"
+    )
+    common(batch_cmd)
+    batch_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
+    batch_cmd.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (default 1)"
+    )
+    batch_cmd.add_argument(
+        "--chunk-size",
+        type=int,
+        default=batch.DEFAULT_CHUNK_SIZE,
+        metavar="N",
+        help=f"notices per PDF file (default {batch.DEFAULT_CHUNK_SIZE})",
+    )
+    batch_cmd.add_argument("--resume", action="store_true", help="continue a killed run in OUTDIR")
+    batch_cmd.add_argument(
+        "--limit", type=int, metavar="N", help="only the first N households of INPUT"
+    )
+
     barcode_cmd = commands.add_parser(
         "barcode", help="the customer-barcode symbols for one address, to check a case by hand"
     )
@@ -116,8 +137,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging() -> None:
+    """noticegen's own log lines on stderr; the libraries' only when something is wrong."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("noticegen: %(levelname)s: %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(format="noticegen: %(levelname)s: %(message)s", level=logging.INFO)
+    _configure_logging()
     args = _parser().parse_args(argv)
     context = f"noticegen {args.command}"
     try:
@@ -129,6 +162,19 @@ def main(argv: list[str] | None = None) -> int:
             return _voice_text(args)
         if args.command == "barcode":
             return _barcode(args)
+        if args.command == "batch":
+            return batch.run(
+                batch.Options(
+                    input=args.input,
+                    outdir=args.output,
+                    config=args.config,
+                    workers=args.workers,
+                    chunk_size=args.chunk_size,
+                    resume=args.resume,
+                    limit=args.limit,
+                    encoding=args.encoding,
+                )
+            )
         raise AssertionError(f"unhandled command {args.command}")
     except (
         UsageError,
@@ -139,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         outputs.OutputError,
         voicecode.VoiceCodeError,
         postal.UnknownPostalCodeError,
+        batch.BatchError,
     ) as error:
         print(f"noticegen: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -49,3 +49,9 @@ def write_private(path: Path, data: bytes) -> None:
 def make_private_dir(path: Path) -> None:
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     os.chmod(path, PRIVATE_DIR_MODE)
+
+
+def open_private(path: Path):
+    """A new file for streaming writes (a run's working data), readable by its owner only."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    return os.fdopen(descriptor, "wb")

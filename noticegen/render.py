@@ -46,7 +46,16 @@ def _weasyprint():
 
 
 def html(view: NoticeView) -> str:
-    return _environment().get_template("notice/notice.html.j2").render(view=view)
+    return document_html((view,), view.document_title, view.lang)
+
+
+def document_html(views: tuple[NoticeView, ...] | list[NoticeView], title: str, lang: str) -> str:
+    """One HTML document holding the pages of several notices, one after the other."""
+    return (
+        _environment()
+        .get_template("notice/document.html.j2")
+        .render(notices=views, title=title, lang=lang)
+    )
 
 
 def document(view: NoticeView) -> weasyprint.Document:
@@ -61,7 +70,10 @@ def _lay_out(markup: str) -> weasyprint.Document:
 
 
 def pdf(view: NoticeView) -> bytes:
-    markup = html(view)
+    return pdf_from_html(html(view))
+
+
+def pdf_from_html(markup: str) -> bytes:
     # A fixed identifier derived from the content: the same notice gives the same bytes.
     identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
     return _lay_out(markup).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)

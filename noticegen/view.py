@@ -204,6 +204,16 @@ class Barcode:
 
 
 @dataclass(frozen=True)
+class PrintMark:
+    """What the print vendor's machines read on a page: the notice's place in the mailing order,
+    and on the front of each sheet a small DataMatrix (never mistaken for a voice code)."""
+
+    sequence: str  # 「No. 000123」
+    sheet_mark_uri: str | None  # the DataMatrix, on the front of a sheet
+    sheet_mark_alt: str
+
+
+@dataclass(frozen=True)
 class Window:
     x_mm: float
     y_mm: float
@@ -243,8 +253,14 @@ class NoticeView:
     # program, so it is not part of this pure view).
     voice_codes: tuple[voicecode.PageCodes, ...] = ()
 
+    # Marks for the print vendor (sequence number, inserter mark), set by the batch per page.
+    print_marks: tuple[PrintMark | None, ...] = ()
+
     def page_codes(self, page: Page) -> voicecode.PageCodes | None:
         return self.voice_codes[page.number - 1] if self.voice_codes else None
+
+    def print_mark(self, page: Page) -> PrintMark | None:
+        return self.print_marks[page.number - 1] if self.print_marks else None
 
     @property
     def page_count(self) -> int:

@@ -106,10 +106,10 @@ def test_address_block_lies_inside_the_window_with_two_millimetres_to_spare(
     checked = 0
     for household_id, notice in rendered_samples.items():
         page = render.document(notice.view).pages[0]
-        boxes = _text_boxes(page, "address-block")
+        boxes = _text_boxes(page, "n1-address-block")
         text = "".join(box[4] for box in boxes)
         assert squeeze(notice.household.head_name) in squeeze(text), household_id
-        barcodes = [(*box, "barcode") for box in _image_boxes(page, "address-block")]
+        barcodes = [(*box, "barcode") for box in _image_boxes(page, "n1-address-block")]
         assert len(barcodes) == 1, household_id  # the customer barcode, under the name
         assert barcodes[0][1] >= max(box[3] for box in boxes) + 2 - 0.01  # 2 mm clear above
         for left, top, right, bottom, content in boxes + barcodes:

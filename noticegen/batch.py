@@ -1,0 +1,430 @@
+"""The print vendor's run: every household of a member file into print-ready PDFs, accounted for.
+
+    member file ─ read once ─▶ spool (accepted households) + rejections
+                ─ sort by postal code, address ─▶ sequence numbers ─▶ chunks of --chunk-size
+                ─ workers render each chunk into one PDF ─▶ notices/chunk-NNNNN.pdf + its manifest rows
+                ─▶ manifest.csv, rejected.csv, summary.json
+
+A chunk is the unit of work: independent (it holds its households' data and sequence numbers) and
+idempotent (the same chunk always gives the same bytes), so a killed run resumes by doing only the
+chunks whose results are missing, and the same jobs could be handed to a cluster scheduler.
+Everything written is created 0600 in folders 0700, atomically. Logs name households by id only.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import multiprocessing
+import pickle
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from noticegen import (
+    __version__,
+    fonts,
+    i18n,
+    notice,
+    outputs,
+    progress,
+    records,
+    render,
+    report,
+    settings,
+    view,
+    voicecode,
+)
+
+log = logging.getLogger("noticegen")
+
+DEFAULT_CHUNK_SIZE = 500
+NOTICES = "notices"
+WORK = ".run"  # the run's working state: removed when the run completes
+MANIFEST_COLUMNS = (
+    "seq",
+    "household_id",
+    "file",
+    "first_page",
+    "page_count",
+    "sheets",
+    "language",
+    "postal_code",
+    "large_print",
+    "weight_g",
+    "weight_class",
+    "notch_bottom_mm",
+)
+
+
+class BatchError(Exception):
+    """A run that cannot start or continue as asked (a usage error: exit 2)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    input: Path
+    outdir: Path
+    config: Path | None = None
+    workers: int = 1
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    resume: bool = False
+    limit: int | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class _Spooled:
+    """Where an accepted household waits, pickled in the spool, until its chunk is rendered."""
+
+    sort_key: tuple[str, str, str, str]
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One unit of work: the households of sequence numbers first_seq… in mailing order."""
+
+    index: int
+    first_seq: int
+    spool: Path
+    entries: tuple[tuple[int, int], ...]  # (offset, length) in the spool, in mailing order
+
+    @property
+    def name(self) -> str:
+        return f"chunk-{self.index:05d}"
+
+    @property
+    def pdf_name(self) -> str:
+        return f"{NOTICES}/{self.name}.pdf"
+
+
+def run(options: Options) -> int:
+    """Run (or resume) a batch; returns the exit status (0, or 3 when households were rejected)."""
+    config = settings.load(options.config)
+    member_file = records.open_member_file(options.input, options.encoding)
+    if options.chunk_size < 1 or options.workers < 1 or (options.limit or 1) < 1:
+        raise BatchError("--chunk-size, --workers and --limit must be at least 1")
+    # Everything the output depends on: a resumed run must see exactly the same.
+    identity = {
+        "input_sha256": _sha256(options.input),
+        "config_digest": config.digest,
+        "chunk_size": options.chunk_size,
+        "limit": options.limit,
+        "encoding": member_file.encoding,
+        "noticegen": __version__,
+    }
+    work = _prepare(options, identity)
+    window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
+    today = dt.date.today()
+
+    spooled, rejections, households_in = _spool(
+        member_file, config, work / "spool.bin", window, today, options.limit
+    )
+    spooled.sort(key=lambda entry: entry.sort_key)
+    chunks = [
+        Chunk(
+            index=number + 1,
+            first_seq=number * options.chunk_size + 1,
+            spool=work / "spool.bin",
+            entries=tuple(
+                (entry.offset, entry.length)
+                for entry in spooled[
+                    number * options.chunk_size : (number + 1) * options.chunk_size
+                ]
+            ),
+        )
+        for number in range((len(spooled) + options.chunk_size - 1) // options.chunk_size)
+    ]
+    outputs.make_private_dir(options.outdir / NOTICES)
+    pending = [chunk for chunk in chunks if not _chunk_done(options.outdir, work, chunk)]
+    if len(pending) < len(chunks):
+        log.info("resuming: %d of %d chunks already done", len(chunks) - len(pending), len(chunks))
+    bar = progress.Progress(sum(len(chunk.entries) for chunk in pending), "notices")
+    for _chunk, count in _render_chunks(pending, options, config):
+        bar.advance(count)
+    bar.close()
+
+    rows = [row for chunk in chunks for row in _chunk_rows(work, chunk)]
+    summary = _summary(rows, rejections, households_in, identity, len(chunks))
+    outputs.write_private(options.outdir / "manifest.csv", _manifest_csv(rows))
+    outputs.write_private(options.outdir / "rejected.csv", report.rejected_csv(rejections))
+    # summary.json last: its presence says the run is complete.
+    outputs.write_private(
+        options.outdir / "summary.json",
+        (json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
+    )
+    shutil.rmtree(work)
+    balanced = summary["households_in"] == summary["notices_out"] + summary["rejected"]
+    print(
+        f"households_in {summary['households_in']} = notices_out {summary['notices_out']} "
+        f"+ rejected {summary['rejected']}: {'balanced' if balanced else 'NOT BALANCED'}; "
+        f"{summary['pages_out']} pages, {summary['sheets_out']} sheets in {len(chunks)} files"
+    )
+    if not balanced:
+        raise AssertionError("households_in != notices_out + rejected")
+    return 3 if rejections else 0
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _prepare(options: Options, identity: dict) -> Path:
+    """The run's working folder, after checking that OUTDIR may be written (or resumed)."""
+    outdir, work = options.outdir, options.outdir / WORK
+    state = work / "state.json"
+    if state.exists():
+        if not options.resume:
+            raise BatchError(
+                f"{outdir} holds an unfinished run; continue it with --resume, or use a new folder"
+            )
+        before = json.loads(state.read_text(encoding="utf-8"))
+        changed = sorted(key for key in identity if before.get(key) != identity[key])
+        if changed:
+            raise BatchError(
+                f"cannot resume in {outdir}: the {', '.join(changed)} differ from the killed "
+                "run's; resume with the same input and configuration, or use a new folder"
+            )
+        return work
+    if (outdir / "summary.json").exists():
+        raise BatchError(f"{outdir} holds a completed run; use a new folder")
+    if outdir.exists() and any(outdir.iterdir()):
+        raise BatchError(f"{outdir} is not empty; a batch writes into an empty or new folder")
+    outputs.make_private_dir(outdir)
+    outputs.make_private_dir(work)
+    outputs.write_private(state, json.dumps(identity, sort_keys=True).encode())
+    return work
+
+
+def _spool(member_file, config, spool: Path, window, today, limit):
+    """Read the member file once: accepted households into the spool, rejections into a list."""
+    spooled: list[_Spooled] = []
+    rejections: list[records.Rejection] = []
+    households_in = 0
+    handle = outputs.open_private(spool)
+    with handle as stream:
+        for outcome in records.read(member_file, fonts.coverage(), today, window):
+            if limit is not None and households_in >= limit:
+                break
+            households_in += 1
+            if isinstance(outcome, records.Rejection):
+                rejections.append(outcome)
+                continue
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            offset = stream.tell()
+            stream.write(data)
+            spooled.append(
+                _Spooled(
+                    (
+                        outcome.postal_code,
+                        outcome.address,
+                        outcome.address2 or "",
+                        outcome.household_id,
+                    ),
+                    offset,
+                    len(data),
+                )
+            )
+    return spooled, rejections, households_in
+
+
+def _chunk_done(outdir: Path, work: Path, chunk: Chunk) -> bool:
+    return (outdir / chunk.pdf_name).exists() and (work / f"{chunk.name}.json").exists()
+
+
+def _chunk_rows(work: Path, chunk: Chunk) -> list[dict]:
+    return json.loads((work / f"{chunk.name}.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering a chunk (in a worker process)
+
+
+def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Settings):
+    """Render the chunks, in worker processes when asked; yields (chunk, notices) as each ends."""
+    if options.workers == 1 or len(chunks) <= 1:
+        state = _WorkerState(config)
+        for chunk in chunks:
+            yield chunk, render_chunk(chunk, options.outdir, state)
+        return
+    # spawn, not fork: the parent has loaded fontconfig and Pango, which do not survive a fork.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=options.workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(config,),
+    ) as pool:
+        futures = {pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks}
+        for future in concurrent.futures.as_completed(futures):
+            yield futures[future], future.result()
+
+
+@dataclass
+class _WorkerState:
+    config: settings.Settings
+    encoder: voicecode.Encoder | None = None
+
+    def get_encoder(self) -> voicecode.Encoder:
+        if self.encoder is None:
+            self.encoder = voicecode.encoder_for(self.config.voice_code)
+        return self.encoder
+
+
+_worker: _WorkerState | None = None  # one per worker process, set by its initializer
+
+
+def _init_worker(config: settings.Settings) -> None:
+    global _worker
+    _worker = _WorkerState(config)
+
+
+def _render_in_worker(chunk: Chunk, outdir: Path) -> int:
+    assert _worker is not None
+    return render_chunk(chunk, outdir, _worker)
+
+
+def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
+    """Render one chunk into its PDF and its manifest rows. The same chunk gives the same bytes."""
+    config = state.config
+    translator = i18n.translator()
+    encoder = state.get_encoder()
+    households = []
+    with open(chunk.spool, "rb") as stream:
+        for offset, length in chunk.entries:
+            stream.seek(offset)
+            households.append(pickle.loads(stream.read(length)))
+    views, rows = [], []
+    next_page = 1
+    for position, household in enumerate(households):
+        seq = chunk.first_seq + position
+        try:
+            finished = notice.make(household, config, translator, encoder)
+        except Exception as error:
+            error.noticegen_context = f"household {household.household_id} (seq {seq})"  # type: ignore[attr-defined]
+            raise
+        finished = dataclasses.replace(finished, print_marks=_print_marks(finished, seq))
+        views.append(finished)
+        rows.append(_manifest_row(finished, household, seq, chunk, next_page, config))
+        next_page += finished.page_count
+    title = f"国民健康保険 加入者情報のお知らせ {chunk.name}"
+    data = render.pdf_from_html(render.document_html(views, title, i18n.SOURCE_LOCALE))
+    outputs.write_private(outdir / chunk.pdf_name, data)
+    work = outdir / WORK
+    outputs.write_private(
+        work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
+    )
+    log.info(
+        "%s: seq %d–%d (%d notices) written",
+        chunk.name,
+        chunk.first_seq,
+        chunk.first_seq + len(households) - 1,
+        len(households),
+    )
+    return len(households)
+
+
+def _print_marks(finished: view.NoticeView, seq: int) -> tuple[view.PrintMark, ...]:
+    sheets = finished.page_count // 2
+    marks = []
+    for page in finished.pages:
+        front = page.number % 2 == 1
+        sheet = (page.number + 1) // 2
+        marks.append(
+            view.PrintMark(
+                sequence=f"No. {seq:06d}",
+                sheet_mark_uri=(
+                    voicecode.png_data_uri(sheet_mark(seq, sheet, sheets)) if front else None
+                ),
+                sheet_mark_alt=f"封入機用マーク {seq:06d} {sheet}/{sheets}",
+            )
+        )
+    return tuple(marks)
+
+
+def sheet_mark(seq: int, sheet: int, sheets: int) -> bytes:
+    """The inserter's DataMatrix for one sheet: which notice, and which of its sheets.
+
+    A DataMatrix, not a QR code, so that no phone mistakes it for a voice code.
+    """
+    import zxingcpp
+    from PIL import Image
+
+    barcode = zxingcpp.create_barcode(
+        f"{seq:06d}-{sheet}/{sheets}", zxingcpp.BarcodeFormat.DataMatrix
+    )
+    image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
+    width, height = image.shape[1], image.shape[0]
+    picture = Image.frombytes("L", (width, height), bytes(memoryview(image))).convert("1")
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _weight(sheets: int, config: settings.Settings) -> tuple[float, str]:
+    grams = round(sheets * config.mailing.paper_g_per_sheet + config.mailing.envelope_g, 1)
+    if grams <= 25:
+        return grams, "定形25g以内"
+    if grams <= 50:
+        return grams, "定形50g以内"
+    return grams, "定形外"
+
+
+def _manifest_row(finished, household, seq, chunk, first_page, config) -> dict:
+    sheets = finished.page_count // 2
+    grams, weight_class = _weight(sheets, config)
+    return {
+        "seq": seq,
+        "household_id": household.household_id,
+        "file": chunk.pdf_name,
+        "first_page": first_page,
+        "page_count": finished.page_count,
+        "sheets": sheets,
+        "language": household.language or i18n.SOURCE_LOCALE,
+        "postal_code": household.postal_code,
+        "large_print": int(finished.large_print),
+        "weight_g": grams,
+        "weight_class": weight_class,
+        # Where the vendor punches the notch beside the first voice code of each page.
+        "notch_bottom_mm": ";".join(
+            f"{codes.notch_bottom_mm:.1f}" for codes in finished.voice_codes
+        ),
+    }
+
+
+def _manifest_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _summary(rows, rejections, households_in, identity, files) -> dict:
+    return {
+        "households_in": households_in,
+        "notices_out": len(rows),
+        "rejected": len(rejections),
+        "pages_out": sum(row["page_count"] for row in rows),
+        "sheets_out": sum(row["sheets"] for row in rows),
+        "files": files,
+        "notices_by_sheets": dict(sorted(Counter(str(row["sheets"]) for row in rows).items())),
+        "notices_by_weight_class": dict(
+            sorted(Counter(row["weight_class"] for row in rows).items())
+        ),
+        "rejected_by_code": dict(sorted(Counter(str(r.code) for r in rejections).items())),
+        **identity,
+    }

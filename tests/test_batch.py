@@ -1,0 +1,217 @@
+"""The print vendor's batch: exact, reconciled, resumable, byte for byte."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import zxingcpp
+
+from noticegen import project
+from tests.conftest import SAMPLE_UTF8, load_sample_generator
+from tests.pdf_helpers import page_texts, squeeze
+
+CHUNK_SIZE = 6
+
+
+def batch_command(outdir: Path, *extra: str, input_path: Path = SAMPLE_UTF8) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "noticegen",
+        "batch",
+        str(input_path),
+        "-o",
+        str(outdir),
+        "--chunk-size",
+        str(CHUNK_SIZE),
+        *extra,
+    ]
+
+
+def run_batch(outdir: Path, *extra: str, input_path: Path = SAMPLE_UTF8):
+    return subprocess.run(
+        batch_command(outdir, *extra, input_path=input_path),
+        capture_output=True,
+        text=True,
+        cwd=project.ROOT,
+        timeout=600,
+    )
+
+
+def tree(outdir: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(outdir)): path.read_bytes()
+        for path in sorted(outdir.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def complete_run(tmp_path_factory) -> Path:
+    outdir = tmp_path_factory.mktemp("batch") / "out"
+    result = run_batch(outdir, "--workers", "2")
+    assert result.returncode == 3, result.stderr  # the samples include rejected households
+    assert "balanced" in result.stdout
+    return outdir
+
+
+def read_csv(path: Path, encoding: str = "utf-8") -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding=encoding))))
+
+
+def test_manifest_rejected_and_summary_reconcile(complete_run):
+    summary = json.loads((complete_run / "summary.json").read_text(encoding="utf-8"))
+    manifest = read_csv(complete_run / "manifest.csv")
+    rejected = read_csv(complete_run / "rejected.csv", "utf-8-sig")
+    assert summary["households_in"] == summary["notices_out"] + summary["rejected"]
+    assert summary["notices_out"] == len(manifest) == 45
+    assert summary["rejected"] == len(rejected) == 16
+    assert summary["households_in"] == 61
+    assert summary["pages_out"] == sum(int(row["page_count"]) for row in manifest)
+    assert summary["sheets_out"] == sum(int(row["sheets"]) for row in manifest)
+    assert sum(summary["notices_by_sheets"].values()) == summary["notices_out"]
+    assert sum(summary["notices_by_weight_class"].values()) == summary["notices_out"]
+    assert len(summary["input_sha256"]) == 64 and len(summary["config_digest"]) == 64
+    # Every household of the input is in exactly one of the two lists.
+    ids = [row["household_id"] for row in manifest] + [row["household_id"] for row in rejected]
+    assert len(ids) == len(set(ids)) == 61
+    expected = load_sample_generator().EXPECTED_REJECTIONS
+    assert {row["household_id"]: row["code"] for row in rejected} == expected
+
+
+def test_mailing_order_and_page_ranges_match_the_pdfs(complete_run):
+    manifest = read_csv(complete_run / "manifest.csv")
+    assert [int(row["seq"]) for row in manifest] == list(range(1, len(manifest) + 1))
+    keys = [row["postal_code"] for row in manifest]
+    assert keys == sorted(keys)
+    files = {row["file"] for row in manifest}
+    assert files == {f"notices/{name}" for name in os.listdir(complete_run / "notices")}
+    texts = {name: page_texts((complete_run / name).read_bytes()) for name in files}
+    for name in files:
+        rows = [row for row in manifest if row["file"] == name]
+        assert len(rows) <= CHUNK_SIZE
+        assert sum(int(row["page_count"]) for row in rows) == len(texts[name])
+    households = {h.household_id: h for h in _sample_households()}
+    for row in manifest:
+        pages = texts[row["file"]][int(row["first_page"]) - 1 :][: int(row["page_count"])]
+        whole = squeeze("".join(pages))
+        household = households[row["household_id"]]
+        assert squeeze(household.head_name) in whole, row["household_id"]
+        assert f"No.{int(row['seq']):06d}" in whole  # the sequence number, printed on every page
+        assert int(row["page_count"]) % 2 == 0 and int(row["sheets"]) * 2 == int(row["page_count"])
+
+
+def _sample_households():
+    from noticegen import settings
+    from tests.conftest import read_file
+
+    return read_file(SAMPLE_UTF8, settings.load())[0]
+
+
+def test_each_sheet_front_carries_a_datamatrix_with_sequence_and_sheet(complete_run):
+    manifest = read_csv(complete_run / "manifest.csv")
+    first = [row for row in manifest if row["file"] == manifest[0]["file"]][:2]
+    document = pypdfium2.PdfDocument(complete_run / first[0]["file"])
+    try:
+        for row in first:
+            sheets = int(row["sheets"])
+            for sheet in range(1, sheets + 1):
+                page = document[int(row["first_page"]) - 1 + 2 * (sheet - 1)]
+                found = zxingcpp.read_barcodes(
+                    page.render(scale=300 / 72).to_pil(), formats=zxingcpp.BarcodeFormat.DataMatrix
+                )
+                assert [code.text for code in found] == [f"{int(row['seq']):06d}-{sheet}/{sheets}"]
+                back = document[int(row["first_page"]) - 1 + 2 * (sheet - 1) + 1]
+                assert not zxingcpp.read_barcodes(
+                    back.render(scale=300 / 72).to_pil(), formats=zxingcpp.BarcodeFormat.DataMatrix
+                )
+    finally:
+        document.close()
+
+
+def test_files_are_private(complete_run):
+    for path in [complete_run, *complete_run.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), path
+    assert not (complete_run / ".run").exists()  # the working state is gone once complete
+
+
+def test_killed_runs_resume_to_identical_bytes(complete_run, tmp_path):
+    outdir = tmp_path / "killed"
+    rng = random.Random(20241025)
+    kills = 0
+    for attempt in range(4):
+        command = batch_command(outdir, *(["--resume"] if attempt else []))
+        process = subprocess.Popen(
+            command, cwd=project.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(1.5, 4.0))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=60)
+        if (outdir / "summary.json").exists():
+            break
+    assert kills >= 2, "the run finished before it could be killed; the test proved nothing"
+    if not (outdir / "summary.json").exists():
+        result = run_batch(outdir, "--resume")
+        assert result.returncode == 3, result.stderr
+    assert tree(outdir) == tree(complete_run)
+    manifest = read_csv(outdir / "manifest.csv")
+    assert len({row["household_id"] for row in manifest}) == len(manifest) == 45
+
+
+def test_resume_refuses_a_changed_input_or_configuration(tmp_path):
+    changed = tmp_path / "members.csv"
+    changed.write_bytes(SAMPLE_UTF8.read_bytes())
+    outdir = tmp_path / "out"
+    process = subprocess.Popen(batch_command(outdir, input_path=changed), cwd=project.ROOT)
+    time.sleep(2.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert (outdir / ".run" / "state.json").exists()
+
+    changed.write_bytes(SAMPLE_UTF8.read_bytes().replace(b"H0001,", b"H0001,", 1) + b"\r\n")
+    result = run_batch(outdir, "--resume", input_path=changed)
+    assert result.returncode == 2
+    assert "input_sha256" in result.stderr and "Traceback" not in result.stderr
+
+    changed.write_bytes(SAMPLE_UTF8.read_bytes())
+    config = tmp_path / "config.toml"
+    config.write_text('[sender]\nphone = "03-1234-5678"\n', encoding="utf-8")
+    result = run_batch(outdir, "--resume", "--config", str(config), input_path=changed)
+    assert result.returncode == 2
+    assert "config_digest" in result.stderr
+
+    result = run_batch(outdir, input_path=changed)  # not --resume: never print twice
+    assert result.returncode == 2
+    assert "--resume" in result.stderr
+
+
+def test_refuses_a_folder_that_is_not_empty_or_already_complete(complete_run, tmp_path):
+    result = run_batch(complete_run)
+    assert result.returncode == 2 and "completed run" in result.stderr
+    (tmp_path / "other.txt").write_text("x", encoding="utf-8")
+    result = run_batch(tmp_path)
+    assert result.returncode == 2 and "not empty" in result.stderr
+
+
+def test_limit_takes_the_first_households_of_the_file(tmp_path):
+    result = run_batch(tmp_path / "out", "--limit", "5")
+    assert result.returncode == 0, result.stderr  # H0001–H0005 are all accepted
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["households_in"] == summary["notices_out"] == 5
+    manifest = read_csv(tmp_path / "out" / "manifest.csv")
+    assert {row["household_id"] for row in manifest} == {f"H000{n}" for n in range(1, 6)}
