@@ -83,6 +83,22 @@ class LargePrint:
 
 
 @dataclasses.dataclass(frozen=True)
+class Mailing:
+    paper_g_per_sheet: float
+    envelope_g: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Preview:
+    # The staff preview (noticegen.preview). Its access token is deliberately not a field: it is
+    # read by the preview itself, so the secret never enters Settings or the digest.
+    audit_log: str
+    cache_mb: float
+    render_processes: float
+    session_idle_minutes: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     municipality: Municipality
     sender: Sender
@@ -92,6 +108,8 @@ class Settings:
     envelope: EnvelopeWindow
     voice_code: VoiceCodeOptions
     large_print: LargePrint
+    mailing: Mailing
+    preview: Preview
     digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
 
 
