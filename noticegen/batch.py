@@ -46,6 +46,7 @@ from noticegen import (
 log = logging.getLogger("noticegen")
 
 DEFAULT_CHUNK_SIZE = 500
+GROUP_SIZE = 10  # notices laid out together: bounds a worker's memory (see _chunk_pdf)
 NOTICES = "notices"
 WORK = ".run"  # the run's working state: removed when the run completes
 MANIFEST_COLUMNS = (
@@ -320,9 +321,7 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
         views.append(finished)
         rows.append(_manifest_row(finished, household, seq, chunk, next_page, config))
         next_page += finished.page_count
-    title = f"国民健康保険 加入者情報のお知らせ {chunk.name}"
-    data = render.pdf_from_html(render.document_html(views, title, i18n.SOURCE_LOCALE))
-    outputs.write_private(outdir / chunk.pdf_name, data)
+    outputs.write_private(outdir / chunk.pdf_name, _chunk_pdf(views, chunk))
     work = outdir / WORK
     outputs.write_private(
         work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
@@ -335,6 +334,32 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
         len(households),
     )
     return len(households)
+
+
+def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
+    """The chunk's notices in one file, laid out a few at a time.
+
+    WeasyPrint keeps a whole document's layout in memory (about 4 MiB a notice), so a chunk of 500
+    laid out as one document needs over 2 GiB; groups of GROUP_SIZE keep a worker's memory flat.
+    The groups' pages are joined with pikepdf. The chunk file is a print production file: its pages
+    keep their content, fonts and images, but not the groups' tag trees, which a press does not
+    read; the tagged PDF of any one notice comes from `noticegen render` and the preview.
+    """
+    import pikepdf
+
+    title = f"国民健康保険 加入者情報のお知らせ {chunk.name}"
+    combined = pikepdf.new()
+    combined.docinfo["/Title"] = title
+    for start in range(0, len(views), GROUP_SIZE):
+        group = views[start : start + GROUP_SIZE]
+        data = render.pdf_from_html(render.document_html(group, title, i18n.SOURCE_LOCALE))
+        with pikepdf.open(io.BytesIO(data)) as part:
+            combined.pages.extend(part.pages)
+    out = io.BytesIO()
+    # deterministic_id: the file identifier comes from the content, so reruns are byte-identical.
+    combined.save(out, deterministic_id=True, compress_streams=True)
+    combined.close()
+    return out.getvalue()
 
 
 def _print_marks(finished: view.NoticeView, seq: int) -> tuple[view.PrintMark, ...]:
