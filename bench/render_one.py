@@ -10,11 +10,12 @@ made rendering slower even when the machine's speed moves.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import time
 
-from noticegen import fonts, i18n, notice, project, records, render, settings, voicecode
+import sample_data  # bench/sample_data.py, beside this script
+
+from noticegen import i18n, notice, render, settings, voicecode
 
 
 def baseline_pdf() -> bytes:
@@ -34,9 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = settings.load()
-    member_file = records.open_member_file(project.SAMPLES / "members.csv")
-    window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
-    households, _ = records.read_all(member_file, fonts.coverage(), dt.date.today(), window)
+    households = sample_data.sample_households(config)
     translator = i18n.translator()
     encoder = voicecode.QrEncoder()  # one per run, as in a batch: shared pages are encoded once
 

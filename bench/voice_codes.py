@@ -11,11 +11,12 @@ and the blank page. As a baseline in the same process, interleaved: one uncached
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import time
 
-from noticegen import fonts, i18n, project, records, settings, view, voicecode
+import sample_data  # bench/sample_data.py, beside this script
+
+from noticegen import i18n, settings, view, voicecode
 
 BASELINE_TEXT = ("1ページ目。マイナンバーの下4桁は、4、8、2、1です。" * 20)[:400]
 
@@ -26,9 +27,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = settings.load()
-    member_file = records.open_member_file(project.SAMPLES / "members.csv")
-    window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
-    households, _ = records.read_all(member_file, fonts.coverage(), dt.date.today(), window)
+    households = sample_data.sample_households(config)
     translator = i18n.translator()
     views = [view.build(household, config, translator) for household in households]
 

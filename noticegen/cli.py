@@ -65,17 +65,20 @@ def _parser() -> argparse.ArgumentParser:
                 help="override the detected encoding of INPUT (utf-8 or cp932)",
             )
 
+    def one_household(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--household", required=True, metavar="ID", help="世帯番号")
+        sub.add_argument(
+            "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
+        )
+        sub.add_argument(
+            "--large-print", action="store_true", help="the large-print edition (body text 16 pt)"
+        )
+
     render_cmd = commands.add_parser(
         "render", help="one household's notice, for a person to look at"
     )
     common(render_cmd)
-    render_cmd.add_argument("--household", required=True, metavar="ID", help="世帯番号")
-    render_cmd.add_argument(
-        "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
-    )
-    render_cmd.add_argument(
-        "--large-print", action="store_true", help="the large-print edition (body text at 16 pt)"
-    )
+    one_household(render_cmd)
     render_cmd.add_argument(
         "--format",
         choices=render.FORMATS,
@@ -87,14 +90,8 @@ def _parser() -> argparse.ArgumentParser:
         "voice-text", help="print the text each page's voice code carries"
     )
     common(voice_cmd)
-    voice_cmd.add_argument("--household", required=True, metavar="ID", help="世帯番号")
-    voice_cmd.add_argument(
-        "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
-    )
+    one_household(voice_cmd)
     voice_cmd.add_argument("--page", type=int, metavar="N", help="only page N (from 1)")
-    voice_cmd.add_argument(
-        "--large-print", action="store_true", help="the pages of the large-print edition"
-    )
 
     batch_cmd = commands.add_parser(
         "batch", help="the print vendor's run: every household into print-ready PDFs"
