@@ -215,12 +215,13 @@ def _spool(member_file, config, spool: Path, window, today, limit):
     spooled: list[_Spooled] = []
     rejections: list[records.Rejection] = []
     households_in = 0
-    handle = outputs.open_private(spool)
-    with handle as stream:
+    bar = progress.Progress(progress.count_lines(member_file.path), "rows read")
+    with outputs.open_private(spool) as stream:
         for outcome in records.read(member_file, fonts.coverage(), today, window):
             if limit is not None and households_in >= limit:
                 break
             households_in += 1
+            bar.advance(len(outcome.lines))
             if isinstance(outcome, records.Rejection):
                 rejections.append(outcome)
                 continue
@@ -239,6 +240,7 @@ def _spool(member_file, config, spool: Path, window, today, limit):
                     len(data),
                 )
             )
+    bar.close()
     return spooled, rejections, households_in
 
 

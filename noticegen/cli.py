@@ -23,6 +23,7 @@ from noticegen import (
     notice,
     outputs,
     postal,
+    progress,
     records,
     render,
     report,
@@ -307,7 +308,9 @@ def _check(args: argparse.Namespace) -> int:
         outputs.check_writable(args.report)
     counts = report.Counts()
     rejections: list[records.Rejection] = []
+    bar = progress.Progress(progress.count_lines(member_file.path), "rows checked")
     for outcome in _outcomes(config, member_file):
+        bar.advance(len(outcome.lines))
         counts.add(outcome)
         for warning in outcome.warnings:
             print(f"warning: {outcome.household_id}: {warning.code}: {warning.message}")
@@ -317,6 +320,7 @@ def _check(args: argparse.Namespace) -> int:
                 print(
                     f"rejected: {outcome.household_id or '(no id)'}: {problem.code}: {problem.message}"
                 )
+    bar.close()
     print(
         f"{member_file.path}: encoding {member_file.encoding}; "
         f"{counts.households} households ({counts.members} members): "

@@ -53,3 +53,11 @@ class Progress:
         if self.interactive:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def count_lines(path) -> int:
+    """Physical lines in a file, header excluded: the total for a progress bar over its rows."""
+    with open(path, "rb") as stream:
+        return max(
+            0, sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b"")) - 1
+        )
