@@ -1,4 +1,5 @@
-"""The command line (spec/cli.md): `noticegen render`, `check`, `voice-text` and `barcode`.
+"""The command line (spec/cli.md): `noticegen render`, `check`, `voice-text`, `batch`, `preview`
+and `barcode`.
 
 Exit status: 0 done; 2 usage, configuration or unreadable input (one line on stderr, nothing
 written); 3 done but some households were rejected; 1 an unexpected failure, naming what was being
@@ -114,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
         "--limit", type=int, metavar="N", help="only the first N households of INPUT"
     )
 
+    preview_cmd = commands.add_parser(
+        "preview", help="the staff preview: one household's notice in the browser"
+    )
+    common(preview_cmd)
+    preview_cmd.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; any other needs an access token)",
+    )
+    preview_cmd.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
     barcode_cmd = commands.add_parser(
         "barcode", help="the customer-barcode symbols for one address, to check a case by hand"
     )
@@ -160,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             return _voice_text(args)
         if args.command == "barcode":
             return _barcode(args)
+        if args.command == "preview":
+            from noticegen import preview  # only this command needs the web framework
+
+            return preview.serve(
+                args.input, args.host, args.port, args.config, encoding=args.encoding
+            )
         if args.command == "batch":
             return batch.run(
                 batch.Options(

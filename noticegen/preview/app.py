@@ -98,6 +98,10 @@ def create_app(
     request but the sign-in form needs a session. `audit_log_path` defaults to
     `[preview] audit_log`; `render_processes` to `[preview] render_processes`.
     """
+    if token and len(token) < security.MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"the access token must be at least {security.MIN_TOKEN_LENGTH} characters"
+        )
     options = settings.preview
     app = PreviewApp(__name__, static_folder=None, template_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024, MAX_FORM_MEMORY_SIZE=16 * 1024)

@@ -14,8 +14,10 @@ import concurrent.futures
 import hashlib
 import io
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ RENDER_TIMEOUT_S = 120.0
 # The QR encoder keeps every code it has made (the pages all households share are encoded once);
 # in a long-running app a fresh encoder after this many notices keeps that memory bounded.
 NOTICES_PER_ENCODER = 500
+PARENT_CHECK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Renderer:
                 max_workers=self._processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
@@ -190,10 +194,19 @@ class Renderer:
 # In the worker processes
 
 
-def _start_worker() -> None:
+def _start_worker(app_pid: int) -> None:
     # Ctrl-C in the terminal reaches the whole process group: the app stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(app_pid,), daemon=True).start()
     render._weasyprint()  # fonts activated, WeasyPrint imported: the first render is not slower
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose app was killed (SIGKILL, out of memory) would wait for work for ever: it
+    ends as soon as its parent is no longer the app."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _ready() -> bool:

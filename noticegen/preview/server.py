@@ -27,7 +27,7 @@ from noticegen.preview.audit import AuditLogError
 TOKEN_VARIABLE = "NOTICEGEN_PREVIEW_TOKEN"
 EXIT_OK = 0
 EXIT_USAGE = 2
-SERVER_THREADS = 16  # requests waiting for a render hold a thread; the rest keep answering
+SERVER_THREADS = 24  # requests waiting for a render hold a thread; the rest keep answering
 
 log = logging.getLogger("noticegen.preview")
 
