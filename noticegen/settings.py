@@ -117,6 +117,7 @@ _SECTION_NAMES = tuple(
     field.name for field in dataclasses.fields(Settings) if field.name != "digest"
 )
 _SECTION_TYPES = typing.get_type_hints(Settings)
+_NOT_IN_DIGEST = frozenset({"preview"})
 
 
 def load(path: Path | None = None) -> Settings:
@@ -166,9 +167,14 @@ def _build(data: dict[str, Any]) -> Settings:
                 raise ConfigError(key, "missing")
             values[field.name] = _convert(key, table[field.name], hints[field.name])
         sections[name] = section_type(**values)
-    # The digest is of the values as loaded, so 95 and 95.0 (or a reordered file) digest the same.
+    # The digest is of the values as loaded, so 95 and 95.0 (or a reordered file) digest the same,
+    # and only of what a notice is made from: tuning the staff preview does not stop a batch's resume.
     canonical = json.dumps(
-        {name: dataclasses.asdict(value) for name, value in sections.items()},
+        {
+            name: dataclasses.asdict(value)
+            for name, value in sections.items()
+            if name not in _NOT_IN_DIGEST
+        },
         sort_keys=True,
         default=str,
         ensure_ascii=False,

@@ -191,3 +191,13 @@ def test_file_not_utf8(tmp_path):
     with pytest.raises(ConfigError) as caught:
         settings.load(path)
     assert caught.value.key == "(file)"
+
+
+def test_preview_tuning_does_not_change_the_digest(tmp_path):
+    from noticegen import settings as settings_module
+
+    path = tmp_path / "preview.toml"
+    path.write_text("[preview]\ncache_mb = 64.0\n", encoding="utf-8")
+    assert settings_module.load(path).digest == settings_module.load().digest
+    path.write_text('[sender]\nphone = "03-1234-5678"\n', encoding="utf-8")
+    assert settings_module.load(path).digest != settings_module.load().digest
