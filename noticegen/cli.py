@@ -19,6 +19,7 @@ from pathlib import Path
 from noticegen import (
     __version__,
     batch,
+    catalog,
     fonts,
     i18n,
     notice,
@@ -126,6 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview_cmd.add_argument("--port", type=int, default=8000, help="port (default 8000)")
 
+    catalog_cmd = commands.add_parser(
+        "catalog", help="the locale catalogs: extract, update, translate, check, status, compile"
+    )
+    common(catalog_cmd, with_input=False)
+    catalog_cmd.add_argument(
+        "action", choices=("extract", "update", "translate", "check", "status", "compile")
+    )
+    catalog_cmd.add_argument(
+        "--locale", action="append", metavar="CODE", help="translate: only these locales"
+    )
+
     barcode_cmd = commands.add_parser(
         "barcode", help="the customer-barcode symbols for one address, to check a case by hand"
     )
@@ -178,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             return preview.serve(
                 args.input, args.host, args.port, args.config, encoding=args.encoding
             )
+        if args.command == "catalog":
+            return _catalog(args)
         if args.command == "batch":
             return batch.run(
                 batch.Options(
@@ -202,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         voicecode.VoiceCodeError,
         postal.UnknownPostalCodeError,
         batch.BatchError,
+        catalog.CatalogError,
     ) as error:
         print(f"noticegen: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -312,6 +327,48 @@ def _barcode(args: argparse.Namespace) -> int:
     settings.load(args.config)
     symbols = postal.customer_barcode(args.postal_code, args.address, args.address2)
     print("none" if symbols is None else symbols.command_line_text())
+    return EXIT_OK
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    config = settings.load(args.config)
+    if args.action == "extract":
+        template = catalog.extract()
+        print(f"{catalog.template_path()}: {len([m for m in template if m.id])} messages")
+    elif args.action == "update":
+        for locale, to_review in catalog.update().items():
+            print(f"{locale}: {to_review} entries to translate or review")
+    elif args.action == "compile":
+        for path in catalog.compile_catalogs():
+            print(f"compiled {path}")
+    elif args.action == "status":
+        print(catalog.status_table(catalog.status()))
+    elif args.action == "check":
+        findings = catalog.check()
+        for finding in findings:
+            print(finding)
+        print(f"{len(findings)} problems" if findings else "catalogs ready for release")
+        return EXIT_REJECTED if findings else EXIT_OK
+    else:
+        options = config.translation
+        provider = catalog.DeepTranslatorProvider(
+            options.provider, options.source, os.environ.get(options.api_key_env) or None
+        )
+        reports = catalog.translate(
+            provider,
+            catalog.TranslateOptions(
+                batch_size=int(options.batch_size),
+                timeout_s=options.timeout_s,
+                retries=int(options.retries),
+                min_interval_s=options.min_interval_s,
+            ),
+            only=args.locale,
+        )
+        for report_line in reports:
+            print(
+                f"{report_line.locale}: {report_line.filled} filled (fuzzy, for review), "
+                f"{report_line.failed} left empty after retries"
+            )
     return EXIT_OK
 
 

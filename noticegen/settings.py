@@ -99,6 +99,17 @@ class Preview:
 
 
 @dataclasses.dataclass(frozen=True)
+class Translation:
+    provider: str
+    source: str
+    api_key_env: str
+    batch_size: float
+    timeout_s: float
+    retries: float
+    min_interval_s: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     municipality: Municipality
     sender: Sender
@@ -110,6 +121,7 @@ class Settings:
     large_print: LargePrint
     mailing: Mailing
     preview: Preview
+    translation: Translation
     digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
 
 
@@ -117,7 +129,7 @@ _SECTION_NAMES = tuple(
     field.name for field in dataclasses.fields(Settings) if field.name != "digest"
 )
 _SECTION_TYPES = typing.get_type_hints(Settings)
-_NOT_IN_DIGEST = frozenset({"preview"})
+_NOT_IN_DIGEST = frozenset({"preview", "translation"})
 
 
 def load(path: Path | None = None) -> Settings:
