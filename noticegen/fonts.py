@@ -39,9 +39,11 @@ class FontFile:
     file: str
     weight: int
     scripts: tuple[str, ...]
+    languages: tuple[str, ...]  # the locales this font sets
     debian_package: str
     source: Path
     sha256: str
+    index: int = 0  # the face within a font collection (.ttc)
 
     @property
     def path(self) -> Path:
@@ -90,9 +92,11 @@ def manifest() -> tuple[FontFile, ...]:
             file=entry["file"],
             weight=entry["weight"],
             scripts=tuple(entry["scripts"]),
+            languages=tuple(entry["languages"]),
             debian_package=entry["debian_package"],
             source=Path(entry["source"]),
             sha256=entry["sha256"],
+            index=entry.get("index", 0),
         )
         for entry in data["font"]
     )
@@ -106,7 +110,7 @@ def install() -> list[str]:
     """Copy every manifest font from its system package into fonts/files/; return any warnings."""
     FONT_DIR.mkdir(parents=True, exist_ok=True)
     warnings = []
-    for font in manifest():
+    for font in {font.file: font for font in manifest()}.values():
         if not font.source.exists():
             raise FontsMissingError(
                 f"{font.source} not found: install the Debian package {font.debian_package} "
@@ -156,14 +160,36 @@ def activate() -> None:
 
 @functools.cache
 def coverage() -> Coverage:
-    """What the text fonts can draw: a character is printable only if every font of the notice has it."""
+    """What the Japanese notice's fonts can draw: names and addresses are set in them, so a
+    character is printable only if every one of them has it."""
+    return _coverage(tuple(font for font in manifest() if "ja" in font.languages))
+
+
+@functools.cache
+def coverage_for(locale: str) -> Coverage:
+    """What the fonts that set `locale` can draw."""
+    chosen = tuple(font for font in manifest() if locale in font.languages)
+    if not chosen:
+        raise FontsMissingError(f"no font in fonts/manifest.toml sets the locale {locale!r}")
+    return _coverage(chosen)
+
+
+def family_for(locale: str) -> str:
+    """The font family that sets a locale's text (BIZ UDPGothic for Japanese)."""
+    for font in manifest():
+        if locale in font.languages and font.family != "BIZ UDGothic":
+            return font.family
+    raise FontsMissingError(f"no font in fonts/manifest.toml sets the locale {locale!r}")
+
+
+def _coverage(fonts_to_read: tuple[FontFile, ...]) -> Coverage:
     from fontTools.ttLib import TTFont
 
     check_installed()
     codepoints: frozenset[int] | None = None
     sequences: frozenset[tuple[int, int]] | None = None
-    for font in manifest():
-        tt = TTFont(font.path, lazy=True)
+    for font in fonts_to_read:
+        tt = TTFont(font.path, lazy=True, fontNumber=font.index)
         cmap = tt["cmap"]
         these = frozenset(cmap.getBestCmap())
         uvs = frozenset(

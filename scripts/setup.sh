@@ -10,6 +10,7 @@ APT_PACKAGES=(
   fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b   # WeasyPrint's layout and text stack
   libharfbuzz-subset0                  # font subsetting in C: ~10x faster PDFs than fontTools
   fonts-morisawa-bizud-gothic          # BIZ UDGothic / BIZ UDPGothic (SIL OFL)
+  fonts-noto-cjk fonts-noto-core       # Noto Sans CJK KR/SC/TC, Latin, Cyrillic, Devanagari, Thai, Myanmar, Khmer (OFL)
   gettext                              # msgfmt -c, for noticegen catalog check
   chromium                             # the browser of the staff preview's tests (Playwright drives it)
 )
