@@ -7,10 +7,47 @@ from __future__ import annotations
 
 import dataclasses
 
-from noticegen import view, voicecode
+from noticegen import i18n, view, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household
 from noticegen.settings import Settings
+
+
+def make_all(
+    household: Household,
+    settings: Settings,
+    encoder: voicecode.Encoder,
+    large_print: bool = False,
+    locale: str | None = None,
+) -> tuple[view.NoticeView, ...]:
+    """The notice as mailed: Japanese, then the household's language when it has one (the
+    address page only once, pages numbered through both parts); or, with `locale`, that locale alone.
+    """
+    if locale is not None:
+        return (make(household, settings, i18n.translator(locale), encoder, large_print),)
+    japanese = i18n.translator()
+    language = household.language
+    if language is None or language not in i18n.available_locales():
+        return (make(household, settings, japanese, encoder, large_print),)
+    translated = i18n.translator(language)
+    # Count each part's pages first: the numbers run through both parts.
+    first = view.build(household, settings, japanese, large_print).page_count
+    second = view.build(
+        household, settings, translated, large_print, shows_address=False
+    ).page_count
+    total = first + second
+    return (
+        make(household, settings, japanese, encoder, large_print, numbering=(1, total)),
+        make(
+            household,
+            settings,
+            translated,
+            encoder,
+            large_print,
+            numbering=(first + 1, total),
+            shows_address=False,
+        ),
+    )
 
 
 def make(
@@ -19,8 +56,10 @@ def make(
     translator: Translator,
     encoder: voicecode.Encoder,
     large_print: bool = False,
+    numbering: tuple[int, int] | None = None,
+    shows_address: bool = True,
 ) -> view.NoticeView:
-    notice = view.build(household, settings, translator, large_print)
+    notice = view.build(household, settings, translator, large_print, numbering, shows_address)
     codes = tuple(
         voicecode.page_codes(text, page.number, encoder, translator)
         for page, text in zip(notice.pages, notice.voice_texts, strict=True)

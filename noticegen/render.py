@@ -9,9 +9,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import jinja2
+import markupsafe
 
 from noticegen import fonts, project
 from noticegen.view import NoticeView
@@ -25,14 +28,42 @@ PNG_DPI = 150
 PDF_VARIANT = "pdf/ua-1"
 
 
+# Readings in やさしい日本語 are written ｜漢字《かんじ》 in the catalog. Browsers lay out <ruby>;
+# WeasyPrint does not (its issue #406), so print gets the reading in brackets after the word.
+_RUBY = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
+
+
+def _ruby_for_html(value):
+    if not isinstance(value, str) or "｜" not in value:
+        return value
+    pieces, last = [], 0
+    for match in _RUBY.finditer(value):
+        pieces.append(markupsafe.escape(value[last : match.start()]))
+        pieces.append(
+            markupsafe.Markup("<ruby>{}<rp>（</rp><rt>{}</rt><rp>）</rp></ruby>").format(
+                match.group(1), match.group(2)
+            )
+        )
+        last = match.end()
+    pieces.append(markupsafe.escape(value[last:]))
+    return markupsafe.Markup("").join(pieces)
+
+
+def _ruby_for_print(value):
+    if not isinstance(value, str) or "｜" not in value:
+        return value
+    return _RUBY.sub(r"\1（\2）", value)
+
+
 @functools.cache
-def _environment() -> jinja2.Environment:
+def _environment(for_print: bool = False) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(project.TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_ruby_for_print if for_print else _ruby_for_html,
     )
 
 
@@ -45,22 +76,30 @@ def _weasyprint():
     return weasyprint, FontConfiguration()
 
 
-def html(view: NoticeView) -> str:
-    return document_html((view,), view.document_title, view.lang)
+def html(view: NoticeView | Sequence[NoticeView], for_print: bool = False) -> str:
+    """A notice as one HTML document: one part, or the parts of a bilingual notice."""
+    parts = _parts(view)
+    return document_html(parts, parts[0].document_title, parts[0].lang, for_print)
 
 
-def document_html(views: tuple[NoticeView, ...] | list[NoticeView], title: str, lang: str) -> str:
+def _parts(view: NoticeView | Sequence[NoticeView]) -> tuple[NoticeView, ...]:
+    return (view,) if isinstance(view, NoticeView) else tuple(view)
+
+
+def document_html(
+    views: Sequence[NoticeView], title: str, lang: str, for_print: bool = True
+) -> str:
     """One HTML document holding the pages of several notices, one after the other."""
     return (
-        _environment()
+        _environment(for_print)
         .get_template("notice/document.html.j2")
         .render(notices=views, title=title, lang=lang)
     )
 
 
-def document(view: NoticeView) -> weasyprint.Document:
+def document(view: NoticeView | Sequence[NoticeView]) -> weasyprint.Document:
     """The laid-out notice: its pages and boxes, for writing or for measuring."""
-    return _lay_out(html(view))
+    return _lay_out(html(view, for_print=True))
 
 
 def _lay_out(markup: str) -> weasyprint.Document:
@@ -69,8 +108,8 @@ def _lay_out(markup: str) -> weasyprint.Document:
     return source.render(font_config=font_config, pdf_variant=PDF_VARIANT)
 
 
-def pdf(view: NoticeView) -> bytes:
-    return pdf_from_html(html(view))
+def pdf(view: NoticeView | Sequence[NoticeView]) -> bytes:
+    return pdf_from_html(html(view, for_print=True))
 
 
 def pdf_from_html(markup: str) -> bytes:
@@ -79,7 +118,7 @@ def pdf_from_html(markup: str) -> bytes:
     return _lay_out(markup).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
 
 
-def png(view: NoticeView, dpi: int = PNG_DPI) -> bytes:
+def png(view: NoticeView | Sequence[NoticeView], dpi: int = PNG_DPI) -> bytes:
     """Every page, one under the other, as a single PNG for a person to look at."""
     return png_from_pdf(pdf(view), dpi)
 

@@ -12,7 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from noticegen import addressblock, mynumber, postal, voice, voicecode
+import babel.dates
+
+from noticegen import addressblock, fonts, mynumber, postal, voice, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
@@ -33,6 +35,7 @@ class Edition:
     # page at the guide's type size, with room to spare (measured layouts are checked by tests).
     guide_chars_per_line: int
     guide_lines_per_page: int
+    member_cards: bool = False  # one small table per member instead of one row each
 
 
 STANDARD = Edition(
@@ -54,6 +57,7 @@ STANDARD = Edition(
 # printed as one small table each, since six columns at 16 pt do not fit the width of A4.
 LARGE_PRINT = Edition(
     large_print=True,
+    member_cards=True,
     members_on_first_page=1,
     members_per_page=3,
     type_sizes={
@@ -231,6 +235,12 @@ class Window:
 class NoticeView:
     lang: str
     household_id: str
+    first_page: int  # the number of this part's first page within the whole notice
+    shows_address: bool  # False for the translated part of a bilingual notice
+    authority_note: str | None  # on translated pages: the Japanese text is the authoritative one
+    # The locale's font first; Japanese proper nouns inside a translation (マイナ保険証) fall back
+    # to the Japanese font. Only the project's fonts exist for the renderer.
+    font_families: tuple[str, ...]
     document_title: str
     title: str
     sender: tuple[str, ...]
@@ -240,6 +250,9 @@ class NoticeView:
     barcode: Barcode | None  # None for a representative postal code, which has none
     window: Window
     large_print: bool
+    member_cards: bool
+    title_in_masthead: bool  # Japanese titles fit beside the window; translated ones go below it
+    sentence_gap: str  # between sentences printed in one paragraph: none in Japanese and Chinese
     type_sizes: dict[str, float]
     address_sizes: dict[str, float]
     intro: tuple[Paragraph, ...]
@@ -257,10 +270,10 @@ class NoticeView:
     print_marks: tuple[PrintMark | None, ...] = ()
 
     def page_codes(self, page: Page) -> voicecode.PageCodes | None:
-        return self.voice_codes[page.number - 1] if self.voice_codes else None
+        return self.voice_codes[page.number - self.first_page] if self.voice_codes else None
 
     def print_mark(self, page: Page) -> PrintMark | None:
-        return self.print_marks[page.number - 1] if self.print_marks else None
+        return self.print_marks[page.number - self.first_page] if self.print_marks else None
 
     @property
     def page_count(self) -> int:
@@ -272,16 +285,19 @@ def build(
     settings: Settings,
     translator: Translator,
     large_print: bool = False,
+    numbering: tuple[int, int] | None = None,
+    shows_address: bool = True,
 ) -> NoticeView:
     """The notice for one household in the translator's locale.
 
     The large-print edition is used when asked for, or when the configuration lists the household.
+    `numbering` (first page number, pages in all) places this part within a bilingual notice, whose
+    translated part does not repeat the address (`shows_address=False`).
     """
     _ = translator.gettext
-    edition = (
-        LARGE_PRINT
-        if large_print or household.household_id in settings.large_print.households
-        else STANDARD
+    edition = _edition(
+        large_print or household.household_id in settings.large_print.households,
+        translator.locale,
     )
     window = settings.envelope
     address = addressblock.lay_out(
@@ -307,13 +323,15 @@ def build(
     needs_blank = total % 2 == 1  # duplex: every notice ends on the back of a sheet
     total += needs_blank
 
+    first_page, grand_total = numbering or (1, total)
+
     def label(number: int) -> str:
-        return _("{page} / {total}").format(page=number, total=total)
+        return _("{page} / {total}").format(page=number, total=grand_total)
 
     pages: list[Page] = []
     first_member = 1
     for index, page_rows in enumerate(rows):
-        number = index + 1
+        number = first_page + index
         table = _member_table(page_rows, first_member, len(household.members), translator)
         first_member += len(page_rows)
         last_personal = index == len(rows) - 1
@@ -341,7 +359,7 @@ def build(
                 )
             )
     if contact_page_of_its_own:
-        number = len(pages) + 1
+        number = first_page + len(pages)
         pages.append(
             Page(
                 "members",
@@ -352,10 +370,10 @@ def build(
             )
         )
     for heading, sections in guide_pages:
-        number = len(pages) + 1
+        number = first_page + len(pages)
         pages.append(Page("guide", number, label(number), heading=heading, sections=sections))
     if needs_blank:
-        number = len(pages) + 1
+        number = first_page + len(pages)
         pages.append(
             Page(
                 "blank",
@@ -369,10 +387,18 @@ def build(
     notice = NoticeView(
         lang=translator.locale,
         household_id=household.household_id,
+        first_page=first_page,
+        shows_address=shows_address,
+        font_families=_font_families(translator.locale),
+        authority_note=(
+            None
+            if translator.locale in JAPANESE_LOCALES
+            else _("この翻訳は参考のためのものです。正式な内容は、日本語の文書のとおりです。")
+        ),
         document_title=_("国民健康保険 加入者情報のお知らせ"),
         title=_("国民健康保険 加入者情報のお知らせ"),
         sender=(settings.municipality.name, settings.sender.section),
-        issue_date=_date(settings.dates.issue),
+        issue_date=_date(settings.dates.issue, translator.locale),
         address=address,
         addressee_reading=next(
             (
@@ -391,6 +417,9 @@ def build(
             addressblock.PADDING_MM,
         ),
         large_print=edition.large_print,
+        member_cards=edition.member_cards,
+        title_in_masthead=translator.locale in JAPANESE_LOCALES,
+        sentence_gap="" if translator.locale in ("ja", "ja-x-easy", "zh-Hans", "zh-Hant") else " ",
         type_sizes=edition.type_sizes,
         address_sizes={
             "postal": addressblock.POSTAL_PT,
@@ -440,17 +469,75 @@ def _barcode(household: Household, translator: Translator) -> Barcode | None:
     )
 
 
-def _date(date: dt.date) -> str:
-    return format_wareki(date)
+# Locales whose readers read 和暦 as printed; the others get the Gregorian date in their own form,
+# with the 和暦 beside it, since that is what the Japanese pages and the office show.
+JAPANESE_LOCALES = ("ja", "ja-x-easy")
 
 
-def _date_groups(date: dt.date) -> tuple[str, str]:
-    """The era year and the month-day of a date.
+def _edition(large_print: bool, locale: str) -> Edition:
+    """The edition for a locale. Translations print members as small tables (six columns of
+    translated headings and Gregorian dates do not fit A4), and pack the guide by their script's
+    line length."""
+    edition = LARGE_PRINT if large_print else STANDARD
+    if locale in JAPANESE_LOCALES:
+        return edition
+    if locale in ("ko", "zh-Hans", "zh-Hant"):
+        chars = edition.guide_chars_per_line
+        lines = edition.guide_lines_per_page
+    elif locale in ("th", "my", "km", "ne"):  # tall stacked marks: fewer, shorter lines
+        chars = edition.guide_chars_per_line * 3 // 2
+        lines = edition.guide_lines_per_page * 4 // 5
+    else:
+        chars = edition.guide_chars_per_line * 9 // 5
+        lines = edition.guide_lines_per_page
+    return dataclasses.replace(
+        edition,
+        member_cards=True,
+        members_on_first_page=min(edition.members_on_first_page, 2),
+        members_per_page=min(edition.members_per_page, 4),
+        guide_chars_per_line=chars,
+        guide_lines_per_page=lines,
+    )
+
+
+def _font_families(locale: str) -> tuple[str, ...]:
+    stack = [fonts.family_for(locale), fonts.family_for("en"), fonts.family_for("ja")]
+    if locale in JAPANESE_LOCALES:
+        stack = [fonts.family_for("ja")]
+    return tuple(dict.fromkeys(stack))
+
+
+def _babel_locale(locale: str) -> str:
+    return {"zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant", "tl": "fil"}.get(locale, locale)
+
+
+def _date(date: dt.date, locale: str = "ja") -> str:
+    """A date as the locale's reader reads it.
+
+    >>> _date(dt.date(2024, 10, 25), "en")
+    'October 25, 2024 (令和6年10月25日)'
+    """
+    wareki = format_wareki(date)
+    if locale in JAPANESE_LOCALES:
+        return wareki
+    return (
+        f"{babel.dates.format_date(date, format='long', locale=_babel_locale(locale))} ({wareki})"
+    )
+
+
+def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, str]:
+    """A date in two pieces for a narrow column: era year and month-day, or the locale's date and
+    the 和暦.
 
     >>> _date_groups(dt.date(1989, 1, 8))
     ('平成元年', '1月8日')
     """
     wareki = to_wareki(date)
+    if locale not in JAPANESE_LOCALES:
+        return (
+            babel.dates.format_date(date, format="medium", locale=_babel_locale(locale)),
+            f"({wareki})",
+        )
     return f"{wareki.era.name}{wareki.year_text}年", f"{wareki.month}月{wareki.day}日"
 
 
@@ -513,16 +600,20 @@ def _member_row(
     return MemberRow(
         name=member.name,
         kana=member.kana,
-        birth_date=_date(member.birth_date),
-        birth_date_groups=_date_groups(member.birth_date),
+        birth_date=_date(member.birth_date, translator.locale),
+        birth_date_groups=_date_groups(member.birth_date, translator.locale),
         insured_symbol=member.insured_symbol,
         insured_number=member.insured_number,
         insured_branch=member.insured_branch,
         insured_groups=_joined_groups(
             (member.insured_symbol, member.insured_number, member.insured_branch), "・"
         ),
-        acquired_date=_date(member.acquired_date) if member.acquired_date else None,
-        acquired_date_groups=_date_groups(member.acquired_date) if member.acquired_date else (),
+        acquired_date=_date(member.acquired_date, translator.locale)
+        if member.acquired_date
+        else None,
+        acquired_date_groups=(
+            _date_groups(member.acquired_date, translator.locale) if member.acquired_date else ()
+        ),
         copay=_("{ratio}割").format(ratio=member.copay_ratio) if member.copay_ratio else None,
         mynumber=(
             mynumber.mask(member.mynumber_last4, settings.notice.mask_pattern)
@@ -608,8 +699,8 @@ def _guide_sections(
     """Pages 2–3: the same for every household of a language."""
     _ = translator.gettext
     dates = settings.dates
-    transition = _date(dates.transition)
-    last_paper_day = _date(dates.transition - dt.timedelta(days=1))
+    transition = _date(dates.transition, translator.locale)
+    last_paper_day = _date(dates.transition - dt.timedelta(days=1), translator.locale)
     insurer = settings.municipality.insurer
     municipality = settings.municipality.name
     page_card = (
@@ -717,7 +808,7 @@ def _guide_sections(
                                 ).format(
                                     last_day=last_paper_day,
                                     insurer=insurer,
-                                    limit=_date(dates.paper_card_limit),
+                                    limit=_date(dates.paper_card_limit, translator.locale),
                                 ),
                                 title=_("今お持ちの紙の保険証"),
                                 marker="②",

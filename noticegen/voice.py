@@ -38,6 +38,10 @@ _SPOKEN = str.maketrans(
 )
 
 
+def spell_digits_for(locale: str, text: str) -> str:
+    return spell_digits(text, digit_separator(locale))
+
+
 def spell_digits(text: str, separator: str = "、") -> str:
     """Digits that are not quantities, one by one, so an engine reads 4、8、2、1 and not 四千八百….
 
@@ -62,19 +66,62 @@ def spoken_name(name: str) -> str:
 _NAME_SEPARATORS = str.maketrans({"・": " ", "＝": " ", "=": " ", "\u3000": " "})
 
 
-def speakable(text: str) -> str:
+# Sentence ends in the notice's scripts: a text that lacks one gets its locale's full stop.
+_SENTENCE_ENDS = ("。", "？", "！", ".", "?", "!", "။", "।", "॥", "។")
+# Scripts written without spaces between sentences.
+_UNSPACED_LOCALES = ("ja", "ja-x-easy", "zh-Hans", "zh-Hant")
+_SPOKEN_SPACED = str.maketrans(
+    {
+        "（": ", ",
+        "(": ", ",
+        "）": ", ",
+        ")": ", ",
+        "「": "",
+        "」": "",
+        "＊": "",
+        "*": "",
+        "・": ", ",
+    }
+)
+
+
+def speakable(text: str, locale: str = "ja") -> str:
     """Text without the symbols and brackets a speech engine stumbles on, ending in a full stop.
 
     >>> speakable("平日 8時30分～17時（土日・祝日を除く）")
     '平日 8時30分から17時、土日、祝日を除く。'
+    >>> speakable("Weekdays (except holidays)", "en")
+    'Weekdays, except holidays.'
     """
+    if locale not in _UNSPACED_LOCALES:
+        spoken = text.translate(_SPOKEN_SPACED).replace("～", "–")
+        spoken = re.sub(r"\s*,\s*(?=[,.!?])", "", spoken)
+        spoken = re.sub(r"\s*,(\s*,)+", ",", spoken)
+        spoken = re.sub(r"\s+", " ", spoken).strip(" ,")
+        spoken = spoken.replace(" ,", ",")
+        if spoken and not spoken.endswith(_SENTENCE_ENDS):
+            spoken += "."
+        return spoken
     spoken = text.translate(_SPOKEN)
     spoken = re.sub(r"、\s*(?=[、。])", "", spoken)
     spoken = re.sub(r"\s+", " ", spoken).strip(" 、")
     spoken = spoken.replace(" 、", "、").replace("、 ", "、")
-    if spoken and not spoken.endswith(("。", "？", "！", ".", "?", "!")):
+    if spoken and not spoken.endswith(_SENTENCE_ENDS):
         spoken += "。"
     return spoken
+
+
+def digit_separator(locale: str) -> str:
+    return "、" if locale in _UNSPACED_LOCALES else ", "
+
+
+def _joined(sentences: list[str], locale: str) -> str:
+    """Sentences as one text: run together in Japanese and Chinese, a space apart elsewhere."""
+    text = "".join(sentence for sentence in sentences if sentence)
+    if locale in _UNSPACED_LOCALES:
+        return text
+    text = re.sub(r"([.!?။।॥។])(?=[^\s.!?\d])", r"\1 ", text)
+    return re.sub(r" {2,}", " ", text).strip()
 
 
 def page_texts(notice: NoticeView, translator: Translator) -> tuple[str, ...]:
@@ -85,22 +132,24 @@ def page_texts(notice: NoticeView, translator: Translator) -> tuple[str, ...]:
 def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
     _ = translator.gettext
     sentences = [_("{page}ページ目。").format(page=page.number)]
+    if notice.authority_note:
+        sentences.append(speakable(notice.authority_note, translator.locale))
     if page.kind == "personal":
         sentences += _personal(notice, page, translator)
     elif page.kind == "members":
-        sentences.append(speakable(page.heading or ""))
+        sentences.append(speakable(page.heading or "", translator.locale))
         sentences += _members(page, translator)
         if page.shows_contact:
             sentences += _closing(notice, translator)
     elif page.kind == "guide":
-        sentences.append(speakable(page.heading or ""))
+        sentences.append(speakable(page.heading or "", translator.locale))
         for section in page.sections:
-            sentences.append(speakable(section.heading))
+            sentences.append(speakable(section.heading, translator.locale))
             for block in section.body:
                 sentences += _block(block, translator)
     else:
-        sentences.append(speakable(page.note or ""))
-    return "".join(sentence for sentence in sentences if sentence)
+        sentences.append(speakable(page.note or "", translator.locale))
+    return _joined(sentences, translator.locale)
 
 
 def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
@@ -111,21 +160,32 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[st
         speakable(
             _("{sender}から、{date}に発行したお知らせです。").format(
                 sender=" ".join(notice.sender), date=notice.issue_date
-            )
+            ),
+            translator.locale,
         ),
-        speakable(
-            _("宛先は、郵便番号{postal}、{address}、{name}様。").format(
-                postal=spell_digits(address.postal_code.replace("-", "")),
-                address="".join(address.address + address.address2),
-                name=spoken_name(notice.addressee_reading),
-            )
+        *(
+            [
+                speakable(
+                    _("宛先は、郵便番号{postal}、{address}、{name}様。").format(
+                        postal=spell_digits_for(
+                            translator.locale, address.postal_code.replace("-", "")
+                        ),
+                        address="".join(address.address + address.address2),
+                        name=spoken_name(notice.addressee_reading),
+                    ),
+                    translator.locale,
+                )
+            ]
+            if notice.shows_address
+            else []
         ),
-        speakable(notice.title),
-        *(speakable(paragraph.text) for paragraph in notice.intro),
+        speakable(notice.title, translator.locale),
+        *(speakable(paragraph.text, translator.locale) for paragraph in notice.intro),
         speakable(
             _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
                 url=notice.foreign_line.url_text
-            )
+            ),
+            translator.locale,
         ),
     ]
     sentences += _members(page, translator)
@@ -140,18 +200,21 @@ def _closing(notice: NoticeView, translator: Translator) -> list[str]:
     contact = notice.contact
     sentences = []
     if notice.no_number_note:
-        sentences.append(speakable(notice.no_number_note))
-    sentences.append(speakable(notice.not_a_card_note))
+        sentences.append(speakable(notice.no_number_note, translator.locale))
+    sentences.append(speakable(notice.not_a_card_note, translator.locale))
     sentences += [
-        speakable(contact.heading),
+        speakable(contact.heading, translator.locale),
         speakable(
-            _("{office}、電話、{phone}。").format(office=contact.office, phone=contact.phone)
+            _("{office}、電話、{phone}。").format(office=contact.office, phone=contact.phone),
+            translator.locale,
         ),
-        speakable(_("受付時間は、{hours}").format(hours=contact.hours)),
+        speakable(_("受付時間は、{hours}").format(hours=contact.hours), translator.locale),
         speakable(
             _("所在地は、郵便番号{postal}、{address}").format(
-                postal=spell_digits(contact.postal_code.replace("-", "")), address=contact.address
-            )
+                postal=spell_digits_for(translator.locale, contact.postal_code.replace("-", "")),
+                address=contact.address,
+            ),
+            translator.locale,
         ),
     ]
     return sentences
@@ -162,7 +225,7 @@ def _members(page: Page, translator: Translator) -> list[str]:
     table = page.members
     if table is None:
         return []
-    sentences = [speakable(table.caption)]
+    sentences = [speakable(table.caption, translator.locale)]
     first = table.first_number
     for offset, row in enumerate(table.rows):
         sentences.append(_member(first + offset, row, translator))
@@ -178,12 +241,17 @@ def _member(number: int, row: MemberRow, translator: Translator) -> str:
         ),
         _("生年月日は、{date}。").format(date=row.birth_date),
         _("被保険者証の記号は、{symbol}、番号は、{number}").format(
-            symbol=spell_digits(row.insured_symbol), number=spell_digits(row.insured_number)
+            symbol=spell_digits_for(translator.locale, row.insured_symbol),
+            number=spell_digits_for(translator.locale, row.insured_number),
         ),
     ]
     if row.insured_branch:
-        parts.append(_("、枝番は、{branch}").format(branch=spell_digits(row.insured_branch)))
-    parts.append("。")
+        parts.append(
+            _("、枝番は、{branch}").format(
+                branch=spell_digits_for(translator.locale, row.insured_branch)
+            )
+        )
+    parts.append("。" if translator.locale in _UNSPACED_LOCALES else ".")
     if row.acquired_date:
         parts.append(_("資格取得日は、{date}。").format(date=row.acquired_date))
     if row.copay:
@@ -191,18 +259,18 @@ def _member(number: int, row: MemberRow, translator: Translator) -> str:
     if row.mynumber_last4 is not None:
         parts.append(
             _("マイナンバーの下4桁は、{digits}です。").format(
-                digits=spell_digits(row.mynumber_last4)
+                digits=spell_digits_for(translator.locale, row.mynumber_last4)
             )
         )
     else:
         parts.append(_("マイナンバーは、登録されていません。"))
-    return "".join(parts)
+    return _joined(parts, translator.locale)
 
 
 def _block(block: Paragraph | ItemList, translator: Translator) -> list[str]:
     _ = translator.gettext
     if not hasattr(block, "items"):
-        return [speakable(block.text)]
+        return [speakable(block.text, translator.locale)]
     sentences = []
     for item in block.items:
         lead = ""
@@ -212,7 +280,7 @@ def _block(block: Paragraph | ItemList, translator: Translator) -> list[str]:
             )
             lead = _("{number}つ目、").format(number=number)
         if item.title:
-            lead += speakable(item.title)
-        sentences.append(lead + speakable(item.text))
-        sentences += [speakable(detail) for detail in item.details]
+            lead += speakable(item.title, translator.locale)
+        sentences.append(lead + speakable(item.text, translator.locale))
+        sentences += [speakable(detail, translator.locale) for detail in item.details]
     return sentences
