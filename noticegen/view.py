@@ -36,6 +36,8 @@ class Edition:
     guide_chars_per_line: int
     guide_lines_per_page: int
     member_cards: bool = False  # one small table per member instead of one row each
+    # The contact block at the foot of page 1 (the standard Japanese notice), or after the members.
+    contact_on_page_one: bool = True
 
 
 STANDARD = Edition(
@@ -58,6 +60,7 @@ STANDARD = Edition(
 LARGE_PRINT = Edition(
     large_print=True,
     member_cards=True,
+    contact_on_page_one=False,
     members_on_first_page=1,
     members_per_page=3,
     type_sizes={
@@ -315,7 +318,7 @@ def build(
     rows = _paginate_members(tuple(all_rows), edition)
     # The standard edition prints the contact block at the foot of page 1; large print has no room
     # there, so it follows the last members, on a page of its own if that page is full.
-    contact_page_of_its_own = edition.large_print and (
+    contact_page_of_its_own = not edition.contact_on_page_one and (
         len(rows) == 1 or len(rows[-1]) > edition.members_per_page // 2
     )
     guide_pages = _paginate_guide(_guide_sections(settings, translator), edition, translator)
@@ -342,7 +345,7 @@ def build(
                     number,
                     label(number),
                     members=table,
-                    shows_contact=not edition.large_print,
+                    shows_contact=edition.contact_on_page_one,
                 )
             )
         else:
@@ -354,7 +357,9 @@ def build(
                     heading=_("加入者の情報（続き）"),
                     members=table,
                     shows_contact=(
-                        edition.large_print and last_personal and not contact_page_of_its_own
+                        not edition.contact_on_page_one
+                        and last_personal
+                        and not contact_page_of_its_own
                     ),
                 )
             )
@@ -418,7 +423,8 @@ def build(
         ),
         large_print=edition.large_print,
         member_cards=edition.member_cards,
-        title_in_masthead=translator.locale in JAPANESE_LOCALES,
+        # Readings in brackets make Easy Japanese titles as long as translated ones.
+        title_in_masthead=translator.locale == "ja",
         sentence_gap="" if translator.locale in ("ja", "ja-x-easy", "zh-Hans", "zh-Hant") else " ",
         type_sizes=edition.type_sizes,
         address_sizes={
@@ -493,8 +499,11 @@ def _edition(large_print: bool, locale: str) -> Edition:
     return dataclasses.replace(
         edition,
         member_cards=True,
-        members_on_first_page=min(edition.members_on_first_page, 2),
-        members_per_page=min(edition.members_per_page, 4),
+        # Translated voice texts are long (up to five codes for page 1 in Khmer): keep the pages
+        # short enough that their codes fit one row, and the contact block after the members.
+        contact_on_page_one=False,
+        members_on_first_page=1,
+        members_per_page=min(edition.members_per_page, 3),
         guide_chars_per_line=chars,
         guide_lines_per_page=lines,
     )

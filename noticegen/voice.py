@@ -93,14 +93,15 @@ def speakable(text: str, locale: str = "ja") -> str:
     >>> speakable("Weekdays (except holidays)", "en")
     'Weekdays, except holidays.'
     """
+    text = without_readings(text)
     if locale not in _UNSPACED_LOCALES:
         spoken = text.translate(_SPOKEN_SPACED).replace("～", "–")
-        spoken = re.sub(r"\s*,\s*(?=[,.!?])", "", spoken)
+        spoken = re.sub(r"\s*,\s*(?=[,.!?។။।])", "", spoken)
         spoken = re.sub(r"\s*,(\s*,)+", ",", spoken)
         spoken = re.sub(r"\s+", " ", spoken).strip(" ,")
         spoken = spoken.replace(" ,", ",")
         if spoken and not spoken.endswith(_SENTENCE_ENDS):
-            spoken += "."
+            spoken += _FULL_STOP.get(locale, ".")
         return spoken
     spoken = text.translate(_SPOKEN)
     spoken = re.sub(r"、\s*(?=[、。])", "", spoken)
@@ -111,17 +112,39 @@ def speakable(text: str, locale: str = "ja") -> str:
     return spoken
 
 
+# The full stop a sentence gets when it has none; Thai marks a sentence's end with a space only.
+_FULL_STOP = {"km": "។", "my": "။", "ne": "।", "th": ""}
+_READING = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
+
+
+def without_readings(text: str) -> str:
+    """Easy Japanese's ｜漢字《かんじ》 as the reading alone, which a speech engine reads right.
+
+    >>> without_readings("｜保険証《ほけんしょう》を ｜見《み》せます")
+    'ほけんしょうを みせます'
+    """
+    return _READING.sub(r"\2", text)
+
+
 def digit_separator(locale: str) -> str:
     return "、" if locale in _UNSPACED_LOCALES else ", "
 
 
 def _joined(sentences: list[str], locale: str) -> str:
-    """Sentences as one text: run together in Japanese and Chinese, a space apart elsewhere."""
-    text = "".join(sentence for sentence in sentences if sentence)
+    """Sentences as one text: run together in Japanese and Chinese, a space apart elsewhere
+    (Thai marks a sentence's end with that space alone)."""
     if locale in _UNSPACED_LOCALES:
-        return text
-    text = re.sub(r"([.!?။।॥។])(?=[^\s.!?\d])", r"\1 ", text)
-    return re.sub(r" {2,}", " ", text).strip()
+        return "".join(sentence for sentence in sentences if sentence)
+    text = " ".join(sentence.strip() for sentence in sentences if sentence.strip())
+    text = re.sub(r"\s+([,.;:!?។။।])", r"\1", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def _spoken_date(date: str, locale: str) -> str:
+    """A printed date for speech: 「October 25, 2024 (令和6年10月25日)」 without its brackets."""
+    if locale in _UNSPACED_LOCALES:
+        return date
+    return date.replace(" (", ", ").replace("(", "").replace(")", "")
 
 
 def page_texts(notice: NoticeView, translator: Translator) -> tuple[str, ...]:
@@ -149,7 +172,7 @@ def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
                 sentences += _block(block, translator)
     else:
         sentences.append(speakable(page.note or "", translator.locale))
-    return _joined(sentences, translator.locale)
+    return without_readings(_joined(sentences, translator.locale))
 
 
 def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
@@ -239,7 +262,7 @@ def _member(number: int, row: MemberRow, translator: Translator) -> str:
         _("{number}人目、{name}さん。").format(
             number=number, name=spoken_name(row.kana or row.name)
         ),
-        _("生年月日は、{date}。").format(date=row.birth_date),
+        _("生年月日は、{date}。").format(date=_spoken_date(row.birth_date, translator.locale)),
         _("被保険者証の記号は、{symbol}、番号は、{number}").format(
             symbol=spell_digits_for(translator.locale, row.insured_symbol),
             number=spell_digits_for(translator.locale, row.insured_number),
@@ -251,9 +274,15 @@ def _member(number: int, row: MemberRow, translator: Translator) -> str:
                 branch=spell_digits_for(translator.locale, row.insured_branch)
             )
         )
-    parts.append("。" if translator.locale in _UNSPACED_LOCALES else ".")
+    parts.append(
+        "。" if translator.locale in _UNSPACED_LOCALES else _FULL_STOP.get(translator.locale, ".")
+    )
     if row.acquired_date:
-        parts.append(_("資格取得日は、{date}。").format(date=row.acquired_date))
+        parts.append(
+            _("資格取得日は、{date}。").format(
+                date=_spoken_date(row.acquired_date, translator.locale)
+            )
+        )
     if row.copay:
         parts.append(_("負担割合は、{copay}。").format(copay=row.copay))
     if row.mynumber_last4 is not None:

@@ -231,7 +231,26 @@ def _fits_any(text: str) -> bool:
 
 def _sentences(text: str) -> list[str]:
     # A full stop ends a sentence; a Latin one only before a space (not inside www.example.jp).
-    return [part for part in re.split(r"(?<=[。．！？])|(?<=[.!?])(?=\s)", text) if part]
+    # Burmese ။, Khmer ។ and Devanagari । end sentences too.
+    return [part for part in re.split(r"(?<=[。．！？။។।])|(?<=[.!?])(?=\s)", text) if part]
+
+
+def _cut_long_sentences(sentences: list[str], fits) -> list[str]:
+    pieces = []
+    for sentence in sentences:
+        if fits(sentence):
+            pieces.append(sentence)
+            continue
+        current = ""
+        for word in re.split(r"(?<=\s)", sentence):
+            if current and not fits(current + word):
+                pieces.append(current)
+                current = word
+            else:
+                current += word
+        if current:
+            pieces.append(current)
+    return pieces
 
 
 def split_text(page_text: str, page: int, translator: Translator, fits) -> tuple[str, ...]:
@@ -252,6 +271,9 @@ def split_text(page_text: str, page: int, translator: Translator, fits) -> tuple
             text += _("続きは、左どなりのコード、その{part}にあります。").format(part=number + 1)
         return text
 
+    # A sentence too long for one code (Thai separates sentences by spaces alone, so a page may
+    # look like one sentence) is cut between words instead.
+    body = _cut_long_sentences(body, lambda piece: fits(part(1, [piece], last=False)))
     parts: list[list[str]] = []
     remaining = body
     while remaining:

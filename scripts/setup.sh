@@ -46,3 +46,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 fi
 
 .venv/bin/python -m noticegen.fonts install
+# The renderer reads compiled catalogs (.mo); they are built here from the .po files in git.
+.venv/bin/noticegen catalog compile > /dev/null
