@@ -303,7 +303,6 @@ def _render_in_worker(chunk: Chunk, outdir: Path) -> int:
 def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
     """Render one chunk into its PDF and its manifest rows. The same chunk gives the same bytes."""
     config = state.config
-    translator = i18n.translator()
     encoder = state.get_encoder()
     households = []
     with open(chunk.spool, "rb") as stream:
@@ -315,14 +314,17 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
     for position, household in enumerate(households):
         seq = chunk.first_seq + position
         try:
-            finished = notice.make(household, config, translator, encoder)
+            parts = notice.make_all(household, config, encoder)
         except Exception as error:
             error.noticegen_context = f"household {household.household_id} (seq {seq})"  # type: ignore[attr-defined]
             raise
-        finished = dataclasses.replace(finished, print_marks=_print_marks(finished, seq))
-        views.append(finished)
-        rows.append(_manifest_row(finished, household, seq, chunk, next_page, config))
-        next_page += finished.page_count
+        pages = sum(part.page_count for part in parts)
+        parts = tuple(
+            dataclasses.replace(part, print_marks=_print_marks(part, seq, pages)) for part in parts
+        )
+        views.extend(parts)
+        rows.append(_manifest_row(parts, household, seq, chunk, next_page, config))
+        next_page += pages
     outputs.write_private(outdir / chunk.pdf_name, _chunk_pdf(views, chunk))
     work = outdir / WORK
     outputs.write_private(
@@ -364,8 +366,11 @@ def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
     return out.getvalue()
 
 
-def _print_marks(finished: view.NoticeView, seq: int) -> tuple[view.PrintMark, ...]:
-    sheets = finished.page_count // 2
+def _print_marks(
+    finished: view.NoticeView, seq: int, total_pages: int
+) -> tuple[view.PrintMark, ...]:
+    """The marks of one part's pages; sheets are counted through the whole (bilingual) notice."""
+    sheets = total_pages // 2
     marks = []
     for page in finished.pages:
         front = page.number % 2 == 1
@@ -410,24 +415,26 @@ def _weight(sheets: int, config: settings.Settings) -> tuple[float, str]:
     return grams, "定形外"
 
 
-def _manifest_row(finished, household, seq, chunk, first_page, config) -> dict:
-    sheets = finished.page_count // 2
+def _manifest_row(parts, household, seq, chunk, first_page, config) -> dict:
+    page_count = sum(part.page_count for part in parts)
+    sheets = page_count // 2
     grams, weight_class = _weight(sheets, config)
     return {
         "seq": seq,
         "household_id": household.household_id,
         "file": chunk.pdf_name,
         "first_page": first_page,
-        "page_count": finished.page_count,
+        "page_count": page_count,
         "sheets": sheets,
-        "language": household.language or i18n.SOURCE_LOCALE,
+        # The parts' languages: ja, or ja+en for a bilingual notice.
+        "language": "+".join(part.lang for part in parts),
         "postal_code": household.postal_code,
-        "large_print": int(finished.large_print),
+        "large_print": int(parts[0].large_print),
         "weight_g": grams,
         "weight_class": weight_class,
         # Where the vendor punches the notch beside the first voice code of each page.
         "notch_bottom_mm": ";".join(
-            f"{codes.notch_bottom_mm:.1f}" for codes in finished.voice_codes
+            f"{codes.notch_bottom_mm:.1f}" for part in parts for codes in part.voice_codes
         ),
     }
 

@@ -71,7 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     def one_household(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--household", required=True, metavar="ID", help="世帯番号")
         sub.add_argument(
-            "--lang", default=i18n.SOURCE_LOCALE, metavar="CODE", help="locale (default: ja)"
+            "--lang",
+            metavar="CODE",
+            help="one locale alone (default: the notice as mailed: Japanese, then the "
+            "household's language when it has one)",
         )
         sub.add_argument(
             "--large-print", action="store_true", help="the large-print edition (body text 16 pt)"
@@ -265,7 +268,7 @@ def _notice(household: records.Household, config: settings.Settings, args: argpa
     # The encoder is made (and an external one tried) before any page is rendered.
     encoder = voicecode.encoder_for(config.voice_code)
     try:
-        return notice.make(household, config, i18n.translator(args.lang), encoder, args.large_print)
+        return notice.make_all(household, config, encoder, args.large_print, args.lang)
     except voicecode.VoiceCodeError:
         raise
     except Exception as error:
@@ -274,7 +277,8 @@ def _notice(household: records.Household, config: settings.Settings, args: argpa
 
 
 def _render(args: argparse.Namespace) -> int:
-    i18n.translator(args.lang)  # an unknown locale is a usage error before any work
+    if args.lang is not None:
+        i18n.translator(args.lang)  # an unknown locale is a usage error before any work
     config, member_file = _load(args)
     output_format = args.format or _format_from_suffix(args.output)
     outputs.check_writable(args.output)
@@ -297,7 +301,7 @@ def _render(args: argparse.Namespace) -> int:
         "household %s: %s, %d pages, written to %s",
         found.household_id,
         output_format,
-        finished.page_count,
+        sum(part.page_count for part in finished),
         args.output,
     )
     return EXIT_OK
@@ -305,17 +309,19 @@ def _render(args: argparse.Namespace) -> int:
 
 def _voice_text(args: argparse.Namespace) -> int:
     """Each page's code texts, one code per line, pages separated by an empty line."""
-    i18n.translator(args.lang)
+    if args.lang is not None:
+        i18n.translator(args.lang)
     config, member_file = _load(args)
     found = _find(config, member_file, args.household)
     if isinstance(found, records.Rejection):
         return _report_rejected(found)
     finished = _notice(found, config, args)
-    if args.page is not None and not 1 <= args.page <= finished.page_count:
-        raise UsageError(f"--page {args.page}: the notice has pages 1 to {finished.page_count}")
+    all_codes = [codes for part in finished for codes in part.voice_codes]
+    if args.page is not None and not 1 <= args.page <= len(all_codes):
+        raise UsageError(f"--page {args.page}: the notice has pages 1 to {len(all_codes)}")
     pages = [
         "\n".join(codes.texts)
-        for number, codes in enumerate(finished.voice_codes, start=1)
+        for number, codes in enumerate(all_codes, start=1)
         if args.page in (None, number)
     ]
     print("\n\n".join(pages))
