@@ -128,7 +128,15 @@ def _needed(text: str, ec_level: str) -> int:
     return 0 if isinstance(result, _Symbol) else result[0]
 
 
+# Byte mode with a UTF-8 ECI header costs at most this many codewords beyond the text's bytes; the
+# encoder's own choice of segments is never larger.
+_BYTE_MODE_OVERHEAD = 6
+
+
 def _fits(text: str, ec_level: str) -> bool:
+    # Short texts surely fit: skip the probe, which builds a whole symbol when the text is small.
+    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= _capacity(MAX_VERSION, ec_level):
+        return True
     return _needed(text, ec_level) <= _capacity(MAX_VERSION, ec_level)
 
 
