@@ -149,6 +149,18 @@ def _parser() -> argparse.ArgumentParser:
     barcode_cmd.add_argument("address", metavar="ADDRESS")
     barcode_cmd.add_argument("address2", metavar="ADDRESS2", nargs="?")
 
+    site_cmd = commands.add_parser(
+        "site", help="the translated web pages that explain the notice (no member file read)"
+    )
+    common(site_cmd, with_input=False)
+    site_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="SITEDIR")
+    site_cmd.add_argument(
+        "--lang",
+        action="append",
+        metavar="CODE",
+        help="only these locales (repeatable; default: Japanese and every release locale)",
+    )
+
     check_cmd = commands.add_parser(
         "check", help="validate a member file: counts, warnings and rejections"
     )
@@ -195,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.command == "catalog":
             return _catalog(args)
+        if args.command == "site":
+            return _site(args)
         if args.command == "batch":
             return batch.run(
                 batch.Options(
@@ -375,6 +389,14 @@ def _catalog(args: argparse.Namespace) -> int:
                 f"{report_line.locale}: {report_line.filled} filled (fuzzy, for review), "
                 f"{report_line.failed} left empty after retries"
             )
+    return EXIT_OK
+
+
+def _site(args: argparse.Namespace) -> int:
+    from noticegen import site
+
+    written = site.build(args.output, settings.load(args.config), args.lang)
+    print(f"{len(written)} files written to {args.output}")
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   fonts-noto-cjk fonts-noto-core       # Noto Sans CJK KR/SC/TC, Latin, Cyrillic, Devanagari, Thai, Myanmar, Khmer (OFL)
   gettext                              # msgfmt -c, for noticegen catalog check
   chromium                             # the browser of the staff preview's tests (Playwright drives it)
+  default-jre-headless                 # runs the Nu HTML Checker (vnu-jar) for the web pages' tests
 )
 
 missing=()
@@ -48,3 +49,14 @@ fi
 .venv/bin/python -m noticegen.fonts install
 # The renderer reads compiled catalogs (.mo); they are built here from the .po files in git.
 .venv/bin/noticegen catalog compile > /dev/null
+# The Nu HTML Checker for the web pages' tests (tests/test_site.py): the npm package vnu-jar, kept
+# in .cache/npm and run with the machine's Java.
+if ! command -v npm > /dev/null; then
+  # Only when no npm exists: a machine with Node.js from elsewhere keeps its own.
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -f .cache/npm/node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  npm install --silent --no-audit --no-fund --prefix .cache/npm vnu-jar@26.9.27
+fi

@@ -1,0 +1,461 @@
+"""The web team's static pages: the notice explained in every language, from the same source.
+
+`build(outdir)` writes `index.html` (a language chooser), one folder per locale with its
+`index.html`, a picture of a sample notice's pages with numbered callouts and the sample as PDF,
+and one stylesheet. The sample household is made here, in code, and is fictional: the site never
+reads a member file, so nothing personal can reach it. No JavaScript, nothing fetched from
+elsewhere; the same inputs give byte-identical files.
+
+The notice's words come from the view (so the pages and the printed notice never disagree). The
+few words of the site itself (the skip link, the callouts' explanations) are Japanese msgids
+looked up in the locale's catalog; where a catalog has none yet, the English text stands in,
+tagged `lang="en"`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import functools
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from noticegen import catalog, i18n, notice, project, render, settings, voicecode
+from noticegen.records import Household, Member
+from noticegen.view import JAPANESE_LOCALES, NoticeView
+
+STYLESHEET = "site.css"
+SAMPLE_PDF = "sample-notice.pdf"
+IMAGE_DPI = 110
+SITE_TEMPLATES = "site"
+
+# Each language named in its own script, for the chooser.
+LANGUAGE_NAMES = {
+    "ja": "日本語",
+    "ja-x-easy": "やさしい日本語",
+    "en": "English",
+    "zh-Hans": "简体中文",
+    "zh-Hant": "繁體中文",
+    "ko": "한국어",
+    "vi": "Tiếng Việt",
+    "ne": "नेपाली",
+    "tl": "Tagalog",
+    "my": "မြန်မာဘာသာ",
+    "pt": "Português",
+    "es": "Español",
+    "th": "ภาษาไทย",
+    "id": "Bahasa Indonesia",
+    "km": "ភាសាខ្មែរ",
+    "mn": "Монгол хэл",
+}
+
+# The site's own words: Japanese msgid → (English stand-in, やさしい日本語).
+SITE_WORDS = {
+    "本文へ移動": ("Skip to main content", "ほんぶんへ いどう"),
+    "言語": ("Languages", "ことば"),
+    "ほかの言語": ("Other languages", "ほかの ことば"),
+    "お知らせの見方": ("How to read your notice", "おしらせの みかた"),
+    "見本のお知らせの{page}ページ目。番号の付いた枠は、下の説明の番号に対応しています。": (
+        "Page {page} of a sample notice. The numbered boxes match the numbered explanations below.",
+        "みほんの おしらせの {page}ページめ。ばんごうの ついた わくは、したの せつめいの ばんごうと おなじです。",
+    ),
+    "架空の世帯の見本です。実際のお知らせには、あなたの世帯の情報が印刷されています。": (
+        "A sample for a fictional household. Your notice shows your own household's details.",
+        "これは みほんです。あなたの おしらせには、あなたの せたいの じょうほうが かいてあります。",
+    ),
+    "このお知らせの名前です。": (
+        "The name of this notice.",
+        "この おしらせの なまえです。",
+    ),
+    "あなたの世帯の加入者の登録情報です。氏名、生年月日、記号・番号などが正しいか確かめてください。": (
+        "The registered details of each member of your household. Check that the names, dates "
+        "of birth and numbers are correct.",
+        "あなたの せたいの ひとの じょうほうです。なまえ、うまれた ひ、ばんごうが ただしいか みてください。",
+    ),
+    "ひも付けられているマイナンバーの下4桁だけを表示しています。「{none}」は、マイナンバーが登録されていないことを示します。": (
+        "Only the last four digits of the linked My Number are shown. “{none}” means that no My "
+        "Number is registered.",
+        "マイナンバーの さいごの 4けただけが かいてあります。「{none}」は、マイナンバーが とうろく されていない という いみです。",
+    ),
+    "スマートフォンで読み取ると、そのページの内容を音声で聞けます。右の余白にある半円の切り欠きが目印です。": (
+        "Scan it with a smartphone to hear the page read aloud. A semicircular notch in the right "
+        "margin shows where it is.",
+        "スマートフォンで よみとると、ページの ないようを こえで きけます。みぎはしの はんえんの きりかきが めじるしです。",
+    ),
+    "内容に誤りがあるときや、わからないことがあるときは、ここに連絡してください。": (
+        "If anything is wrong or unclear, contact this office.",
+        "まちがいや わからないことが あるときは、ここに れんらく してください。",
+    ),
+    "見本のお知らせ（PDF、{size} KB）": (
+        "The sample notice (PDF, {size} KB)",
+        "みほんの おしらせ（PDF、{size} KB）",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """A piece of the site's own text and the language it is actually in."""
+
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Callout:
+    number: int
+    name: str  # the part's name as the notice prints it (from the catalog)
+    explanation: Words
+    left: float  # the part's box, in % of the page image
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class Figure:
+    src: str
+    alt: Words
+    width: int
+    height: int
+    callouts: tuple[Callout, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of the notice's three parts, as a section of the web page."""
+
+    heading: str
+    sections: tuple  # view.Section
+
+
+def site_locales() -> tuple[str, ...]:
+    """Japanese, then the release locales that have a compiled catalog, in the release order."""
+    available = set(i18n.available_locales())
+    return tuple(code for code in ("ja", *catalog.RELEASE_LOCALES) if code in available)
+
+
+def sample_household() -> Household:
+    """A fictional household, made here and never read from a member file."""
+    return Household(
+        household_id="SAMPLE",
+        head_name="見本 太郎",
+        postal_code="1730004",
+        address="東京都板橋区板橋二丁目1番1号",
+        address2=None,
+        language=None,
+        members=(
+            Member(
+                name="見本 太郎",
+                kana="ミホン タロウ",
+                birth_date=dt.date(1980, 4, 1),
+                insured_symbol="板1",
+                insured_number="1234567",
+                insured_branch="01",
+                acquired_date=dt.date(2010, 4, 1),
+                copay_ratio=3,
+                mynumber_last4="0123",
+                line=1,
+            ),
+        ),
+        lines=(1,),
+    )
+
+
+def tel_uri(phone: str) -> str:
+    """A Japanese phone number as an international tel: URI.
+
+    >>> tel_uri("03-3964-1111")
+    'tel:+81-3-3964-1111'
+    """
+    digits = re.sub(
+        r"[^0-9-]", "", phone.translate(str.maketrans("０１２３４５６７８９－", "0123456789-"))
+    )
+    return "tel:+81-" + digits.removeprefix("0")
+
+
+def build(
+    outdir: Path,
+    config: settings.Settings | None = None,
+    locales: Iterable[str] | None = None,
+    workers: int = 2,
+) -> list[Path]:
+    """Write the site into `outdir`; returns the files written, sorted."""
+    config = config or settings.load()
+    chosen = site_locales() if locales is None else tuple(dict.fromkeys(locales))
+    for code in chosen:
+        if code not in LANGUAGE_NAMES:
+            raise i18n.UnknownLocaleError(
+                f"no web page for {code!r}; available: {', '.join(site_locales())}"
+            )
+        i18n.translator(code)  # an unknown locale fails before any work
+    files: dict[str, bytes] = {}
+    if workers > 1 and len(chosen) > 1:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(
+                _locale_files, chosen, [config] * len(chosen), [chosen] * len(chosen)
+            )
+            for result in results:
+                files.update(result)
+    else:
+        for code in chosen:
+            files.update(_locale_files(code, config, chosen))
+    files["index.html"] = _index(chosen).encode()
+    files[STYLESHEET] = (project.TEMPLATES / SITE_TEMPLATES / STYLESHEET).read_bytes()
+    written = []
+    for name in sorted(files):
+        path = Path(outdir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(files[name])
+        written.append(path)
+    return written
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project.TEMPLATES / SITE_TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=render._ruby_for_html,  # ｜漢字《かんじ》 → <ruby>
+    )
+    environment.filters["plain"] = _without_readings
+    return environment
+
+
+_READING = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
+
+
+def _without_readings(text: str) -> str:
+    """For <title> and attributes, which hold no markup: the word without its reading."""
+    return _READING.sub(r"\1", text)
+
+
+def _index(chosen: tuple[str, ...]) -> str:
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            languages=[(code, LANGUAGE_NAMES[code]) for code in chosen],
+            title=i18n.translator("ja").gettext("国民健康保険 加入者情報のお知らせ"),
+        )
+    )
+
+
+def _words(translator: i18n.Translator, msgid: str, **values: str) -> Words:
+    locale = translator.locale
+    english, easy = SITE_WORDS[msgid]
+    if locale == "ja":
+        text, lang = msgid, "ja"
+    elif locale == "ja-x-easy":
+        text, lang = easy, locale
+    else:
+        translated = translator.gettext(msgid)
+        text, lang = (english, "en") if translated == msgid else (translated, locale)
+    return Words(text.format(**values), lang)
+
+
+def _locale_files(
+    locale: str, config: settings.Settings, chosen: tuple[str, ...]
+) -> dict[str, bytes]:
+    """The locale's folder: index.html, the sample notice as PDF and its pages as images."""
+    translator = i18n.translator(locale)
+    encoder = voicecode.encoder_for(config.voice_code)
+    views = notice.make_all(sample_household(), config, encoder, locale=locale)
+    view = views[0]
+    markup = render.html(views, for_print=True)
+    document = render.document(views)
+    # The same bytes as render.pdf(views) writes, from the layout measured here.
+    identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
+    pdf = document.write_pdf(pdf_variant=render.PDF_VARIANT, pdf_identifier=identifier)
+    boxes = _part_boxes(document)
+    files = {f"{locale}/{SAMPLE_PDF}": pdf}
+    figures = []
+    pages_shown = sorted({page for page, _ in boxes.values()})
+    callouts = _callouts(view, translator, boxes)
+    for index in pages_shown:
+        name = f"sample-page-{index + 1}.png"
+        image, width, height = _page_png(pdf, index)
+        files[f"{locale}/{name}"] = image
+        figures.append(
+            Figure(
+                src=name,
+                alt=_words(
+                    translator,
+                    "見本のお知らせの{page}ページ目。番号の付いた枠は、下の説明の番号に対応しています。",
+                    page=str(index + 1),
+                ),
+                width=width,
+                height=height,
+                callouts=tuple(c for key, c in callouts if boxes[key][0] == index),
+            )
+        )
+    page = (
+        _environment()
+        .get_template("locale.html.j2")
+        .render(
+            locale=locale,
+            view=view,
+            parts=_parts(view, translator),
+            figures=figures,
+            callouts=[c for _, c in callouts],
+            download=_words(
+                translator, "見本のお知らせ（PDF、{size} KB）", size=str(-(-len(pdf) // 1024))
+            ),
+            words={msgid: _words(translator, msgid) for msgid in SITE_WORDS if "{" not in msgid},
+            sample_note=_words(
+                translator,
+                "架空の世帯の見本です。実際のお知らせには、あなたの世帯の情報が印刷されています。",
+            ),
+            japanese_data=locale not in JAPANESE_LOCALES,
+            tel=tel_uri(view.contact.phone),
+            languages=[(code, LANGUAGE_NAMES[code]) for code in chosen],
+            language_names=LANGUAGE_NAMES,
+            stylesheet=f"../{STYLESHEET}",
+            pdf_name=SAMPLE_PDF,
+        )
+    )
+    files[f"{locale}/index.html"] = page.encode()
+    return files
+
+
+# The parts of the notice that the callouts explain, and how to find each in the layout:
+# (key, tags, class or None for any).
+_PARTS = (
+    ("title", ("h1",), None),
+    ("members", ("table",), ("members", "member-card")),
+    ("mynumber", ("td",), ("mynumber",)),
+    ("voice", ("div",), ("voice-codes",)),
+    ("contact", ("div",), ("contact",)),
+)
+
+
+def _part_boxes(document) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """Where each part first appears: its page and its box in % of the page."""
+    found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box
+        width, height = page_box.margin_width(), page_box.margin_height()
+        for box in _element_boxes(page_box):
+            classes = (box.element.get("class") or "").split()
+            for key, tags, wanted in _PARTS:
+                if key in found or box.element_tag not in tags:
+                    continue
+                if wanted is None or any(c in classes for c in wanted):
+                    found[key] = (
+                        index,
+                        (
+                            100 * box.position_x / width,
+                            100 * box.position_y / height,
+                            100 * box.margin_width() / width,
+                            100 * box.margin_height() / height,
+                        ),
+                    )
+    return found
+
+
+def _element_boxes(page_box) -> Iterator:
+    """The outermost box of each element, in document order, absolutely placed ones included."""
+    seen = set()
+
+    def walk(parent) -> Iterator:
+        for box in parent.descendants():
+            placed = getattr(box, "_box", None)  # an AbsolutePlaceholder holds the placed box
+            if placed is not None and placed is not parent:
+                yield from walk(placed)
+                continue
+            element = getattr(box, "element", None)
+            if element is None or id(element) in seen:
+                continue
+            seen.add(id(element))
+            yield box
+
+    yield from walk(page_box)
+
+
+def _callouts(view: NoticeView, translator: i18n.Translator, boxes) -> list[tuple[str, Callout]]:
+    _ = translator.gettext
+    table = next(page.members for page in view.pages if page.members is not None)
+    voice_label = view.voice_codes[0].codes[0].label if view.voice_codes else ""
+    names = {
+        "title": (view.title, "このお知らせの名前です。", {}),
+        "members": (
+            table.caption,
+            "あなたの世帯の加入者の登録情報です。氏名、生年月日、記号・番号などが正しいか確かめてください。",
+            {},
+        ),
+        "mynumber": (
+            table.heading_mynumber,
+            "ひも付けられているマイナンバーの下4桁だけを表示しています。「{none}」は、マイナンバーが登録されていないことを示します。",
+            {"none": _("登録なし")},
+        ),
+        "voice": (
+            voice_label,
+            "スマートフォンで読み取ると、そのページの内容を音声で聞けます。右の余白にある半円の切り欠きが目印です。",
+            {},
+        ),
+        "contact": (
+            view.contact.heading,
+            "内容に誤りがあるときや、わからないことがあるときは、ここに連絡してください。",
+            {},
+        ),
+    }
+    result = []
+    for number, (key, _tags, _classes) in enumerate(
+        (part for part in _PARTS if part[0] in boxes), start=1
+    ):
+        name, msgid, values = names[key]
+        left, top, width, height = boxes[key][1]
+        result.append(
+            (
+                key,
+                Callout(
+                    number,
+                    name,
+                    _words(translator, msgid, **values),
+                    round(left, 2),
+                    round(top, 2),
+                    round(width, 2),
+                    round(height, 2),
+                ),
+            )
+        )
+    return result
+
+
+def _parts(view: NoticeView, translator: i18n.Translator) -> list[Part]:
+    """The guide pages as web sections, a page continued onto the next joined to it again."""
+    _ = translator.gettext
+    parts: list[Part] = []
+    for page in view.pages:
+        if page.kind != "guide" or page.heading is None:
+            continue
+        if parts and page.heading == _("{heading}（続き）").format(heading=parts[-1].heading):
+            parts[-1] = Part(parts[-1].heading, parts[-1].sections + page.sections)
+        else:
+            parts.append(Part(page.heading, page.sections))
+    return parts
+
+
+def _page_png(pdf: bytes, index: int) -> tuple[bytes, int, int]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[index].render(scale=IMAGE_DPI / 72).to_pil()
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=False)
+    return out.getvalue(), image.width, image.height
+
+
+__all__ = ["LANGUAGE_NAMES", "build", "sample_household", "site_locales", "tel_uri"]
