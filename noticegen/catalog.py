@@ -35,7 +35,12 @@ from noticegen import project
 
 DOMAIN = "notice"
 # The modules whose `_("…")` calls hold every word a reader sees (templates only place them).
-SOURCES = ("noticegen/view.py", "noticegen/voice.py", "noticegen/voicecode.py")
+SOURCES = (
+    "noticegen/view.py",
+    "noticegen/voice.py",
+    "noticegen/voicecode.py",
+    "noticegen/site.py",
+)
 # The locales the ward publishes; a release needs every one complete.
 RELEASE_LOCALES = (
     "ja-x-easy", "en", "zh-Hans", "zh-Hant", "ko", "vi", "ne", "tl",
@@ -97,7 +102,7 @@ def extract(root: Path | None = None, sources: Iterable[str] = SOURCES) -> Catal
     )
     for source in sources:
         for _line, message, comments, _context in extract_from_file(
-            "python", project.ROOT / source, keywords={"_": None}
+            "python", project.ROOT / source, keywords={"_": None, "N_": None}
         ):
             # File names without line numbers: editing the code does not churn every catalog.
             catalog.add(message, locations=[(source, None)], auto_comments=comments)

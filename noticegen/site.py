@@ -7,9 +7,8 @@ reads a member file, so nothing personal can reach it. No JavaScript, nothing fe
 elsewhere; the same inputs give byte-identical files.
 
 The notice's words come from the view (so the pages and the printed notice never disagree). The
-few words of the site itself (the skip link, the callouts' explanations) are Japanese msgids
-looked up in the locale's catalog; where a catalog has none yet, the English text stands in,
-tagged `lang="en"`.
+few words of the site itself (the skip link, the callouts' explanations) are Japanese msgids in
+the same catalogs, extracted from here by `noticegen catalog extract`.
 """
 
 from __future__ import annotations
@@ -55,48 +54,33 @@ LANGUAGE_NAMES = {
     "mn": "Монгол хэл",
 }
 
-# The site's own words: Japanese msgid → (English stand-in, やさしい日本語).
-SITE_WORDS = {
-    "本文へ移動": ("Skip to main content", "ほんぶんへ いどう"),
-    "言語": ("Languages", "ことば"),
-    "ほかの言語": ("Other languages", "ほかの ことば"),
-    "お知らせの見方": ("How to read your notice", "おしらせの みかた"),
-    "見本のお知らせの{page}ページ目。番号の付いた枠は、下の説明の番号に対応しています。": (
-        "Page {page} of a sample notice. The numbered boxes match the numbered explanations below.",
-        "みほんの おしらせの {page}ページめ。ばんごうの ついた わくは、したの せつめいの ばんごうと おなじです。",
+
+def N_(message: str) -> str:
+    """Marks a message for `noticegen catalog extract` where no translator is at hand yet."""
+    return message
+
+
+# The site's own words, translated in the catalogs like the notice's (Japanese is the msgid).
+SITE_WORDS = (
+    N_("本文へ移動"),
+    N_("言語"),
+    N_("ほかの言語"),
+    N_("お知らせの見方"),
+    N_("見本のお知らせの{page}ページ目。番号の付いた枠は、下の説明の番号に対応しています。"),
+    N_("架空の世帯の見本です。実際のお知らせには、あなたの世帯の情報が印刷されています。"),
+    N_("このお知らせの名前です。"),
+    N_(
+        "あなたの世帯の加入者の登録情報です。氏名、生年月日、記号・番号などが正しいか確かめてください。"
     ),
-    "架空の世帯の見本です。実際のお知らせには、あなたの世帯の情報が印刷されています。": (
-        "A sample for a fictional household. Your notice shows your own household's details.",
-        "これは みほんです。あなたの おしらせには、あなたの せたいの じょうほうが かいてあります。",
+    N_(
+        "ひも付けられているマイナンバーの下4桁だけを表示しています。「{none}」は、マイナンバーが登録されていないことを示します。"
     ),
-    "このお知らせの名前です。": (
-        "The name of this notice.",
-        "この おしらせの なまえです。",
+    N_(
+        "スマートフォンで読み取ると、そのページの内容を音声で聞けます。右の余白にある半円の切り欠きが目印です。"
     ),
-    "あなたの世帯の加入者の登録情報です。氏名、生年月日、記号・番号などが正しいか確かめてください。": (
-        "The registered details of each member of your household. Check that the names, dates "
-        "of birth and numbers are correct.",
-        "あなたの せたいの ひとの じょうほうです。なまえ、うまれた ひ、ばんごうが ただしいか みてください。",
-    ),
-    "ひも付けられているマイナンバーの下4桁だけを表示しています。「{none}」は、マイナンバーが登録されていないことを示します。": (
-        "Only the last four digits of the linked My Number are shown. “{none}” means that no My "
-        "Number is registered.",
-        "マイナンバーの さいごの 4けただけが かいてあります。「{none}」は、マイナンバーが とうろく されていない という いみです。",
-    ),
-    "スマートフォンで読み取ると、そのページの内容を音声で聞けます。右の余白にある半円の切り欠きが目印です。": (
-        "Scan it with a smartphone to hear the page read aloud. A semicircular notch in the right "
-        "margin shows where it is.",
-        "スマートフォンで よみとると、ページの ないようを こえで きけます。みぎはしの はんえんの きりかきが めじるしです。",
-    ),
-    "内容に誤りがあるときや、わからないことがあるときは、ここに連絡してください。": (
-        "If anything is wrong or unclear, contact this office.",
-        "まちがいや わからないことが あるときは、ここに れんらく してください。",
-    ),
-    "見本のお知らせ（PDF、{size} KB）": (
-        "The sample notice (PDF, {size} KB)",
-        "みほんの おしらせ（PDF、{size} KB）",
-    ),
-}
+    N_("内容に誤りがあるときや、わからないことがあるときは、ここに連絡してください。"),
+    N_("見本のお知らせ（PDF、{size} KB）"),
+)
 
 
 @dataclass(frozen=True)
@@ -251,16 +235,8 @@ def _index(chosen: tuple[str, ...]) -> str:
 
 
 def _words(translator: i18n.Translator, msgid: str, **values: str) -> Words:
-    locale = translator.locale
-    english, easy = SITE_WORDS[msgid]
-    if locale == "ja":
-        text, lang = msgid, "ja"
-    elif locale == "ja-x-easy":
-        text, lang = easy, locale
-    else:
-        translated = translator.gettext(msgid)
-        text, lang = (english, "en") if translated == msgid else (translated, locale)
-    return Words(text.format(**values), lang)
+    assert msgid in SITE_WORDS, msgid
+    return Words(translator.gettext(msgid).format(**values), translator.locale)
 
 
 def _locale_files(
