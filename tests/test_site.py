@@ -109,6 +109,15 @@ def test_lang_dir_alternates_and_the_notice_words(site_dir, locale):
         assert '<p><span lang="ja">板橋区 健康生きがい部 国保年金課</span></p>' in text
 
 
+def test_japanese_words_inside_translations_are_tagged_japanese(site_dir):
+    english = (site_dir / "en" / "index.html").read_text(encoding="utf-8")
+    assert '<span lang="ja">マイナ保険証</span>' in english
+    chinese = (site_dir / "zh-Hans" / "index.html").read_text(encoding="utf-8")
+    assert '<span lang="ja">マイナ保険証</span>' in chinese  # kana: Japanese, not Chinese
+    japanese = (site_dir / "ja" / "index.html").read_text(encoding="utf-8")
+    assert '<span lang="ja">' not in japanese.split("<main", 1)[1].split("contact", 1)[0]
+
+
 def test_easy_japanese_has_real_ruby(site_dir):
     text = (site_dir / "ja-x-easy" / "index.html").read_text(encoding="utf-8")
     assert text.count("<ruby>") > 10
