@@ -101,8 +101,10 @@ def running(app: PreviewApp, host: str = "127.0.0.1", port: int = 0) -> Iterator
     try:
         yield f"http://{host}:{server.effective_port}"
     finally:
-        # Closing every channel from the server's own loop ends the loop.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        # Closing every channel from the server's own loop ends the loop. If the loop has already
+        # closed its trigger (it ended on its own), there is nothing left to stop.
+        with contextlib.suppress(OSError):
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()
 
