@@ -96,3 +96,7 @@ def sample_full_mynumbers() -> set[str]:
         numbers = {row["mynumber"] for row in csv.DictReader(stream) if row.get("mynumber")}
     assert len(numbers) > 20
     return numbers
+
+
+# The Chromium fixture of the browser tests (the preview's and the web pages').
+from tests.browser_helpers import browser  # noqa: E402, F401

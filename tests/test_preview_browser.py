@@ -16,27 +16,14 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.base import AXE_FILE_PATH
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from playwright.sync_api import sync_playwright
 
 from noticegen import cli, project
 from noticegen.preview import create_app, running
+from tests.browser_helpers import axe_violations
 from tests.conftest import SAMPLE_UTF8
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ENGLISH_TITLE = "National Health Insurance: Your Member Information"
 TOKEN = "browser-test-token-0123456789"
 
@@ -88,14 +75,6 @@ def token_url(config, tmp_path_factory):
             yield url
     finally:
         app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()
@@ -178,20 +157,6 @@ def test_the_large_print_switch(base_url, page_without_js, tmp_path):
         page.get_by_role("link", name="PDFをダウンロード（印刷と同じもの）").click()
     download = download_info.value
     assert Path(download.path()).read_bytes() == cli_pdf(tmp_path, "H0002", "--large-print")
-
-
-def axe_violations(page) -> list[dict]:
-    page.evaluate(AXE_FILE_PATH.read_text(encoding="utf-8"))
-    return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(" ")),
-            }));
-        }""",
-        WCAG_TAGS,
-    )
 
 
 @pytest.mark.parametrize(

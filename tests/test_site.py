@@ -18,11 +18,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.base import AXE_FILE_PATH
-from playwright.sync_api import sync_playwright
 
 from noticegen import cli, i18n, project, records, site
-from tests.test_preview_browser import CHROMIUM, CHROMIUM_ARGS, WCAG_TAGS
+from tests.browser_helpers import axe_violations
 
 VNU_JAR = project.ROOT / ".cache/npm/node_modules/vnu-jar/build/dist/vnu.jar"
 SCREENSHOTS = project.ROOT / "test-artifacts" / "site"
@@ -205,28 +203,6 @@ def test_the_nu_html_checker_finds_no_errors(site_dir):
         )
         messages = json.loads(result.stderr or result.stdout)["messages"]
         assert messages == [], json.dumps(messages, ensure_ascii=False, indent=1)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def axe_violations(page) -> list[dict]:
-    page.evaluate(AXE_FILE_PATH.read_text(encoding="utf-8"))
-    return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(" ")),
-            }));
-        }""",
-        WCAG_TAGS,
-    )
 
 
 @pytest.mark.parametrize("name", PAGES)
