@@ -184,7 +184,7 @@ class ForeignLine:
     runs: tuple[tuple[str, str], ...]  # (language, text)
     url: str
     url_text: str  # the address as printed: without the scheme, which the QR code carries
-    qr_svg_data_uri: str
+    qr_data_uri: str
     qr_alt: str
 
 
@@ -697,7 +697,7 @@ def _foreign_line(settings: Settings, translator: Translator) -> ForeignLine:
         runs=FOREIGN_RESIDENT_LINE,
         url=url,
         url_text=url.removeprefix("https://").removeprefix("http://"),
-        qr_svg_data_uri=voicecode.qr_image(url).data_uri,
+        qr_data_uri=voicecode.qr_image(url).data_uri,
         qr_alt=_("外国語による説明のページ（{url}）へのQRコード").format(url=url),
     )
 

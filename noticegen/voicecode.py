@@ -17,7 +17,6 @@ import io
 import re
 import shutil
 import subprocess
-import urllib.parse
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -189,11 +188,6 @@ def module_mm(modules: int) -> float:
 
 def png_data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
-
-
-def svg_data_uri(markup: str) -> str:
-    """An SVG as a data URI; "#" is escaped too, or a browser would cut the image at it."""
-    return "data:image/svg+xml," + urllib.parse.quote(markup, safe=" =:/\"'<>,.-")
 
 
 def qr_image(text: str) -> CodeImage:
