@@ -39,6 +39,7 @@ from noticegen import (
     render,
     report,
     settings,
+    variable_print,
     view,
     voicecode,
 )
@@ -79,6 +80,10 @@ class Options:
     resume: bool = False
     limit: int | None = None
     encoding: str | None = None
+    # "shapes": pages drawn over layouts measured once per page shape (variable_print), the
+    # production renderer; "full": every notice laid out in full, the baseline it is measured and
+    # tested against. Both give the same pages.
+    renderer: str = "shapes"
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ def run(options: Options) -> int:
         "chunk_size": options.chunk_size,
         "limit": options.limit,
         "encoding": member_file.encoding,
+        "renderer": options.renderer,
         "noticegen": __version__,
     }
     work = _prepare(options, identity)
@@ -259,7 +265,7 @@ def _chunk_rows(work: Path, chunk: Chunk) -> list[dict]:
 def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Settings):
     """Render the chunks, in worker processes when asked; yields (chunk, notices) as each ends."""
     if options.workers == 1 or len(chunks) <= 1:
-        state = _WorkerState(config)
+        state = _WorkerState(config, options.renderer)
         for chunk in chunks:
             yield chunk, render_chunk(chunk, options.outdir, state)
         return
@@ -269,7 +275,7 @@ def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Setti
         max_workers=options.workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(config,),
+        initargs=(config, options.renderer),
     ) as pool:
         futures = {pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks}
         for future in concurrent.futures.as_completed(futures):
@@ -279,7 +285,10 @@ def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Setti
 @dataclass
 class _WorkerState:
     config: settings.Settings
+    renderer: str = "shapes"
     encoder: voicecode.Encoder | None = None
+    # The page shapes this worker has measured, kept from chunk to chunk.
+    shapes: variable_print.Renderer = dataclasses.field(default_factory=variable_print.Renderer)
 
     def get_encoder(self) -> voicecode.Encoder:
         if self.encoder is None:
@@ -290,9 +299,9 @@ class _WorkerState:
 _worker: _WorkerState | None = None  # one per worker process, set by its initializer
 
 
-def _init_worker(config: settings.Settings) -> None:
+def _init_worker(config: settings.Settings, renderer: str) -> None:
     global _worker
-    _worker = _WorkerState(config)
+    _worker = _WorkerState(config, renderer)
 
 
 def _render_in_worker(chunk: Chunk, outdir: Path) -> int:
@@ -309,7 +318,7 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
         for offset, length in chunk.entries:
             stream.seek(offset)
             households.append(pickle.loads(stream.read(length)))
-    views, rows = [], []
+    notices, rows = [], []
     next_page = 1
     for position, household in enumerate(households):
         seq = chunk.first_seq + position
@@ -322,22 +331,48 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
         parts = tuple(
             dataclasses.replace(part, print_marks=_print_marks(part, seq, pages)) for part in parts
         )
-        views.extend(parts)
+        notices.append(parts)
         rows.append(_manifest_row(parts, household, seq, chunk, next_page, config))
         next_page += pages
-    outputs.write_private(outdir / chunk.pdf_name, _chunk_pdf(views, chunk))
+    if state.renderer == "full":
+        data, laid_out = _chunk_pdf([part for parts in notices for part in parts], chunk), None
+    else:
+        data, laid_out = _chunk_pdf_from_shapes(notices, chunk, state.shapes)
+    outputs.write_private(outdir / chunk.pdf_name, data)
     work = outdir / WORK
     outputs.write_private(
         work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
     )
     log.info(
-        "%s: seq %d–%d (%d notices) written",
+        "%s: seq %d–%d (%d notices%s) written",
         chunk.name,
         chunk.first_seq,
         chunk.first_seq + len(households) - 1,
         len(households),
+        "" if laid_out is None else f", {laid_out} laid out in full",
     )
     return len(households)
+
+
+def _chunk_title(chunk: Chunk) -> str:
+    return f"国民健康保険 加入者情報のお知らせ {chunk.name}"
+
+
+def _chunk_pdf_from_shapes(
+    notices: list[tuple[view.NoticeView, ...]], chunk: Chunk, shapes: variable_print.Renderer
+) -> tuple[bytes, int]:
+    """The chunk's notices in one file, drawn over page shapes where that shows what a full
+    render would; returns the file and how many notices had to be laid out in full."""
+    target = variable_print.ChunkFile(_chunk_title(chunk))
+    laid_out = 0
+    for position, parts in enumerate(notices):
+        try:
+            drawn = shapes.add_notice(target, parts, i18n.SOURCE_LOCALE)
+        except Exception as error:
+            error.noticegen_context = f"seq {chunk.first_seq + position}"  # type: ignore[attr-defined]
+            raise
+        laid_out += not drawn
+    return target.finish(), laid_out
 
 
 def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
@@ -351,7 +386,7 @@ def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
     """
     import pikepdf
 
-    title = f"国民健康保険 加入者情報のお知らせ {chunk.name}"
+    title = _chunk_title(chunk)
     combined = pikepdf.new()
     combined.docinfo["/Title"] = title
     for start in range(0, len(views), GROUP_SIZE):

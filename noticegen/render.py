@@ -55,9 +55,20 @@ def _ruby_for_print(value):
     return _RUBY.sub(r"\1（\2）", value)
 
 
+# The household's own data in the notice templates, marked with `| var` (text) and class "vi"
+# (images): the batch's variable-data renderer (variable_print) lays out each page's shape once with
+# these hidden, then draws every household's values where they belong.
+VARIABLE_TEXT_CLASS = "v"
+VARIABLE_IMAGE_CLASS = "vi"
+
+
+def _variable(value) -> markupsafe.Markup:
+    return markupsafe.Markup('<span class="{}">{}</span>').format(VARIABLE_TEXT_CLASS, value)
+
+
 @functools.cache
 def _environment(for_print: bool = False) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(project.TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -65,6 +76,8 @@ def _environment(for_print: bool = False) -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_ruby_for_print if for_print else _ruby_for_html,
     )
+    environment.filters["var"] = _variable
+    return environment
 
 
 @functools.cache
@@ -102,10 +115,15 @@ def document(view: NoticeView | Sequence[NoticeView]) -> weasyprint.Document:
     return _lay_out(html(view, for_print=True))
 
 
-def _lay_out(markup: str) -> weasyprint.Document:
+def _lay_out(markup: str, pdf_variant: str | None = PDF_VARIANT) -> weasyprint.Document:
     weasyprint, font_config = _weasyprint()
     source = weasyprint.HTML(string=markup, base_url=str(project.TEMPLATES))
-    return source.render(font_config=font_config, pdf_variant=PDF_VARIANT)
+    return source.render(font_config=font_config, pdf_variant=pdf_variant)
+
+
+def lay_out_untagged(markup: str) -> weasyprint.Document:
+    """Layout for a print production file, which carries no tag tree."""
+    return _lay_out(markup, pdf_variant=None)
 
 
 def pdf(view: NoticeView | Sequence[NoticeView]) -> bytes:

@@ -1,0 +1,520 @@
+"""Variable-data printing: the print batch's fast renderer (the idea behind PDF/VT).
+
+A page of a notice is static content, the same for every household whose page has the same
+*shape*, plus the household's own data: the text runs the templates mark `| var` and the images
+they mark class "vi" (address, names, dates, numbers, customer barcode, voice codes, print marks).
+The shape is the page's HTML with that data left out, so two pages share a shape only when
+everything else on them is the same.
+
+Each shape is laid out by WeasyPrint once per worker, with the household data hidden
+(`visibility: hidden` keeps every box where it was). Its page becomes one Form XObject per chunk
+file, and the layout says where each data run and image sits. A household's page is then that
+form plus its own runs and images, drawn where the layout measured them. The runs are shaped and
+drawn by WeasyPrint's own text code (Pango, `draw_first_line`), in the style WeasyPrint computed
+for them, so glyphs, fonts and positions are those of a full render. Guide pages, whose only data
+is the sequence number and the inserter mark, cost almost nothing; a personal page costs its runs.
+
+Drawing a page this way must show what a full render would, so it is done only when that follows
+from the layout; otherwise the notice is laid out in full, as `render` does, and copied whole:
+- in the shape's layout every run is one text box, and on its line nothing but other runs follows
+  it (so a run's width moves only the runs after it, which are placed from the new widths);
+- centred and right-aligned lines hold runs only (their place follows from their widths);
+- each of the household's runs is set in the same fonts as in the measured layout (fonts are part
+  of the shape, so line heights and baselines are the same);
+- the household's line fits between its start and the line box's end (a full render would not
+  wrap it), and no run holds white space that CSS would collapse.
+
+Static forms depend only on the shape and runs are placed from the shape's geometry, so the bytes
+of a chunk do not depend on which household a worker first measured a shape with: chunks stay
+byte-identical whatever the worker count, and on resume.
+
+This module reaches into WeasyPrint's internals (its Layout, draw_first_line, Stream and
+font-embedding code); pyproject.toml pins the WeasyPrint version for that reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from noticegen import render
+from noticegen.view import NoticeView
+
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; PDF user space is in points
+# A run must end at least this far (in CSS px) before its line box's end: clearly fitting, so
+# that no rounding can make a full render wrap what this renderer kept on one line.
+FIT_MARGIN_PX = 0.01
+# The widths this renderer computes for the measured household's runs must equal WeasyPrint's.
+WIDTH_TOLERANCE_PX = 1e-6
+
+_HIDE_DATA = (
+    f".{render.VARIABLE_TEXT_CLASS}, .{render.VARIABLE_IMAGE_CLASS} {{ visibility: hidden; }}\n"
+)
+_PAGE_START = re.compile(r'(?=<div class="page page-)')
+_DATA_TEXT = re.compile(rf'<span class="{render.VARIABLE_TEXT_CLASS}">([^<]*)</span>')
+_DATA_IMAGE = re.compile(
+    rf'(<img class="(?:[^"]* )?{render.VARIABLE_IMAGE_CLASS}(?: [^"]*)?") src="([^"]*)" alt="([^"]*)"'
+)
+# White space that CSS would collapse or strip: such a run is left to a full render.
+_COLLAPSIBLE = re.compile(r"^[ \t\n\r]|[ \t\n\r]$|[ \t\n\r]{2}|[\t\n\r]")
+
+
+class NotDrawable(Exception):
+    """This page cannot be drawn from its shape; the notice is laid out in full instead."""
+
+
+@dataclass(frozen=True)
+class PageData:
+    """One page of a notice, split into its shape and the household's data on it."""
+
+    shape: str  # digest of the page's HTML without the household data, with the notice's styles
+    head: str  # the document head (styles) the page is laid out with
+    markup: str  # the page's HTML, data included
+    texts: tuple[str, ...]
+    images: tuple[str, ...]  # PNG data URIs
+
+
+def pages(part: NoticeView, title: str) -> list[PageData]:
+    """A notice part's pages, each as its shape and its data."""
+    markup = render.document_html([part], title, part.lang)
+    head, _, rest = markup.partition("<body>\n")
+    body = rest.rpartition("</body>")[0]
+    segments = [segment for segment in _PAGE_START.split(body) if segment]
+    if len(segments) != part.page_count:
+        raise AssertionError("the notice template's pages are not where variable_print expects")
+    result = []
+    for segment in segments:
+        texts = tuple(html.unescape(text) for text in _DATA_TEXT.findall(segment))
+        images = tuple(match.group(2) for match in _DATA_IMAGE.finditer(segment))
+        blank = _DATA_TEXT.sub(f'<span class="{render.VARIABLE_TEXT_CLASS}"></span>', segment)
+        blank = _DATA_IMAGE.sub(r'\1 src="" alt=""', blank)
+        digest = hashlib.sha256((head + blank).encode()).hexdigest()
+        result.append(PageData(digest, head, segment, texts, images))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes: a page laid out once, with where its data goes
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A line box holding data runs: the runs in order, and how the line places them."""
+
+    runs: tuple[int, ...]  # indexes into the page's texts
+    align: str  # "left", "center" or "right"
+    start_x: float  # left-aligned: where the first run starts (after the line's static text)
+    box_left: float
+    box_width: float
+    baselines: tuple[float, ...]
+
+
+@dataclass
+class Shape:
+    template: Any  # pikepdf.Pdf: the static page, laid out with the data hidden
+    form: Any  # the static page as a Form XObject, in `template`
+    styles: tuple[Any, ...]  # WeasyPrint's computed style of each data run
+    fonts: tuple[tuple[str, ...], ...]  # the fonts each run was set in when measured
+    lines: tuple[_Line, ...]
+    images: tuple[tuple[float, float, float, float], ...]  # x, y, width, height in CSS px
+
+
+@dataclass
+class _Run:
+    text: str
+    layout: Any
+    width: float
+    fonts: tuple[str, ...]
+
+
+def _shape_text(text: str, style) -> _Run:
+    from weasyprint.text.fonts import get_pango_font_key
+    from weasyprint.text.line_break import Layout, line_size
+
+    layout = Layout(style)
+    layout.set_text(text)
+    first_line, _ = layout.get_first_line()
+    fonts = []
+    run = first_line.runs
+    while run:
+        key = get_pango_font_key(run.data.item.analysis.font)[0]
+        if not fonts or fonts[-1] != key:
+            fonts.append(key)
+        run = run.next
+    return _Run(text, layout, line_size(first_line, style)[0], tuple(fonts))
+
+
+def _leaves(box):
+    """The inline-level leaves of a line box, in order."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in box.children:
+        if isinstance(child, boxes.InlineBox):
+            yield from _leaves(child)
+        else:
+            yield child
+
+
+def _is_data_text(box) -> bool:
+    from weasyprint.formatting_structure import boxes
+
+    return (
+        isinstance(box, boxes.TextBox)
+        and box.element is not None
+        and box.element.get("class") == render.VARIABLE_TEXT_CLASS
+    )
+
+
+def _shrinks_to_fit(box) -> bool:
+    from weasyprint.formatting_structure import boxes
+
+    floating = box.style["float"] != "none" or box.style["position"] in ("absolute", "fixed")
+    return box.style["width"] == "auto" and (floating or isinstance(box, boxes.InlineBlockBox))
+
+
+def _alignment(style) -> str | None:
+    value = style["text_align_all"]
+    if value in ("left", "start"):
+        return "left"
+    if value in ("right", "end"):
+        return "right"
+    if value == "center":
+        return "center"
+    return None
+
+
+def _line_start(line: _Line, widths: list[float]) -> float:
+    total = sum(widths)
+    if line.align == "left":
+        return line.start_x
+    if line.align == "center":
+        return line.box_left + (line.box_width - total) / 2
+    return line.box_left + line.box_width - total
+
+
+def measure(page: PageData) -> Shape:
+    """Lay out the page's shape (with this page's data hidden) and find where the data goes.
+
+    Raises NotDrawable when this page's layout does not allow drawing its data over a form.
+    """
+    import pikepdf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    head = page.head.replace("</style>", _HIDE_DATA + "</style>", 1)
+    document = render.lay_out_untagged(f"{head}<body>\n{page.markup}</body>\n</html>\n")
+    if len(document.pages) != 1:
+        raise NotDrawable("the page does not lay out as one page")
+    page_box = document.pages[0]._page_box
+
+    text_boxes: dict[int, list] = {}  # element id → its text boxes
+    order: list[int] = []
+    lines = []
+    image_boxes = []
+
+    def walk(box, containing):
+        if isinstance(box, AbsolutePlaceholder):
+            box = box._box
+        if isinstance(box, boxes.LineBox):
+            lines.append((box, containing))
+        if isinstance(box, boxes.ReplacedBox) and box.element is not None:
+            classes = (box.element.get("class") or "").split()
+            if render.VARIABLE_IMAGE_CLASS in classes:
+                image_boxes.append(box)
+        if _is_data_text(box):
+            key = id(box.element)
+            if key not in text_boxes:
+                text_boxes[key] = []
+                order.append(key)
+            text_boxes[key].append(box)
+        for child in getattr(box, "children", ()):
+            walk(child, box if isinstance(box, boxes.BlockContainerBox) else containing)
+
+    walk(page_box, page_box)
+    if len(order) != len(page.texts) or len(image_boxes) != len(page.images):
+        raise NotDrawable("the layout's data runs are not the page's")
+    index_of = {}
+    styles = []
+    for number, key in enumerate(order):
+        found = text_boxes[key]
+        if len(found) != 1 or found[0].text != page.texts[number]:
+            raise NotDrawable("a data run is broken over lines or changed by the layout")
+        index_of[id(found[0])] = number
+        styles.append(found[0].style)
+
+    measured_runs = [
+        _shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)
+    ]
+    shape_lines = []
+    for line, containing in lines:
+        leaves = list(_leaves(line))
+        positions = [i for i, leaf in enumerate(leaves) if id(leaf) in index_of]
+        if not positions:
+            continue
+        first = positions[0]
+        if any(id(leaf) not in index_of for leaf in leaves[first:]):
+            raise NotDrawable("static content follows a data run on its line")
+        if _shrinks_to_fit(containing):
+            raise NotDrawable("a data run in a box whose width follows its content")
+        align = _alignment(line.style)
+        if align is None or (align != "left" and first != 0):
+            raise NotDrawable("a data run on a justified, or not only data, line")
+        runs = tuple(index_of[id(leaf)] for leaf in leaves[first:])
+        placed = _Line(
+            runs=runs,
+            align=align,
+            start_x=leaves[first].position_x,
+            box_left=line.position_x,
+            box_width=containing.width,
+            baselines=tuple(leaves[i].position_y + leaves[i].baseline for i in positions),
+        )
+        # What this renderer would draw for the measured household must be what WeasyPrint laid out.
+        widths = [measured_runs[number].width for number in runs]
+        x = _line_start(placed, widths)
+        for number, width in zip(runs, widths, strict=True):
+            box = leaves[first + runs.index(number)]
+            if abs(box.width - width) > WIDTH_TOLERANCE_PX or abs(box.position_x - x) > 1e-6:
+                raise NotDrawable("a data run's width or place differs from WeasyPrint's")
+            x += width
+        if x > placed.box_left + placed.box_width - FIT_MARGIN_PX:
+            raise NotDrawable("the measured household's line does not clearly fit")
+        shape_lines.append(placed)
+    if sum(len(line.runs) for line in shape_lines) != len(page.texts):
+        raise NotDrawable("a data run outside any line")
+
+    template = pikepdf.open(io.BytesIO(document.write_pdf()))
+    form = template.pages[0].as_form_xobject()
+    return Shape(
+        template=template,
+        form=form,
+        styles=tuple(styles),
+        fonts=tuple(run.fonts for run in measured_runs),
+        lines=tuple(shape_lines),
+        images=tuple(
+            (box.content_box_x(), box.content_box_y(), box.width, box.height) for box in image_boxes
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A chunk file: pages drawn from shapes, and whole notices where a page cannot be
+
+
+@dataclass
+class ChunkFile:
+    """One print file being assembled: pages in order, fonts and images shared across them."""
+
+    title: str
+    pdf: Any = None
+    fonts: dict = field(default_factory=dict)  # WeasyPrint Font objects used by the data runs
+    _forms: dict = field(default_factory=dict)  # shape digest → the form, copied into this file
+    _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
+    _font_resources: Any = None
+    # WeasyPrint's colour operators name an opacity state (/a1 gs): shared like the fonts.
+    _states: dict = field(default_factory=lambda: {"ExtGState": {}})
+    _state_resources: Any = None
+    pages_drawn: int = 0
+    pages_laid_out: int = 0
+
+    def __post_init__(self):
+        import pikepdf
+
+        self.pdf = pikepdf.new()
+        self.pdf.docinfo["/Title"] = self.title
+        # Filled in by finish(): every drawn page refers to this one font dictionary.
+        self._font_resources = self.pdf.make_indirect(pikepdf.Dictionary())
+        self._state_resources = self.pdf.make_indirect(pikepdf.Dictionary())
+
+    def add_drawn_page(self, key: tuple, shape: Shape, runs: list[_Run], page: PageData) -> None:
+        import pikepdf
+
+        if key not in self._forms:
+            self._forms[key] = self.pdf.copy_foreign(shape.form)
+        mediabox = shape.template.pages[0].mediabox
+        # WeasyPrint's page space: origin top left, y down, CSS pixels.
+        top = float(mediabox[3])
+        content = [b"q 1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (top, PX_TO_PT, PX_TO_PT)]
+        content.append(_draw_runs(self.fonts, self._states, shape, runs))
+        xobjects = pikepdf.Dictionary(S=self._forms[key])
+        for number, (uri, (x, y, width, height)) in enumerate(
+            zip(page.images, shape.images, strict=True)
+        ):
+            name = f"I{number}"
+            xobjects[f"/{name}"] = self._image(uri)
+            content.append(
+                b"q %f 0 0 %f %f %f cm /%s Do Q" % (width, -height, x, y + height, name.encode())
+            )
+        content.append(b"Q")
+        page_dict = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[float(value) for value in mediabox],
+            Resources=pikepdf.Dictionary(
+                XObject=xobjects, Font=self._font_resources, ExtGState=self._state_resources
+            ),
+            Contents=self.pdf.make_stream(b"q /S Do Q\n" + b"\n".join(content)),
+        )
+        self.pdf.pages.append(pikepdf.Page(page_dict))
+        self.pages_drawn += 1
+
+    def add_laid_out_pages(self, data: bytes) -> None:
+        import pikepdf
+
+        with pikepdf.open(io.BytesIO(data)) as part:
+            self.pdf.pages.extend(part.pages)
+            self.pages_laid_out += len(part.pages)
+
+    def _image(self, uri: str):
+        if uri not in self._images:
+            self._images[uri] = self.pdf.make_indirect(_image_xobject(self.pdf, uri))
+        return self._images[uri]
+
+    def finish(self) -> bytes:
+        """The file's bytes: the data runs' fonts embedded (subset), identifiers from the content."""
+        import pikepdf
+
+        _embed_fonts(self.pdf, self.fonts, self._font_resources)
+        for name, state in sorted(self._states["ExtGState"].items()):
+            self._state_resources[f"/{name}"] = pikepdf.Dictionary(
+                {f"/{key}": value for key, value in state.items()}
+            )
+        out = io.BytesIO()
+        self.pdf.save(out, deterministic_id=True, compress_streams=True)
+        self.pdf.close()
+        return out.getvalue()
+
+
+def _draw_runs(fonts: dict, states: dict, shape: Shape, runs: list[_Run]) -> bytes:
+    """The runs' drawing operators; the fonts and graphic states they use are added to those given."""
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.pdf.stream import Stream
+
+    stream = Stream(fonts, (0, 0, 0, 0), states, {}, None, {}, None, compress=False)
+    for line in shape.lines:
+        x = _line_start(line, [runs[number].width for number in line.runs])
+        for number, y in zip(line.runs, line.baselines, strict=True):
+            run = runs[number]
+            style = shape.styles[number]
+            if run.text.strip():
+                stream.set_color(style["color"])
+                stream.begin_text()
+                textbox = SimpleNamespace(text=run.text, style=style, pango_layout=run.layout)
+                draw_first_line(stream, textbox, "clip", "none", Matrix(d=-1, e=x, f=y))
+                stream.end_text()
+            x += run.width
+    from pydyf import _to_bytes
+
+    return b"\n".join(_to_bytes(item) for item in stream.stream)
+
+
+def _image_xobject(pdf, uri: str):
+    """A PNG data URI (1-bit codes and marks) as an image XObject, never smoothed."""
+    import pikepdf
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
+    picture.load()
+    if picture.mode == "1":
+        bits, data = 1, picture.tobytes()
+    else:
+        bits, data = 8, picture.convert("L").tobytes()
+    return pikepdf.Stream(
+        pdf,
+        data,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=picture.width,
+        Height=picture.height,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=bits,
+        Interpolate=False,
+    )
+
+
+def _embed_fonts(pdf, fonts: dict, resources) -> None:
+    """The data runs' fonts, subset by WeasyPrint's own code, into `pdf`'s font `resources`.
+
+    WeasyPrint writes them into a small PDF of its own, from which they are copied.
+    """
+    import pikepdf
+    import pydyf
+    from weasyprint.pdf.fonts import build_fonts_dictionary
+
+    if not fonts:
+        return
+    holder = pydyf.PDF()
+    dictionary = build_fonts_dictionary(
+        holder, fonts, True, True, {"hinting": False, "pdf_version": None}
+    )
+    holder.add_object(dictionary)
+    page = pydyf.Dictionary(
+        {
+            "Type": "/Page",
+            "Parent": holder.pages.reference,
+            "MediaBox": pydyf.Array([0, 0, 1, 1]),
+            "Resources": pydyf.Dictionary({"Font": dictionary.reference}),
+        }
+    )
+    holder.add_page(page)
+    out = io.BytesIO()
+    holder.write(out)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as source:
+        for name, font in source.pages[0].Resources.Font.items():
+            resources[name] = pdf.copy_foreign(font)
+
+
+# ---------------------------------------------------------------------------------------------
+# The renderer a worker keeps: shapes measured so far
+
+
+class Renderer:
+    """Draws notices into chunk files from shapes, measuring each shape the first time it is met."""
+
+    def __init__(self) -> None:
+        self._styles: dict[str, tuple[Any, ...]] = {}  # shape → its runs' styles
+        self._shapes: dict[tuple, Shape] = {}  # (shape, the runs' fonts) → measured shape
+        self.shapes_measured = 0
+
+    def add_notice(self, chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> bool:
+        """Add a notice's pages to the chunk file: drawn from shapes when every page allows it
+        (True), otherwise laid out in full (False)."""
+        try:
+            planned = [self._plan(page) for part in parts for page in pages(part, chunk.title)]
+        except NotDrawable:
+            markup = render.document_html(parts, chunk.title, lang)
+            chunk.add_laid_out_pages(render.lay_out_untagged(markup).write_pdf())
+            return False
+        for key, shape, runs, page in planned:
+            chunk.add_drawn_page(key, shape, runs, page)
+        return True
+
+    def _plan(self, page: PageData):
+        if any(_COLLAPSIBLE.search(text) for text in page.texts):
+            raise NotDrawable("white space CSS would collapse")
+        styles = self._styles.get(page.shape)
+        if styles is None:
+            shape = self._measure(page)
+            styles = self._styles[page.shape] = shape.styles
+        runs = [_shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)]
+        key = (page.shape, tuple(run.fonts for run in runs))
+        shape = self._shapes.get(key) or self._measure(page)
+        if shape.fonts != key[1]:
+            raise NotDrawable("the runs' fonts differ from the measured layout's")
+        for line in shape.lines:
+            widths = [runs[number].width for number in line.runs]
+            end = _line_start(line, widths) + sum(widths)
+            if end > line.box_left + line.box_width - FIT_MARGIN_PX:
+                raise NotDrawable("a line does not clearly fit")
+        return key, shape, runs, page
+
+    def _measure(self, page: PageData) -> Shape:
+        shape = measure(page)
+        self.shapes_measured += 1
+        self._shapes[(page.shape, shape.fonts)] = shape
+        return shape
