@@ -156,8 +156,17 @@ def run(options: Options) -> int:
     if len(pending) < len(chunks):
         log.info("resuming: %d of %d chunks already done", len(chunks) - len(pending), len(chunks))
     bar = progress.Progress(sum(len(chunk.entries) for chunk in pending), "notices")
-    for _chunk, count in _render_chunks(pending, options, config):
-        bar.advance(count)
+    for chunk, done in _render_chunks(pending, options, config):
+        # Logged here, not in the worker: spawned workers do not share the parent's log set-up.
+        log.info(
+            "%s: seq %d–%d (%d notices%s) written",
+            chunk.name,
+            chunk.first_seq,
+            chunk.first_seq + done.notices - 1,
+            done.notices,
+            "" if done.laid_out_in_full is None else f", {done.laid_out_in_full} laid out in full",
+        )
+        bar.advance(done.notices)
     bar.close()
 
     rows = [row for chunk in chunks for row in _chunk_rows(work, chunk)]
@@ -304,12 +313,18 @@ def _init_worker(config: settings.Settings, renderer: str) -> None:
     _worker = _WorkerState(config, renderer)
 
 
-def _render_in_worker(chunk: Chunk, outdir: Path) -> int:
+def _render_in_worker(chunk: Chunk, outdir: Path) -> ChunkDone:
     assert _worker is not None
     return render_chunk(chunk, outdir, _worker)
 
 
-def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
+@dataclass(frozen=True)
+class ChunkDone:
+    notices: int
+    laid_out_in_full: int | None  # notices the shapes renderer laid out in full (None: "full")
+
+
+def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
     """Render one chunk into its PDF and its manifest rows. The same chunk gives the same bytes."""
     config = state.config
     encoder = state.get_encoder()
@@ -343,15 +358,7 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> int:
     outputs.write_private(
         work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
     )
-    log.info(
-        "%s: seq %d–%d (%d notices%s) written",
-        chunk.name,
-        chunk.first_seq,
-        chunk.first_seq + len(households) - 1,
-        len(households),
-        "" if laid_out is None else f", {laid_out} laid out in full",
-    )
-    return len(households)
+    return ChunkDone(len(households), laid_out)
 
 
 def _chunk_title(chunk: Chunk) -> str:

@@ -84,7 +84,9 @@ def describe_codepoint(code: int) -> str:
     return f"U+{code:04X}"
 
 
+@functools.cache
 def manifest() -> tuple[FontFile, ...]:
+    # Read once per process: every notice asks which families set its language.
     data = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))
     return tuple(
         FontFile(

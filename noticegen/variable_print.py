@@ -59,8 +59,14 @@ _HIDE_DATA = (
 _PAGE_START = re.compile(r'(?=<div class="page page-)')
 _DATA_TEXT = re.compile(rf'<span class="{render.VARIABLE_TEXT_CLASS}">([^<]*)</span>')
 _DATA_IMAGE = re.compile(
-    rf'(<img class="(?:[^"]* )?{render.VARIABLE_IMAGE_CLASS}(?: [^"]*)?") src="([^"]*)" alt="([^"]*)"'
+    rf'(<img class="(?:[^"]* )?{render.VARIABLE_IMAGE_CLASS}(?: ([^"]*))?") src="([^"]*)" alt="[^"]*"'
+    r'(?: style="([^"]*)")?'
 )
+# A data image of class "centered" sits centred in a box of its own whose size does not depend on
+# the image (the voice codes): its size is data too, read from its style.
+_CENTERED = "centered"
+_SIZE = re.compile(r"width: ([0-9.]+)mm; height: ([0-9.]+)mm")
+MM_TO_PX = 96 / 25.4
 # White space that CSS would collapse or strip: such a run is left to a full render.
 _COLLAPSIBLE = re.compile(r"^[ \t\n\r]|[ \t\n\r]$|[ \t\n\r]{2}|[\t\n\r]")
 
@@ -77,7 +83,7 @@ class PageData:
     head: str  # the document head (styles) the page is laid out with
     markup: str  # the page's HTML, data included
     texts: tuple[str, ...]
-    images: tuple[str, ...]  # PNG data URIs
+    images: tuple[tuple[str, tuple[float, float] | None], ...]  # PNG data URI, centred size (px)
 
 
 def pages(part: NoticeView, title: str) -> list[PageData]:
@@ -91,12 +97,31 @@ def pages(part: NoticeView, title: str) -> list[PageData]:
     result = []
     for segment in segments:
         texts = tuple(html.unescape(text) for text in _DATA_TEXT.findall(segment))
-        images = tuple(match.group(2) for match in _DATA_IMAGE.finditer(segment))
+        images = tuple(_data_image(match) for match in _DATA_IMAGE.finditer(segment))
         blank = _DATA_TEXT.sub(f'<span class="{render.VARIABLE_TEXT_CLASS}"></span>', segment)
-        blank = _DATA_IMAGE.sub(r'\1 src="" alt=""', blank)
+        blank = _DATA_IMAGE.sub(_blank_image, blank)
         digest = hashlib.sha256((head + blank).encode()).hexdigest()
         result.append(PageData(digest, head, segment, texts, images))
     return result
+
+
+def _centered(match: re.Match) -> bool:
+    return _CENTERED in (match.group(2) or "").split()
+
+
+def _data_image(match: re.Match) -> tuple[str, tuple[float, float] | None]:
+    if not _centered(match):
+        return match.group(3), None
+    size = _SIZE.search(match.group(4) or "")
+    if size is None:
+        raise AssertionError("a centred data image without its size in mm")
+    return match.group(3), (float(size.group(1)) * MM_TO_PX, float(size.group(2)) * MM_TO_PX)
+
+
+def _blank_image(match: re.Match) -> str:
+    # A centred image's size is data; any other image's style belongs to the shape.
+    style = "" if _centered(match) or match.group(4) is None else f' style="{match.group(4)}"'
+    return f'{match.group(1)} src="" alt=""{style}'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,9 +367,12 @@ class ChunkFile:
         content = [b"q 1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (top, PX_TO_PT, PX_TO_PT)]
         content.append(_draw_runs(self.fonts, self._states, shape, runs))
         xobjects = pikepdf.Dictionary(S=self._forms[key])
-        for number, (uri, (x, y, width, height)) in enumerate(
+        for number, ((uri, size), (x, y, width, height)) in enumerate(
             zip(page.images, shape.images, strict=True)
         ):
+            if size is not None:  # centred where the measured image was
+                x, y = x + width / 2 - size[0] / 2, y + height / 2 - size[1] / 2
+                width, height = size
             name = f"I{number}"
             xobjects[f"/{name}"] = self._image(uri)
             content.append(

@@ -421,10 +421,15 @@ class PageCodes:
         return PAGE_WIDTH_MM - 2 * PAGE_MARGIN_MM - self.zone_width_mm - CODE_GAP_MM
 
     @property
+    def area_mm(self) -> float:
+        """The height of the area each code is centred in: the largest code's, whatever this
+        page's codes are, so the notch is punched at one height on every page."""
+        return max(MAX_SLOT_CODE_MM, *(code.image.size_mm for code in self.codes))
+
+    @property
     def notch_bottom_mm(self) -> float:
-        """The notch's lower edge above the page bottom: centred on the first code."""
-        first = self.codes[0].image.size_mm
-        return PAGE_MARGIN_MM + LABEL_HEIGHT_MM + first / 2 - NOTCH_DIAMETER_MM / 2
+        """The notch's lower edge above the page bottom: centred on the first code's area."""
+        return PAGE_MARGIN_MM + LABEL_HEIGHT_MM + self.area_mm / 2 - NOTCH_DIAMETER_MM / 2
 
 
 def page_codes(page_text: str, page: int, encoder: Encoder, translator: Translator) -> PageCodes:
