@@ -223,6 +223,12 @@ def _line_start(line: _Line, widths: list[float]) -> float:
     return line.box_left + line.box_width - total
 
 
+def _fits(line: _Line, widths: list[float]) -> bool:
+    """Whether the line's content clearly fits its box, so that a full layout would not wrap it."""
+    used = sum(widths) + (line.start_x - line.box_left if line.align == "left" else 0)
+    return used <= line.box_width - FIT_MARGIN_PX
+
+
 def measure(page: PageData) -> Shape:
     """Lay out the page's shape (with this page's data hidden) and find where the data goes.
 
@@ -295,7 +301,8 @@ def measure(page: PageData) -> Shape:
             runs=runs,
             align=align,
             start_x=leaves[first].position_x,
-            box_left=line.position_x,
+            # Not the line's own position: text-align has already moved the line box.
+            box_left=containing.content_box_x(),
             box_width=containing.width,
             baselines=tuple(leaves[i].position_y + leaves[i].baseline for i in positions),
         )
@@ -307,7 +314,7 @@ def measure(page: PageData) -> Shape:
             if abs(box.width - width) > WIDTH_TOLERANCE_PX or abs(box.position_x - x) > 1e-6:
                 raise NotDrawable("a data run's width or place differs from WeasyPrint's")
             x += width
-        if x > placed.box_left + placed.box_width - FIT_MARGIN_PX:
+        if not _fits(placed, widths):
             raise NotDrawable("the measured household's line does not clearly fit")
         shape_lines.append(placed)
     if sum(len(line.runs) for line in shape_lines) != len(page.texts):
@@ -535,9 +542,7 @@ class Renderer:
         if shape.fonts != key[1]:
             raise NotDrawable("the runs' fonts differ from the measured layout's")
         for line in shape.lines:
-            widths = [runs[number].width for number in line.runs]
-            end = _line_start(line, widths) + sum(widths)
-            if end > line.box_left + line.box_width - FIT_MARGIN_PX:
+            if not _fits(line, [runs[number].width for number in line.runs]):
                 raise NotDrawable("a line does not clearly fit")
         return key, shape, runs, page
 

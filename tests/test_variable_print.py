@@ -1,0 +1,190 @@
+"""The batch's variable-data renderer: the same pages as laying every notice out in full.
+
+The samples are built to reach every layout case (1 to 12 members, unregistered numbers, 方書,
+large print, every language, long names and addresses), so comparing the two renderers on them,
+pixel for pixel, is what shows that drawing over measured shapes is safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+import pytest
+from PIL import ImageChops
+
+from noticegen import batch, i18n, notice, project, variable_print
+from tests.conftest import SAMPLE_UTF8
+from tests.pdf_helpers import page_texts
+
+CHUNK_SIZE = 6
+
+
+def _run(outdir: Path, renderer: str, workers: int = 1) -> None:
+    """A batch run in its own process, as a vendor's run is."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from noticegen import batch\n"
+        "sys.exit(batch.run(batch.Options(input=Path(sys.argv[1]), outdir=Path(sys.argv[2]),"
+        f" chunk_size={CHUNK_SIZE}, workers={workers}, renderer=sys.argv[3])))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(SAMPLE_UTF8), str(outdir), renderer],
+        cwd=project.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 3, result.stderr  # the samples include rejected households
+
+
+@pytest.fixture(scope="module")
+def both_runs(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("renderers")
+    _run(folder / "shapes", "shapes", workers=2)
+    _run(folder / "full", "full")
+    return folder / "shapes", folder / "full"
+
+
+def _pixels(document: pypdfium2.PdfDocument, index: int, dpi: int):
+    page = document[index]
+    try:
+        return page.render(scale=dpi / 72).to_pil().convert("L")
+    finally:
+        page.close()
+
+
+def test_every_sample_page_is_pixel_identical_to_a_full_layout(both_runs):
+    shapes, full = both_runs
+    assert (shapes / "manifest.csv").read_bytes() == (full / "manifest.csv").read_bytes()
+    files = sorted(path.name for path in (full / "notices").iterdir())
+    assert files == sorted(path.name for path in (shapes / "notices").iterdir())
+    compared = 0
+    for name in files:
+        drawn = pypdfium2.PdfDocument(shapes / "notices" / name)
+        laid_out = pypdfium2.PdfDocument(full / "notices" / name)
+        try:
+            assert len(drawn) == len(laid_out)
+            for index in range(len(drawn)):
+                # 150 dpi for every page; 300 dpi (the voice codes' reading test) for the first
+                # notice's pages of each file.
+                for dpi in (150, 300) if index < 4 else (150,):
+                    difference = ImageChops.difference(
+                        _pixels(drawn, index, dpi), _pixels(laid_out, index, dpi)
+                    )
+                    assert difference.getbbox() is None, f"{name} page {index + 1} at {dpi} dpi"
+                compared += 1
+        finally:
+            drawn.close()
+            laid_out.close()
+    assert compared == 216
+
+
+def test_drawn_pages_read_back_as_the_same_text(both_runs):
+    shapes, full = both_runs
+    for path in sorted((full / "notices").iterdir()):
+        drawn = page_texts((shapes / "notices" / path.name).read_bytes())
+        laid_out = page_texts(path.read_bytes())
+        for number, (one, other) in enumerate(zip(drawn, laid_out, strict=True), start=1):
+            # The runs are drawn after the page's static content, so the text's order may
+            # differ; its characters may not.
+            assert Counter("".join(one.split())) == Counter("".join(other.split())), (
+                f"{path.name} page {number}"
+            )
+
+
+def test_most_sample_notices_are_drawn_and_the_rest_laid_out_in_full(
+    sample_households, config, encoder
+):
+    """Every notice goes one way or the other; the samples' hard cases go the slow, exact way."""
+    renderer = variable_print.Renderer()
+    target = variable_print.ChunkFile("test")
+    drawn = {}
+    for seq, household in enumerate(sample_households, start=1):
+        parts = _with_marks(notice.make_all(household, config, encoder), seq)
+        drawn[household.household_id] = renderer.add_notice(target, parts, i18n.SOURCE_LOCALE)
+    target.finish()
+    laid_out = sorted(key for key, value in drawn.items() if not value)
+    # H0015's name is too long for one line of its cell; a line of H0013's やさしい日本語 part
+    # fills its cell to within the safety margin.
+    assert laid_out == ["H0013", "H0015"]
+    assert target.pages_drawn + target.pages_laid_out == 216
+    assert renderer.shapes_measured < len(sample_households) * 2
+
+
+def _with_marks(parts, seq):
+    total = sum(part.page_count for part in parts)
+    return tuple(
+        dataclasses.replace(part, print_marks=batch._print_marks(part, seq, total))
+        for part in parts
+    )
+
+
+def test_shapes_leave_out_the_household_data(sample_households, config, encoder):
+    by_id = {household.household_id: household for household in sample_households}
+    # H0004 and H0057 differ in names, dates, numbers and address, not in layout.
+    one, other = (
+        variable_print.pages(notice.make_all(by_id[key], config, encoder)[0], "t")
+        for key in ("H0004", "H0057")
+    )
+    assert [page.shape for page in one] == [page.shape for page in other]
+    assert one[0].texts != other[0].texts
+    assert "仮名" in "".join(one[0].texts)
+    # A household with another number of members has another page 1, the same guide pages.
+    third = variable_print.pages(notice.make_all(by_id["H0005"], config, encoder)[0], "t")
+    assert third[0].shape != one[0].shape
+    assert [page.shape for page in third[1:]] == [page.shape for page in one[1:]]
+
+
+def test_what_is_drawn_does_not_depend_on_which_household_a_shape_was_measured_with(
+    sample_households, config, encoder
+):
+    """Chunks must be byte-identical whatever the worker count: a shape measured with one
+    household draws another exactly as if measured with a third."""
+    by_shapes: dict[tuple, list] = {}
+    for household in sample_households:
+        parts = notice.make_all(household, config, encoder)
+        key = tuple(page.shape for part in parts for page in variable_print.pages(part, "t"))
+        by_shapes.setdefault(key, []).append(parts)
+    group = max(by_shapes.values(), key=len)
+    assert len(group) >= 3
+    results = []
+    for first in group[:2]:
+        renderer = variable_print.Renderer()
+        warm = variable_print.ChunkFile("warm")
+        assert renderer.add_notice(warm, _with_marks(first, 1), "ja")
+        warm.finish()
+        measured = renderer.shapes_measured
+        target = variable_print.ChunkFile("test")
+        assert renderer.add_notice(target, _with_marks(group[2], 7), "ja")
+        assert renderer.shapes_measured == measured  # drawn from the shapes measured before
+        results.append(target.finish())
+    assert results[0] == results[1]
+
+
+def test_drawn_pages_reuse_one_form_per_shape_and_embed_their_fonts(both_runs):
+    shapes, _ = both_runs
+    with pikepdf.open(shapes / "notices" / "chunk-00001.pdf") as pdf:
+        forms = set()
+        for page in pdf.pages:
+            xobjects = page.obj.Resources.XObject
+            assert "/S" in xobjects
+            forms.add(xobjects.S.objgen)
+            fonts = page.obj.Resources.Font
+            for _name, font in fonts.items():
+                descendant = font.DescendantFonts[0]
+                assert "/FontFile2" in descendant.FontDescriptor  # embedded, never referenced
+                assert "/ToUnicode" in font  # text can be copied and read aloud
+        assert len(forms) < len(pdf.pages)  # guide pages share their form
+
+
+def test_a_run_of_white_space_css_would_collapse_goes_to_a_full_layout():
+    page = variable_print.PageData("shape", "", "", ("two  spaces",), ())
+    with pytest.raises(variable_print.NotDrawable):
+        variable_print.Renderer()._plan(page)
