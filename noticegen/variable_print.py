@@ -86,9 +86,14 @@ class PageData:
     images: tuple[tuple[str, tuple[float, float] | None], ...]  # PNG data URI, centred size (px)
 
 
-def pages(part: NoticeView, title: str) -> list[PageData]:
+# The title of the one-page documents shapes are laid out in: the same for every chunk, so that a
+# shape measured for one chunk serves the next (the chunk file's own title is set on the file).
+_SHAPE_TITLE = "noticegen"
+
+
+def pages(part: NoticeView) -> list[PageData]:
     """A notice part's pages, each as its shape and its data."""
-    markup = render.document_html([part], title, part.lang)
+    markup = render.document_html([part], _SHAPE_TITLE, part.lang)
     head, _, rest = markup.partition("<body>\n")
     body = rest.rpartition("</body>")[0]
     segments = [segment for segment in _PAGE_START.split(body) if segment]
@@ -520,7 +525,7 @@ class Renderer:
         """Add a notice's pages to the chunk file: drawn from shapes when every page allows it
         (True), otherwise laid out in full (False)."""
         try:
-            planned = [self._plan(page) for part in parts for page in pages(part, chunk.title)]
+            planned = [self._plan(page) for part in parts for page in pages(part)]
         except NotDrawable:
             markup = render.document_html(parts, chunk.title, lang)
             chunk.add_laid_out_pages(render.lay_out_untagged(markup).write_pdf())

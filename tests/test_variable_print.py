@@ -130,14 +130,14 @@ def test_shapes_leave_out_the_household_data(sample_households, config, encoder)
     by_id = {household.household_id: household for household in sample_households}
     # H0004 and H0057 differ in names, dates, numbers and address, not in layout.
     one, other = (
-        variable_print.pages(notice.make_all(by_id[key], config, encoder)[0], "t")
+        variable_print.pages(notice.make_all(by_id[key], config, encoder)[0])
         for key in ("H0004", "H0057")
     )
     assert [page.shape for page in one] == [page.shape for page in other]
     assert one[0].texts != other[0].texts
     assert "仮名" in "".join(one[0].texts)
     # A household with another number of members has another page 1, the same guide pages.
-    third = variable_print.pages(notice.make_all(by_id["H0005"], config, encoder)[0], "t")
+    third = variable_print.pages(notice.make_all(by_id["H0005"], config, encoder)[0])
     assert third[0].shape != one[0].shape
     assert [page.shape for page in third[1:]] == [page.shape for page in one[1:]]
 
@@ -150,7 +150,7 @@ def test_what_is_drawn_does_not_depend_on_which_household_a_shape_was_measured_w
     by_shapes: dict[tuple, list] = {}
     for household in sample_households:
         parts = notice.make_all(household, config, encoder)
-        key = tuple(page.shape for part in parts for page in variable_print.pages(part, "t"))
+        key = tuple(page.shape for part in parts for page in variable_print.pages(part))
         by_shapes.setdefault(key, []).append(parts)
     group = max(by_shapes.values(), key=len)
     assert len(group) >= 3
