@@ -163,6 +163,26 @@ class _Run:
     fonts: tuple[str, ...]
 
 
+def _detached(style):
+    """A run's computed style, copied out of its document.
+
+    A computed style refers to its parent's, and so to the whole laid-out document; a copy of its
+    values keeps a worker's memory to what the shapes need.
+    """
+    from weasyprint.css import Style
+    from weasyprint.css.properties import INITIAL_VALUES
+
+    copy = Style()
+    for name in INITIAL_VALUES:
+        try:
+            copy[name] = style[name]
+        except KeyError:  # a logical property (border-block-*) computed through its physical one
+            continue
+    copy.font_config = style.font_config
+    copy.cache = {}
+    return copy
+
+
 def _shape_text(text: str, style) -> _Run:
     from weasyprint.text.fonts import get_pango_font_key
     from weasyprint.text.line_break import Layout, line_size
@@ -282,7 +302,7 @@ def measure(page: PageData) -> Shape:
         if len(found) != 1 or found[0].text != page.texts[number]:
             raise NotDrawable("a data run is broken over lines or changed by the layout")
         index_of[id(found[0])] = number
-        styles.append(found[0].style)
+        styles.append(_detached(found[0].style))
 
     measured_runs = [
         _shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)

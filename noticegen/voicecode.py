@@ -121,8 +121,12 @@ def _capacity(version: int, ec_level: str) -> int:
 _PROBE_VERSION = 10
 
 
+@functools.lru_cache(maxsize=64)
 def _needed(text: str, ec_level: str) -> int:
-    """Codewords `text` needs in versions 10–26; 0 when it fits version 10 or smaller."""
+    """Codewords `text` needs in versions 10–26; 0 when it fits version 10 or smaller.
+
+    Cached: splitting a page's text asks about the texts it then encodes.
+    """
     result = _encode(text, ec_level, _PROBE_VERSION)
     return 0 if isinstance(result, _Symbol) else result[0]
 

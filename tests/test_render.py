@@ -7,6 +7,7 @@ import io
 import pikepdf
 import pytest
 from weasyprint.formatting_structure.boxes import ReplacedBox, TextBox
+from weasyprint.layout.absolute import AbsolutePlaceholder
 
 from noticegen import fonts, i18n, render, voicecode
 from noticegen import notice as notice_module
@@ -132,6 +133,8 @@ def _image_boxes(page, element_id: str | None = None):
     boxes = []
 
     def visit(box, inside: bool):
+        if isinstance(box, AbsolutePlaceholder):  # an absolutely positioned box (the voice codes)
+            box = box._box
         element = getattr(box, "element", None)
         if element is not None and element_id is not None and element.get("id") == element_id:
             inside = True
