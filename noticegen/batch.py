@@ -401,6 +401,7 @@ def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
         data = render.pdf_from_html(render.document_html(group, title, i18n.SOURCE_LOCALE))
         with pikepdf.open(io.BytesIO(data)) as part:
             combined.pages.extend(part.pages)
+    variable_print.tag_subsets_by_content(combined)
     out = io.BytesIO()
     # deterministic_id: the file identifier comes from the content, so reruns are byte-identical.
     combined.save(out, deterministic_id=True, compress_streams=True)

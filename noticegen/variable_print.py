@@ -16,13 +16,18 @@ is the sequence number and the inserter mark, cost almost nothing; a personal pa
 
 Drawing a page this way must show what a full render would, so it is done only when that follows
 from the layout; otherwise the notice is laid out in full, as `render` does, and copied whole:
-- in the shape's layout every run is one text box, and on its line nothing but other runs follows
-  it (so a run's width moves only the runs after it, which are placed from the new widths);
+- in the shape's layout every run is one text box, on its line nothing but other runs follows it
+  (so a run's width moves only the runs after it, which are placed from the new widths), and its
+  line is the only line of its block (so no run's width decides what goes on which line);
 - centred and right-aligned lines hold runs only (their place follows from their widths);
 - each of the household's runs is set in the same fonts as in the measured layout (fonts are part
   of the shape, so line heights and baselines are the same);
 - the household's line fits between its start and the line box's end (a full render would not
-  wrap it), and no run holds white space that CSS would collapse.
+  wrap it), each run is one line of text (no white space that CSS would collapse, no line or
+  paragraph separator, no control character), and each image is a PNG a full render would draw
+  the same way (grey or 1-bit, opaque, pixelated);
+- the runs' styles use nothing this renderer does not draw (text-transform, decorations,
+  right-to-left text).
 
 Static forms depend only on the shape and runs are placed from the shape's geometry, so the bytes
 of a chunk do not depend on which household a worker first measured a shape with: chunks stay
@@ -67,8 +72,9 @@ _DATA_IMAGE = re.compile(
 _CENTERED = "centered"
 _SIZE = re.compile(r"width: ([0-9.]+)mm; height: ([0-9.]+)mm")
 MM_TO_PX = 96 / 25.4
-# White space that CSS would collapse or strip: such a run is left to a full render.
-_COLLAPSIBLE = re.compile(r"^[ \t\n\r]|[ \t\n\r]$|[ \t\n\r]{2}|[\t\n\r]")
+# A run a full render could set otherwise than as one plain line: white space CSS would collapse
+# or strip, control characters (tabs and newlines among them), line and paragraph separators.
+_NOT_ONE_LINE = re.compile(r"^ | $|  |[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class NotDrawable(Exception):
@@ -152,7 +158,8 @@ class Shape:
     styles: tuple[Any, ...]  # WeasyPrint's computed style of each data run
     fonts: tuple[tuple[str, ...], ...]  # the fonts each run was set in when measured
     lines: tuple[_Line, ...]
-    images: tuple[tuple[float, float, float, float], ...]  # x, y, width, height in CSS px
+    # x, y, width, height in CSS px; for a centred image, its centre and 0, 0 (see _image_place)
+    images: tuple[tuple[float, float, float, float], ...]
 
 
 @dataclass
@@ -161,6 +168,7 @@ class _Run:
     layout: Any
     width: float
     fonts: tuple[str, ...]
+    one_line: bool  # Pango set it on one line (a check behind _NOT_ONE_LINE)
 
 
 def _detached(style):
@@ -189,7 +197,7 @@ def _shape_text(text: str, style) -> _Run:
 
     layout = Layout(style)
     layout.set_text(text)
-    first_line, _ = layout.get_first_line()
+    first_line, second_line_start = layout.get_first_line()
     fonts = []
     run = first_line.runs
     while run:
@@ -197,7 +205,8 @@ def _shape_text(text: str, style) -> _Run:
         if not fonts or fonts[-1] != key:
             fonts.append(key)
         run = run.next
-    return _Run(text, layout, line_size(first_line, style)[0], tuple(fonts))
+    width = line_size(first_line, style)[0]
+    return _Run(text, layout, width, tuple(fonts), second_line_start is None)
 
 
 def _leaves(box):
@@ -254,6 +263,21 @@ def _fits(line: _Line, widths: list[float]) -> bool:
     return used <= line.box_width - FIT_MARGIN_PX
 
 
+def _image_place(box, area) -> tuple[float, float, float, float]:
+    """Where a data image goes: its box; a centred one's is its area's centre (with size 0), the
+    same for every household, so nothing drawn depends on which one the shape was measured with."""
+    classes = (box.element.get("class") or "").split()
+    if _CENTERED not in classes:
+        return (box.content_box_x(), box.content_box_y(), box.width, box.height)
+    # The template centres it with left: 50%, top: 50% in its area (its containing block).
+    return (
+        area.padding_box_x() + area.padding_width() / 2,
+        area.padding_box_y() + area.padding_height() / 2,
+        0.0,
+        0.0,
+    )
+
+
 def measure(page: PageData) -> Shape:
     """Lay out the page's shape (with this page's data hidden) and find where the data goes.
 
@@ -282,7 +306,7 @@ def measure(page: PageData) -> Shape:
         if isinstance(box, boxes.ReplacedBox) and box.element is not None:
             classes = (box.element.get("class") or "").split()
             if render.VARIABLE_IMAGE_CLASS in classes:
-                image_boxes.append(box)
+                image_boxes.append((box, containing))
         if _is_data_text(box):
             key = id(box.element)
             if key not in text_boxes:
@@ -302,11 +326,24 @@ def measure(page: PageData) -> Shape:
         if len(found) != 1 or found[0].text != page.texts[number]:
             raise NotDrawable("a data run is broken over lines or changed by the layout")
         index_of[id(found[0])] = number
-        styles.append(_detached(found[0].style))
+        style = found[0].style
+        if (
+            style["text_transform"] != "none"
+            or style["text_decoration_line"] != "none"
+            or style["direction"] != "ltr"
+        ):
+            raise NotDrawable("a data run styled in a way this renderer does not draw")
+        styles.append(_detached(style))
+    for box, _area in image_boxes:
+        if box.style["image_rendering"] != "pixelated":
+            raise NotDrawable("a data image a full render would smooth")
 
     measured_runs = [
         _shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)
     ]
+    block_lines: dict[int, list] = {}  # the line boxes of each block container, in order
+    for line, containing in lines:
+        block_lines.setdefault(id(containing), []).append(line)
     shape_lines = []
     for line, containing in lines:
         leaves = list(_leaves(line))
@@ -316,6 +353,10 @@ def measure(page: PageData) -> Shape:
         first = positions[0]
         if any(id(leaf) not in index_of for leaf in leaves[first:]):
             raise NotDrawable("static content follows a data run on its line")
+        if len(block_lines[id(containing)]) != 1:
+            # On a line that wrapped, or before one, a run's width decides what goes on which
+            # line: a narrower run could go up, content after it could come up.
+            raise NotDrawable("a data run in a block of more than one line")
         if _shrinks_to_fit(containing):
             raise NotDrawable("a data run in a box whose width follows its content")
         align = _alignment(line.style)
@@ -353,9 +394,7 @@ def measure(page: PageData) -> Shape:
         styles=tuple(styles),
         fonts=tuple(run.fonts for run in measured_runs),
         lines=tuple(shape_lines),
-        images=tuple(
-            (box.content_box_x(), box.content_box_y(), box.width, box.height) for box in image_boxes
-        ),
+        images=tuple(_image_place(box, area) for box, area in image_boxes),
     )
 
 
@@ -402,8 +441,8 @@ class ChunkFile:
         for number, ((uri, size), (x, y, width, height)) in enumerate(
             zip(page.images, shape.images, strict=True)
         ):
-            if size is not None:  # centred where the measured image was
-                x, y = x + width / 2 - size[0] / 2, y + height / 2 - size[1] / 2
+            if size is not None:  # (x, y) is the centre it is drawn around
+                x, y = x - size[0] / 2, y - size[1] / 2
                 width, height = size
             name = f"I{number}"
             xobjects[f"/{name}"] = self._image(uri)
@@ -443,6 +482,7 @@ class ChunkFile:
             self._state_resources[f"/{name}"] = pikepdf.Dictionary(
                 {f"/{key}": value for key, value in state.items()}
             )
+        tag_subsets_by_content(self.pdf)
         out = io.BytesIO()
         self.pdf.save(out, deterministic_id=True, compress_streams=True)
         self.pdf.close()
@@ -473,6 +513,47 @@ def _draw_runs(fonts: dict, states: dict, shape: Shape, runs: list[_Run]) -> byt
     return b"\n".join(_to_bytes(item) for item in stream.stream)
 
 
+def tag_subsets_by_content(pdf) -> None:
+    """Give each embedded font subset a tag of its own (ABCDEF+BIZ-UDPGothic).
+
+    PDF 9.6.4: different subsets in one file have different tags. WeasyPrint derives a tag from
+    the font's name, so every shape's form would carry its own subset of a font under one tag,
+    and a RIP that caches fonts by name could draw one form with another's glyphs. The tag is
+    taken from the subset's bytes: the same subset, the same tag, in every run.
+    """
+    import pikepdf
+
+    for candidate in pdf.objects:
+        if not isinstance(candidate, pikepdf.Dictionary) or candidate.get("/Subtype") != "/Type0":
+            continue
+        descendant = candidate.DescendantFonts[0]
+        descriptor = descendant.FontDescriptor
+        program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+        if program is None:
+            continue
+        digest = hashlib.sha256(program.read_raw_bytes()).digest()
+        tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+        for holder, key in (
+            (candidate, "/BaseFont"),
+            (descendant, "/BaseFont"),
+            (descriptor, "/FontName"),
+        ):
+            name = str(holder[key]).lstrip("/").split("+", 1)[-1]
+            holder[key] = pikepdf.Name(f"/{tag}+{name}")
+
+
+def _plain_png(uri: str) -> bool:
+    from PIL import Image
+
+    if not uri.startswith("data:image/png;base64,"):
+        return False
+    try:
+        picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
+    except Exception:
+        return False
+    return picture.mode in ("1", "L") and "transparency" not in picture.info
+
+
 def _image_xobject(pdf, uri: str):
     """A PNG data URI (1-bit codes and marks) as an image XObject, never smoothed."""
     import pikepdf
@@ -480,10 +561,8 @@ def _image_xobject(pdf, uri: str):
 
     picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
     picture.load()
-    if picture.mode == "1":
-        bits, data = 1, picture.tobytes()
-    else:
-        bits, data = 8, picture.convert("L").tobytes()
+    bits = 1 if picture.mode == "1" else 8  # "L" otherwise: _plain_png let nothing else through
+    data = picture.tobytes()
     return pikepdf.Stream(
         pdf,
         data,
@@ -539,6 +618,7 @@ class Renderer:
     def __init__(self) -> None:
         self._styles: dict[str, tuple[Any, ...]] = {}  # shape → its runs' styles
         self._shapes: dict[tuple, Shape] = {}  # (shape, the runs' fonts) → measured shape
+        self._images_checked: dict[str, bool] = {}
         self.shapes_measured = 0
 
     def add_notice(self, chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> bool:
@@ -555,13 +635,17 @@ class Renderer:
         return True
 
     def _plan(self, page: PageData):
-        if any(_COLLAPSIBLE.search(text) for text in page.texts):
-            raise NotDrawable("white space CSS would collapse")
+        if any(_NOT_ONE_LINE.search(text) for text in page.texts):
+            raise NotDrawable("a run a full layout could set otherwise than as one line")
+        for uri, _size in page.images:
+            self._check_image(uri)
         styles = self._styles.get(page.shape)
         if styles is None:
             shape = self._measure(page)
             styles = self._styles[page.shape] = shape.styles
         runs = [_shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)]
+        if not all(run.one_line for run in runs):
+            raise NotDrawable("a run Pango sets on more than one line")
         key = (page.shape, tuple(run.fonts for run in runs))
         shape = self._shapes.get(key) or self._measure(page)
         if shape.fonts != key[1]:
@@ -570,6 +654,18 @@ class Renderer:
             if not _fits(line, [runs[number].width for number in line.runs]):
                 raise NotDrawable("a line does not clearly fit")
         return key, shape, runs, page
+
+    def _check_image(self, uri: str) -> None:
+        """Only PNGs that a full render draws as this renderer does: grey or 1-bit, opaque.
+
+        (An external voice-code encoder may print SVGs or colour PNGs: those notices are laid
+        out in full.)"""
+        if uri not in self._images_checked:
+            if len(self._images_checked) > 4096:  # the guide pages' codes repeat; others do not
+                self._images_checked.clear()
+            self._images_checked[uri] = _plain_png(uri)
+        if not self._images_checked[uri]:
+            raise NotDrawable("an image this renderer would not draw as a full render does")
 
     def _measure(self, page: PageData) -> Shape:
         shape = measure(page)

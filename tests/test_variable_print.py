@@ -7,7 +7,9 @@ pixel for pixel, is what shows that drawing over measured shapes is safe.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
 import subprocess
 import sys
 from collections import Counter
@@ -18,7 +20,7 @@ import pypdfium2
 import pytest
 from PIL import ImageChops
 
-from noticegen import batch, i18n, notice, project, variable_print
+from noticegen import batch, i18n, notice, project, render, variable_print
 from tests.conftest import SAMPLE_UTF8
 from tests.pdf_helpers import page_texts
 
@@ -186,7 +188,122 @@ def test_drawn_pages_reuse_one_form_per_shape_and_embed_their_fonts(both_runs):
         assert len(forms) < drawn  # guide pages share their form
 
 
-def test_a_run_of_white_space_css_would_collapse_goes_to_a_full_layout():
-    page = variable_print.PageData("shape", "", "", ("two  spaces",), ())
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two  spaces",
+        " leading",
+        "trailing ",
+        "tab\there",
+        "山田\u2028太郎",
+        "山田\u2029太郎",
+        "a\x07b",
+    ],
+)
+def test_a_run_a_full_layout_could_break_or_collapse_goes_to_a_full_layout(text):
+    page = variable_print.PageData("shape", "", "", (text,), ())
     with pytest.raises(variable_print.NotDrawable):
         variable_print.Renderer()._plan(page)
+
+
+def _png_uri(mode: str, **options) -> str:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, (4, 4)).save(out, format="PNG", **options)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+@pytest.mark.parametrize(
+    ("uri", "drawable"),
+    [
+        (_png_uri("1"), True),
+        (_png_uri("L"), True),
+        (_png_uri("RGBA"), False),  # an external encoder's colour or transparent code
+        (_png_uri("L", transparency=0), False),
+        ("data:image/svg+xml;base64,PHN2Zy8+", False),
+    ],
+)
+def test_only_images_drawn_as_a_full_render_draws_them_are_drawn(uri, drawable):
+    page = variable_print.PageData("shape", "", "", (), ((uri, None),))
+    renderer = variable_print.Renderer()
+    if drawable:
+        renderer._check_image(uri)
+    else:
+        with pytest.raises(variable_print.NotDrawable):
+            renderer._plan(page)
+
+
+def test_every_font_subset_in_a_chunk_has_a_tag_of_its_own(both_runs):
+    """PDF 9.6.4: different subsets in one file, different tags (a RIP may cache by name)."""
+    shapes, full = both_runs
+    for path in (shapes / "notices" / "chunk-00001.pdf", full / "notices" / "chunk-00001.pdf"):
+        with pikepdf.open(path) as pdf:
+            programs: dict[str, set[bytes]] = {}
+            for candidate in pdf.objects:
+                if (
+                    isinstance(candidate, pikepdf.Dictionary)
+                    and candidate.get("/Subtype") == "/Type0"
+                ):
+                    descriptor = candidate.DescendantFonts[0].FontDescriptor
+                    name = str(candidate.BaseFont)
+                    assert name == str(descriptor.FontName), name
+                    programs.setdefault(name, set()).add(descriptor.FontFile2.read_raw_bytes())
+            assert len(programs) >= 2
+            assert all(len(versions) == 1 for versions in programs.values()), path
+
+
+_HEAD = (
+    '<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n<title>t</title>\n<style>\n'
+    '@page { size: A4; margin: 0; } body { margin: 0; font-family: "BIZ UDPGothic"; }\n'
+    ".box { width: 60mm; margin: 20mm; font-size: 12pt; line-height: 1.5; }\n"
+    "</style>\n</head>\n"
+)
+
+
+def _page(static: str, data: str) -> variable_print.PageData:
+    markup = f'<div class="page page-test"><p class="box">{static} <span class="v">{data}</span></p></div>\n'
+    return variable_print.PageData("test-" + static, _HEAD, markup, (data,), ())
+
+
+def test_a_run_whose_width_decides_the_lines_of_its_block_is_not_drawn():
+    """On a line that wrapped, a narrower run would go up onto the line before, as a full layout
+    shows; such a page is laid out in full, whichever household its shape was measured with."""
+    static = "Ｎ" * 16  # full-width letters fill the first line
+    assert _line_count(_page(static, "Ｗwwwwwwwwwwwwww")) == 2
+    assert _line_count(_page(static, "ii")) == 1
+    for data in ("Ｗwwwwwwwwwwwwww", "ii"):
+        page = _page(static, data)
+        if _line_count(page) == 2:
+            with pytest.raises(variable_print.NotDrawable, match="more than one line"):
+                variable_print.measure(page)
+        else:
+            variable_print.measure(page)  # on one line: drawable
+
+
+def test_a_run_followed_by_a_wrapped_line_is_not_drawn():
+    """Content that wrapped after a run would come up next to a narrower one."""
+    word = "Internationalizationsabc"  # one word, no break opportunity inside
+    markup = (
+        f'<div class="page page-test"><p class="box"><span class="v">名前</span> {word}</p></div>\n'
+    )
+    page = variable_print.PageData("wrap", _HEAD, markup, ("名前",), ())
+    assert _line_count(page) == 2
+    with pytest.raises(variable_print.NotDrawable, match="more than one line"):
+        variable_print.measure(page)
+
+
+def _line_count(page: variable_print.PageData) -> int:
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    document = render.lay_out_untagged(f"{page.head}<body>\n{page.markup}</body>\n</html>\n")
+    found = []
+
+    def walk(box):
+        if isinstance(box, LineBox):
+            found.append(box)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(document.pages[0]._page_box)
+    return len(found)
