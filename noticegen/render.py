@@ -62,8 +62,12 @@ VARIABLE_TEXT_CLASS = "v"
 VARIABLE_IMAGE_CLASS = "vi"
 
 
+_VARIABLE_OPEN = f'<span class="{VARIABLE_TEXT_CLASS}">'
+
+
 def _variable(value) -> markupsafe.Markup:
-    return markupsafe.Markup('<span class="{}">{}</span>').format(VARIABLE_TEXT_CLASS, value)
+    # Concatenation, not Markup.format: a notice has about forty of these.
+    return markupsafe.Markup(_VARIABLE_OPEN + str(markupsafe.escape(value)) + "</span>")
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -690,6 +691,12 @@ def _contact(settings: Settings, translator: Translator) -> Contact:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _url_code(url: str) -> str:
+    # The same for every notice of a run: encoded once.
+    return voicecode.qr_image(url).data_uri
+
+
 def _foreign_line(settings: Settings, translator: Translator) -> ForeignLine:
     _ = translator.gettext
     url = settings.web.site_url
@@ -697,7 +704,7 @@ def _foreign_line(settings: Settings, translator: Translator) -> ForeignLine:
         runs=FOREIGN_RESIDENT_LINE,
         url=url,
         url_text=url.removeprefix("https://").removeprefix("http://"),
-        qr_data_uri=voicecode.qr_image(url).data_uri,
+        qr_data_uri=_url_code(url),
         qr_alt=_("外国語による説明のページ（{url}）へのQRコード").format(url=url),
     )
 
