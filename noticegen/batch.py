@@ -273,8 +273,10 @@ def _chunk_rows(work: Path, chunk: Chunk) -> list[dict]:
 
 def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Settings):
     """Render the chunks, in worker processes when asked; yields (chunk, notices) as each ends."""
+    shape_folder = options.outdir / WORK / "shapes"
+    outputs.make_private_dir(shape_folder)
     if options.workers == 1 or len(chunks) <= 1:
-        state = _WorkerState(config, options.renderer)
+        state = _WorkerState(config, options.renderer, shape_folder)
         for chunk in chunks:
             yield chunk, render_chunk(chunk, options.outdir, state)
         return
@@ -284,20 +286,48 @@ def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Setti
         max_workers=options.workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(config, options.renderer),
+        initargs=(config, options.renderer, shape_folder),
     ) as pool:
         futures = {pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
 
+class _ShapeStore:
+    """The run's measured page shapes, shared by its workers (static layout only: no personal
+    data), so that each shape is laid out once per run rather than once per worker."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, name: str) -> bytes | None:
+        try:
+            return (self.folder / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def first(self, prefix: str) -> bytes | None:
+        for path in sorted(self.folder.glob(f"{prefix}*")):
+            if not path.name.startswith("."):  # not a file still being written
+                return path.read_bytes()
+        return None
+
+    def put(self, name: str, data: bytes) -> None:
+        outputs.write_private(self.folder / name, data)
+
+
 @dataclass
 class _WorkerState:
     config: settings.Settings
     renderer: str = "shapes"
+    shape_folder: Path | None = None
     encoder: voicecode.Encoder | None = None
-    # The page shapes this worker has measured, kept from chunk to chunk.
-    shapes: variable_print.Renderer = dataclasses.field(default_factory=variable_print.Renderer)
+    # The page shapes this worker has measured or found, kept from chunk to chunk.
+    shapes: variable_print.Renderer | None = None
+
+    def __post_init__(self) -> None:
+        store = _ShapeStore(self.shape_folder) if self.shape_folder is not None else None
+        self.shapes = variable_print.Renderer(store)
 
     def get_encoder(self) -> voicecode.Encoder:
         if self.encoder is None:
@@ -308,9 +338,9 @@ class _WorkerState:
 _worker: _WorkerState | None = None  # one per worker process, set by its initializer
 
 
-def _init_worker(config: settings.Settings, renderer: str) -> None:
+def _init_worker(config: settings.Settings, renderer: str, shape_folder: Path) -> None:
     global _worker
-    _worker = _WorkerState(config, renderer)
+    _worker = _WorkerState(config, renderer, shape_folder)
 
 
 def _render_in_worker(chunk: Chunk, outdir: Path) -> ChunkDone:

@@ -93,6 +93,11 @@ def _weasyprint():
     return weasyprint, FontConfiguration()
 
 
+def font_configuration():
+    """The WeasyPrint font configuration every layout of this process uses."""
+    return _weasyprint()[1]
+
+
 def html(view: NoticeView | Sequence[NoticeView], for_print: bool = False) -> str:
     """A notice as one HTML document: one part, or the parts of a bilingual notice."""
     parts = _parts(view)

@@ -43,10 +43,11 @@ import base64
 import hashlib
 import html
 import io
+import pickle
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from noticegen import render
 from noticegen.view import NoticeView
@@ -153,13 +154,62 @@ class _Line:
 
 @dataclass
 class Shape:
-    template: Any  # pikepdf.Pdf: the static page, laid out with the data hidden
-    form: Any  # the static page as a Form XObject, in `template`
-    styles: tuple[Any, ...]  # WeasyPrint's computed style of each data run
+    template_pdf: bytes  # the static page, laid out with the data hidden
+    mediabox: tuple[float, ...]
+    styles: tuple[Any, ...]  # WeasyPrint's computed style of each data run (detached)
     fonts: tuple[tuple[str, ...], ...]  # the fonts each run was set in when measured
     lines: tuple[_Line, ...]
     # x, y, width, height in CSS px; for a centred image, its centre and 0, 0 (see _image_place)
     images: tuple[tuple[float, float, float, float], ...]
+    _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
+    _form: Any = None
+
+    @property
+    def form(self):
+        """The static page as a Form XObject (in a pikepdf document of its own)."""
+        if self._form is None:
+            import pikepdf
+
+            self._template = pikepdf.open(io.BytesIO(self.template_pdf))
+            self._form = self._template.pages[0].as_form_xobject()
+        return self._form
+
+    def to_bytes(self) -> bytes:
+        """For other workers: everything but the styles' font configuration, which is per process."""
+        return pickle.dumps(
+            (
+                self.template_pdf,
+                self.mediabox,
+                tuple(dict(style) for style in self.styles),
+                self.fonts,
+                self.lines,
+                self.images,
+            ),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Shape:
+        from weasyprint.css import Style
+
+        template_pdf, mediabox, values, fonts, lines, images = pickle.loads(data)
+        styles = []
+        for value in values:
+            style = Style(value)
+            style.font_config = render.font_configuration()
+            style.cache = {}
+            styles.append(style)
+        return cls(template_pdf, mediabox, tuple(styles), fonts, lines, images)
+
+
+class ShapeStore(Protocol):
+    """Where workers leave the shapes they measured, for each other (the batch's run folder)."""
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def first(self, prefix: str) -> bytes | None: ...
+
+    def put(self, name: str, data: bytes) -> None: ...
 
 
 @dataclass
@@ -386,11 +436,12 @@ def measure(page: PageData) -> Shape:
     if sum(len(line.runs) for line in shape_lines) != len(page.texts):
         raise NotDrawable("a data run outside any line")
 
-    template = pikepdf.open(io.BytesIO(document.write_pdf()))
-    form = template.pages[0].as_form_xobject()
+    template_pdf = document.write_pdf()
+    with pikepdf.open(io.BytesIO(template_pdf)) as template:
+        mediabox = tuple(float(value) for value in template.pages[0].mediabox)
     return Shape(
-        template=template,
-        form=form,
+        template_pdf=template_pdf,
+        mediabox=mediabox,
         styles=tuple(styles),
         fonts=tuple(run.fonts for run in measured_runs),
         lines=tuple(shape_lines),
@@ -432,9 +483,9 @@ class ChunkFile:
 
         if key not in self._forms:
             self._forms[key] = self.pdf.copy_foreign(shape.form)
-        mediabox = shape.template.pages[0].mediabox
+        mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
-        top = float(mediabox[3])
+        top = mediabox[3]
         content = [b"q 1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (top, PX_TO_PT, PX_TO_PT)]
         content.append(_draw_runs(self.fonts, self._states, shape, runs))
         xobjects = pikepdf.Dictionary(S=self._forms[key])
@@ -452,7 +503,7 @@ class ChunkFile:
         content.append(b"Q")
         page_dict = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
-            MediaBox=[float(value) for value in mediabox],
+            MediaBox=list(mediabox),
             Resources=pikepdf.Dictionary(
                 XObject=xobjects, Font=self._font_resources, ExtGState=self._state_resources
             ),
@@ -615,7 +666,8 @@ def _embed_fonts(pdf, fonts: dict, resources) -> None:
 class Renderer:
     """Draws notices into chunk files from shapes, measuring each shape the first time it is met."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: ShapeStore | None = None) -> None:
+        self._store = store
         self._styles: dict[str, tuple[Any, ...]] = {}  # shape → its runs' styles
         self._shapes: dict[tuple, Shape] = {}  # (shape, the runs' fonts) → measured shape
         self._images_checked: dict[str, bool] = {}
@@ -641,13 +693,14 @@ class Renderer:
             self._check_image(uri)
         styles = self._styles.get(page.shape)
         if styles is None:
-            shape = self._measure(page)
+            # Any measured variant of the shape serves: the styles do not depend on the fonts.
+            shape = self._stored(page.shape, None) or self._measure(page)
             styles = self._styles[page.shape] = shape.styles
         runs = [_shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)]
         if not all(run.one_line for run in runs):
             raise NotDrawable("a run Pango sets on more than one line")
         key = (page.shape, tuple(run.fonts for run in runs))
-        shape = self._shapes.get(key) or self._measure(page)
+        shape = self._shapes.get(key) or self._stored(*key) or self._measure(page)
         if shape.fonts != key[1]:
             raise NotDrawable("the runs' fonts differ from the measured layout's")
         for line in shape.lines:
@@ -671,4 +724,24 @@ class Renderer:
         shape = measure(page)
         self.shapes_measured += 1
         self._shapes[(page.shape, shape.fonts)] = shape
+        if self._store is not None:
+            self._store.put(_stored_name(page.shape, shape.fonts), shape.to_bytes())
         return shape
+
+    def _stored(self, digest: str, fonts: tuple | None) -> Shape | None:
+        """A shape another worker measured (for any fonts when `fonts` is None), or None."""
+        if self._store is None:
+            return None
+        if fonts is None:
+            data = self._store.first(f"{digest}-")
+        else:
+            data = self._store.get(_stored_name(digest, fonts))
+        if data is None:
+            return None
+        shape = Shape.from_bytes(data)
+        self._shapes[(digest, shape.fonts)] = shape
+        return shape
+
+
+def _stored_name(digest: str, fonts: tuple) -> str:
+    return f"{digest}-{hashlib.sha256(repr(fonts).encode()).hexdigest()[:16]}"

@@ -307,3 +307,44 @@ def _line_count(page: variable_print.PageData) -> int:
 
     walk(document.pages[0]._page_box)
     return len(found)
+
+
+class _MemoryStore:
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+
+    def get(self, name):
+        return self.files.get(name)
+
+    def first(self, prefix):
+        names = sorted(name for name in self.files if name.startswith(prefix))
+        return self.files[names[0]] if names else None
+
+    def put(self, name, data):
+        self.files[name] = data
+
+
+def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
+    sample_households, config, encoder
+):
+    """Workers share measured shapes through the run folder; a shape read back draws the same
+    bytes as the one measured in the process."""
+    by_id = {household.household_id: household for household in sample_households}
+    store = _MemoryStore()
+    measuring = variable_print.Renderer(store)
+    warm = variable_print.ChunkFile("warm")
+    assert measuring.add_notice(
+        warm, _with_marks(notice.make_all(by_id["H0004"], config, encoder), 1), "ja"
+    )
+    warm.finish()
+    assert store.files and measuring.shapes_measured == len(store.files)
+
+    results = []
+    reading = variable_print.Renderer(store)
+    for renderer in (measuring, reading):
+        target = variable_print.ChunkFile("test")
+        parts = _with_marks(notice.make_all(by_id["H0027"], config, encoder), 2)
+        assert renderer.add_notice(target, parts, "ja")
+        results.append(target.finish())
+    assert reading.shapes_measured == 0  # every shape came from the store
+    assert results[0] == results[1]
