@@ -6,8 +6,8 @@ they mark class "vi" (address, names, dates, numbers, customer barcode, voice co
 The shape is the page's HTML with that data left out, so two pages share a shape only when
 everything else on them is the same.
 
-Each shape is laid out by WeasyPrint once per worker, with the household data hidden
-(`visibility: hidden` keeps every box where it was). Its page becomes one Form XObject per chunk
+Each shape is laid out by WeasyPrint once, with the household data hidden (`visibility: hidden`
+keeps every box where it was); a ShapeStore (the batch's run folder) lets workers share them. Its page becomes one Form XObject per chunk
 file, and the layout says where each data run and image sits. A household's page is then that
 form plus its own runs and images, drawn where the layout measured them. The runs are shaped and
 drawn by WeasyPrint's own text code (Pango, `draw_first_line`), in the style WeasyPrint computed
