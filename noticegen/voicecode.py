@@ -12,11 +12,13 @@ the smallest symbol; it is ~10x faster than segno with its automatic mask choice
 from __future__ import annotations
 
 import base64
+import collections
 import functools
 import io
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -209,26 +211,65 @@ def qr_image(text: str) -> CodeImage:
     )
 
 
+# Codes kept by the encoders: enough for the pages every household of a language shares (16
+# locales, two editions, a few pages each), while each household's own page 1 passes through.
+RECENT_CODES = 512
+
+
+class _Recent:
+    """The most recently used entries of a cache, at most `size` of them.
+
+    Unbounded, a cache of codes would grow with every household of a run (each page 1 is its own)
+    and with every notice the preview shows. Thread-safe: the preview serves several threads.
+    """
+
+    def __init__(self, size: int = RECENT_CODES) -> None:
+        self._entries: collections.OrderedDict = collections.OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class QrEncoder:
-    """The default: a standard QR code holding the text exactly. Codes are cached by text, so the
-    pages that are the same for every household of a language are encoded once per run."""
+    """The default: a standard QR code holding the text exactly. Recent codes are kept by text,
+    so the pages that are the same for every household of a language are encoded once per run."""
 
     name = "qr"
 
     def __init__(self) -> None:
-        self._cache: dict[str, CodeImage] = {}
-        self._splits: dict[tuple[str, int, str], tuple[str, ...]] = {}
+        self._cache = _Recent()
+        self._splits = _Recent()
 
     def encode(self, text: str) -> CodeImage:
-        if text not in self._cache:
-            self._cache[text] = qr_image(text)
-        return self._cache[text]
+        image = self._cache.get(text)
+        if image is None:
+            image = qr_image(text)
+            self._cache.put(text, image)
+        return image
 
     def split(self, page_text: str, page: int, translator: Translator) -> tuple[str, ...]:
         key = (page_text, page, translator.locale)
-        if key not in self._splits:
-            self._splits[key] = split_text(page_text, page, translator, _fits_any)
-        return self._splits[key]
+        texts = self._splits.get(key)
+        if texts is None:
+            texts = split_text(page_text, page, translator, _fits_any)
+            self._splits.put(key, texts)
+        return texts
 
 
 def _fits_any(text: str) -> bool:
@@ -322,7 +363,7 @@ class CommandEncoder:
             )
         self.command = (program, *command[1:])
         self.size_mm = size_mm
-        self._cache: dict[str, CodeImage] = {}
+        self._cache = _Recent()
         # Fail before any page is rendered, not halfway through a run.
         self.encode("音声コードの確認。")
 
@@ -356,7 +397,7 @@ class CommandEncoder:
             ec_level="",
             version=0,
         )
-        self._cache[text] = image
+        self._cache.put(text, image)
         return image
 
 

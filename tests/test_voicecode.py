@@ -583,3 +583,14 @@ def test_cli_render_with_a_broken_encoder_exits_2_and_writes_nothing(tmp_path, s
     assert "Traceback" not in result.stderr
     assert not output.exists()
     assert list(tmp_path.glob("out*")) == []
+
+
+def test_the_encoder_keeps_recent_codes_only():
+    """A run's page 1 texts are all different: the cache must not grow with the run, while the
+    pages every household shares stay encoded once."""
+    encoder = voicecode.QrEncoder()
+    shared = encoder.encode("2ページ目。マイナ保険証とは。")
+    for number in range(voicecode.RECENT_CODES + 100):
+        encoder.encode(f"1ページ目。世帯番号{number}。")
+        assert encoder.encode("2ページ目。マイナ保険証とは。") is shared  # used on every notice
+    assert len(encoder._cache) == voicecode.RECENT_CODES
