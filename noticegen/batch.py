@@ -169,9 +169,8 @@ def run(options: Options) -> int:
         bar.advance(done.notices)
     bar.close()
 
-    rows = [row for chunk in chunks for row in _chunk_rows(work, chunk)]
-    summary = _summary(rows, rejections, households_in, identity, len(chunks))
-    outputs.write_private(options.outdir / "manifest.csv", _manifest_csv(rows))
+    counts = _write_manifest(options.outdir / "manifest.csv", work, chunks)
+    summary = _summary(counts, rejections, households_in, identity, len(chunks))
     outputs.write_private(options.outdir / "rejected.csv", report.rejected_csv(rejections))
     # summary.json last: its presence says the run is complete.
     outputs.write_private(
@@ -512,26 +511,42 @@ def _manifest_row(parts, household, seq, chunk, first_page, config) -> dict:
     }
 
 
-def _manifest_csv(rows: list[dict]) -> bytes:
+def _write_manifest(path: Path, work: Path, chunks: list[Chunk]) -> dict:
+    """manifest.csv, chunk by chunk (memory stays flat however many households), and the counts
+    the summary gives."""
+    counts = {"notices": 0, "pages": 0, "sheets": 0, "by_sheets": Counter(), "by_weight": Counter()}
+    with outputs.private_atomic(path) as stream:
+        stream.write(_csv_rows([], header=True))
+        for chunk in chunks:
+            rows = _chunk_rows(work, chunk)
+            stream.write(_csv_rows(rows))
+            counts["notices"] += len(rows)
+            counts["pages"] += sum(row["page_count"] for row in rows)
+            counts["sheets"] += sum(row["sheets"] for row in rows)
+            counts["by_sheets"].update(str(row["sheets"]) for row in rows)
+            counts["by_weight"].update(row["weight_class"] for row in rows)
+    return counts
+
+
+def _csv_rows(rows: list[dict], header: bool = False) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
 
 
-def _summary(rows, rejections, households_in, identity, files) -> dict:
+def _summary(counts, rejections, households_in, identity, files) -> dict:
     return {
         "households_in": households_in,
-        "notices_out": len(rows),
+        "notices_out": counts["notices"],
         "rejected": len(rejections),
-        "pages_out": sum(row["page_count"] for row in rows),
-        "sheets_out": sum(row["sheets"] for row in rows),
+        "pages_out": counts["pages"],
+        "sheets_out": counts["sheets"],
         "files": files,
-        "notices_by_sheets": dict(sorted(Counter(str(row["sheets"]) for row in rows).items())),
-        "notices_by_weight_class": dict(
-            sorted(Counter(row["weight_class"] for row in rows).items())
-        ),
+        "notices_by_sheets": dict(sorted(counts["by_sheets"].items())),
+        "notices_by_weight_class": dict(sorted(counts["by_weight"].items())),
         "rejected_by_code": dict(sorted(Counter(str(r.code) for r in rejections).items())),
         **identity,
     }

@@ -6,6 +6,7 @@ the same folder, flushed, then renamed), so a killed run never leaves half a fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -31,12 +32,20 @@ def check_writable(path: Path) -> None:
 
 def write_private(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically, readable by its owner only."""
+    with private_atomic(path) as stream:
+        stream.write(data)
+
+
+@contextlib.contextmanager
+def private_atomic(path: Path):
+    """A binary stream that becomes `path` (0600) only when the block ends without an error: for
+    files written piece by piece, such as a manifest of 100,000 rows."""
     check_writable(path)
     # mkstemp creates the file with mode 0600, so the data is never readable by others, even briefly.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, PRIVATE_FILE_MODE)
