@@ -5,6 +5,10 @@
                 ─ workers render each chunk into one PDF ─▶ notices/chunk-NNNNN.pdf + its manifest rows
                 ─▶ manifest.csv, rejected.csv, summary.json
 
+Pages are drawn by variable_print: each page shape is laid out once per run and every household's
+data drawn over it, with a full layout wherever that would not show the same (`renderer="full"`
+lays out every notice, the baseline the tests and the benchmark compare against).
+
 A chunk is the unit of work: independent (it holds its households' data and sequence numbers) and
 idempotent (the same chunk always gives the same bytes), so a killed run resumes by doing only the
 chunks whose results are missing, and the same jobs could be handed to a cluster scheduler.
