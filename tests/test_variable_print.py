@@ -348,3 +348,28 @@ def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
         results.append(target.finish())
     assert reading.shapes_measured == 0  # every shape came from the store
     assert results[0] == results[1]
+
+
+def test_stored_shapes_hold_no_household_data(sample_households, config, encoder):
+    """Shapes are written to the run folder for other workers: static layout only, the household
+    data hidden and never drawn, so no name, reading or address is in them."""
+    store = _MemoryStore()
+    renderer = variable_print.Renderer(store)
+    words = set()
+    for seq, household in enumerate(sample_households[:12], start=1):
+        target = variable_print.ChunkFile("test")
+        renderer.add_notice(
+            target, _with_marks(notice.make_all(household, config, encoder), seq), "ja"
+        )
+        target.finish()
+        words.update({household.head_name, household.address, household.address2 or ""})
+        words.update(text for member in household.members for text in (member.name, member.kana))
+    words = {"".join(word.split()) for word in words if word}
+    assert store.files and len(words) > 30
+    for data in store.files.values():
+        shape = variable_print.Shape.from_bytes(data)
+        text = "".join("".join(page.split()) for page in page_texts(shape.template_pdf))
+        geometry = repr(shape.styles) + repr(shape.lines)
+        for word in words:
+            assert word not in text and word.encode() not in shape.template_pdf, word
+            assert word not in geometry, word
