@@ -27,9 +27,6 @@ from noticegen.settings import Settings
 from noticegen.view import NoticeView
 
 RENDER_TIMEOUT_S = 120.0
-# The QR encoder keeps every code it has made (the pages all households share are encoded once);
-# in a long-running app a fresh encoder after this many notices keeps that memory bounded.
-NOTICES_PER_ENCODER = 500
 PARENT_CHECK_S = 1.0
 
 
@@ -61,8 +58,8 @@ class Notices:
         self._limit = limit
         self._views: OrderedDict[tuple[str, str, bool], Prepared] = OrderedDict()
         self._lock = threading.Lock()
+        # One for the app's life: it keeps only recent codes (voicecode.RECENT_CODES).
         self._encoder = voicecode.encoder_for(settings.voice_code)
-        self._encoded = 0
 
     def prepared(self, household: Household, locale: str, large_print: bool) -> Prepared:
         key = (household.household_id, locale, large_print)
@@ -70,13 +67,9 @@ class Notices:
             if key in self._views:
                 self._views.move_to_end(key)
                 return self._views[key]
-            self._encoded += 1
-            if self._encoded > NOTICES_PER_ENCODER:
-                self._encoder, self._encoded = voicecode.encoder_for(self._settings.voice_code), 1
-            encoder = self._encoder
         # The same call as `noticegen render`, so the PDF is the same, byte for byte.
         view = notice.make(
-            household, self._settings, self._translators[locale], encoder, large_print
+            household, self._settings, self._translators[locale], self._encoder, large_print
         )
         prepared = Prepared(view, hashlib.sha256(render.html(view).encode()).hexdigest())
         with self._lock:
