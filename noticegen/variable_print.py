@@ -478,7 +478,9 @@ class ChunkFile:
         self._font_resources = self.pdf.make_indirect(pikepdf.Dictionary())
         self._state_resources = self.pdf.make_indirect(pikepdf.Dictionary())
 
-    def add_drawn_page(self, key: tuple, shape: Shape, runs: list[_Run], page: PageData) -> None:
+    def add_drawn_page(
+        self, key: tuple, shape: Shape, runs: list[_Run], page: PageData, pictures: list[_Picture]
+    ) -> None:
         import pikepdf
 
         if key not in self._forms:
@@ -489,14 +491,14 @@ class ChunkFile:
         content = [b"q 1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (top, PX_TO_PT, PX_TO_PT)]
         content.append(_draw_runs(self.fonts, self._states, shape, runs))
         xobjects = pikepdf.Dictionary(S=self._forms[key])
-        for number, ((uri, size), (x, y, width, height)) in enumerate(
-            zip(page.images, shape.images, strict=True)
+        for number, ((uri, size), picture, (x, y, width, height)) in enumerate(
+            zip(page.images, pictures, shape.images, strict=True)
         ):
             if size is not None:  # (x, y) is the centre it is drawn around
                 x, y = x - size[0] / 2, y - size[1] / 2
                 width, height = size
             name = f"I{number}"
-            xobjects[f"/{name}"] = self._image(uri)
+            xobjects[f"/{name}"] = self._image(uri, picture)
             content.append(
                 b"q %f 0 0 %f %f %f cm /%s Do Q" % (width, -height, x, y + height, name.encode())
             )
@@ -519,9 +521,9 @@ class ChunkFile:
             self.pdf.pages.extend(part.pages)
             self.pages_laid_out += len(part.pages)
 
-    def _image(self, uri: str):
+    def _image(self, uri: str, picture: _Picture):
         if uri not in self._images:
-            self._images[uri] = self.pdf.make_indirect(_image_xobject(self.pdf, uri))
+            self._images[uri] = self.pdf.make_indirect(_image_xobject(self.pdf, picture))
         return self._images[uri]
 
     def finish(self) -> bytes:
@@ -593,36 +595,46 @@ def tag_subsets_by_content(pdf) -> None:
             holder[key] = pikepdf.Name(f"/{tag}+{name}")
 
 
-def _plain_png(uri: str) -> bool:
+@dataclass(frozen=True)
+class _Picture:
+    """A data image's pixels, as the PDF image takes them (DeviceGray)."""
+
+    width: int
+    height: int
+    bits: int  # 1 (codes and marks) or 8
+    data: bytes
+
+
+def _plain_png(uri: str) -> _Picture | None:
+    """The pixels of a PNG a full render draws as this renderer does (grey or 1-bit, opaque);
+    None for anything else."""
     from PIL import Image
 
     if not uri.startswith("data:image/png;base64,"):
-        return False
+        return None
     try:
         picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
+        if picture.mode not in ("1", "L") or "transparency" in picture.info:
+            return None
+        data = picture.tobytes()
     except Exception:
-        return False
-    return picture.mode in ("1", "L") and "transparency" not in picture.info
+        return None
+    return _Picture(picture.width, picture.height, 1 if picture.mode == "1" else 8, data)
 
 
-def _image_xobject(pdf, uri: str):
-    """A PNG data URI (1-bit codes and marks) as an image XObject, never smoothed."""
+def _image_xobject(pdf, picture: _Picture):
+    """A data image as an image XObject, never smoothed (the templates print them pixelated)."""
     import pikepdf
-    from PIL import Image
 
-    picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
-    picture.load()
-    bits = 1 if picture.mode == "1" else 8  # "L" otherwise: _plain_png let nothing else through
-    data = picture.tobytes()
     return pikepdf.Stream(
         pdf,
-        data,
+        picture.data,
         Type=pikepdf.Name.XObject,
         Subtype=pikepdf.Name.Image,
         Width=picture.width,
         Height=picture.height,
         ColorSpace=pikepdf.Name.DeviceGray,
-        BitsPerComponent=bits,
+        BitsPerComponent=picture.bits,
         Interpolate=False,
     )
 
@@ -670,7 +682,7 @@ class Renderer:
         self._store = store
         self._styles: dict[str, tuple[Any, ...]] = {}  # shape → its runs' styles
         self._shapes: dict[tuple, Shape] = {}  # (shape, the runs' fonts) → measured shape
-        self._images_checked: dict[str, bool] = {}
+        self._pictures: dict[str, _Picture | None] = {}
         self.shapes_measured = 0
 
     def add_notice(self, chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> bool:
@@ -682,15 +694,14 @@ class Renderer:
             markup = render.document_html(parts, chunk.title, lang)
             chunk.add_laid_out_pages(render.lay_out_untagged(markup).write_pdf())
             return False
-        for key, shape, runs, page in planned:
-            chunk.add_drawn_page(key, shape, runs, page)
+        for key, shape, runs, page, pictures in planned:
+            chunk.add_drawn_page(key, shape, runs, page, pictures)
         return True
 
     def _plan(self, page: PageData):
         if any(_NOT_ONE_LINE.search(text) for text in page.texts):
             raise NotDrawable("a run a full layout could set otherwise than as one line")
-        for uri, _size in page.images:
-            self._check_image(uri)
+        pictures = [self._check_image(uri) for uri, _size in page.images]
         styles = self._styles.get(page.shape)
         if styles is None:
             # Any measured variant of the shape serves: the styles do not depend on the fonts.
@@ -706,19 +717,21 @@ class Renderer:
         for line in shape.lines:
             if not _fits(line, [runs[number].width for number in line.runs]):
                 raise NotDrawable("a line does not clearly fit")
-        return key, shape, runs, page
+        return key, shape, runs, page, pictures
 
-    def _check_image(self, uri: str) -> None:
+    def _check_image(self, uri: str) -> _Picture:
         """Only PNGs that a full render draws as this renderer does: grey or 1-bit, opaque.
 
         (An external voice-code encoder may print SVGs or colour PNGs: those notices are laid
         out in full.)"""
-        if uri not in self._images_checked:
-            if len(self._images_checked) > 4096:  # the guide pages' codes repeat; others do not
-                self._images_checked.clear()
-            self._images_checked[uri] = _plain_png(uri)
-        if not self._images_checked[uri]:
+        if uri not in self._pictures:
+            if len(self._pictures) > 4096:  # the guide pages' codes repeat; others do not
+                self._pictures.clear()
+            self._pictures[uri] = _plain_png(uri)  # decoded once: checked here, drawn later
+        picture = self._pictures[uri]
+        if picture is None:
             raise NotDrawable("an image this renderer would not draw as a full render does")
+        return picture
 
     def _measure(self, page: PageData) -> Shape:
         shape = measure(page)
