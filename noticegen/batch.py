@@ -310,10 +310,9 @@ class _ShapeStore:
             return None
 
     def first(self, prefix: str) -> bytes | None:
-        for path in sorted(self.folder.glob(f"{prefix}*")):
-            if not path.name.startswith("."):  # not a file still being written
-                return path.read_bytes()
-        return None
+        # Files still being written are named .NAME…tmp, so a digest prefix never finds them.
+        found = sorted(self.folder.glob(f"{prefix}*"))
+        return found[0].read_bytes() if found else None
 
     def put(self, name: str, data: bytes) -> None:
         outputs.write_private(self.folder / name, data)
