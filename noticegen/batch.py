@@ -43,6 +43,7 @@ from noticegen import (
     render,
     report,
     settings,
+    spreadsheet,
     variable_print,
     view,
     voicecode,
@@ -239,27 +240,27 @@ def _spool(member_file, config, spool: Path, window, today, limit):
             if limit is not None and households_in >= limit:
                 break
             households_in += 1
-            bar.advance(len(outcome.lines))
+            bar.advance(outcome.rows)
             if isinstance(outcome, records.Rejection):
                 rejections.append(outcome)
                 continue
             data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
             offset = stream.tell()
             stream.write(data)
-            spooled.append(
-                _Spooled(
-                    (
-                        outcome.postal_code,
-                        outcome.address,
-                        outcome.address2 or "",
-                        outcome.household_id,
-                    ),
-                    offset,
-                    len(data),
-                )
-            )
+            spooled.append(_Spooled(mailing_key(outcome), offset, len(data)))
     bar.close()
     return spooled, rejections, households_in
+
+
+def mailing_key(household: records.Household) -> tuple[str, str, str, str]:
+    """Where a household comes in mailing order (postal code, then address): its sequence number
+    is its place among the run's households sorted by this key, counting from 1."""
+    return (
+        household.postal_code,
+        household.address,
+        household.address2 or "",
+        household.household_id,
+    )
 
 
 def _chunk_done(outdir: Path, work: Path, chunk: Chunk) -> bool:
@@ -328,8 +329,9 @@ class _WorkerState:
     shapes: variable_print.Renderer | None = None
 
     def __post_init__(self) -> None:
-        store = _ShapeStore(self.shape_folder) if self.shape_folder is not None else None
-        self.shapes = variable_print.Renderer(store)
+        if self.shapes is None:
+            store = _ShapeStore(self.shape_folder) if self.shape_folder is not None else None
+            self.shapes = variable_print.Renderer(store)
 
     def get_encoder(self) -> voicecode.Encoder:
         if self.encoder is None:
@@ -358,13 +360,41 @@ class ChunkDone:
 
 def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
     """Render one chunk into its PDF and its manifest rows. The same chunk gives the same bytes."""
-    config = state.config
-    encoder = state.get_encoder()
     households = []
     with open(chunk.spool, "rb") as stream:
         for offset, length in chunk.entries:
             stream.seek(offset)
             households.append(pickle.loads(stream.read(length)))
+    data, rows, laid_out = _chunk_output(chunk, households, state)
+    outputs.write_private(outdir / chunk.pdf_name, data)
+    work = outdir / WORK
+    outputs.write_private(
+        work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
+    )
+    return ChunkDone(len(households), laid_out)
+
+
+def mailed_notice_pdf(
+    household: records.Household,
+    seq: int,
+    config: settings.Settings,
+    shapes: variable_print.Renderer,
+    encoder: voicecode.Encoder | None = None,
+) -> bytes:
+    """The file a run with --chunk-size 1 writes for the household of sequence number `seq`: its
+    notice as mailed, byte for byte (the staff preview shows it). `shapes` is kept by the caller."""
+    state = _WorkerState(config, encoder=encoder, shapes=shapes)
+    chunk = Chunk(index=seq, first_seq=seq, spool=Path(), entries=())  # nothing read from a spool
+    data, _rows, _laid_out = _chunk_output(chunk, [household], state)
+    return data
+
+
+def _chunk_output(
+    chunk: Chunk, households: list[records.Household], state: _WorkerState
+) -> tuple[bytes, list[dict], int | None]:
+    """The chunk's PDF, its manifest rows, and how many notices were laid out in full."""
+    config = state.config
+    encoder = state.get_encoder()
     notices, rows = [], []
     next_page = 1
     for position, household in enumerate(households):
@@ -384,13 +414,9 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
     if state.renderer == "full":
         data, laid_out = _chunk_pdf([part for parts in notices for part in parts], chunk), None
     else:
+        assert state.shapes is not None
         data, laid_out = _chunk_pdf_from_shapes(notices, chunk, state.shapes)
-    outputs.write_private(outdir / chunk.pdf_name, data)
-    work = outdir / WORK
-    outputs.write_private(
-        work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
-    )
-    return ChunkDone(len(households), laid_out)
+    return data, rows, laid_out
 
 
 def _chunk_title(chunk: Chunk) -> str:
@@ -536,7 +562,9 @@ def _csv_rows(rows: list[dict], header: bool = False) -> bytes:
     writer = csv.DictWriter(out, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
     if header:
         writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(
+        {name: spreadsheet.inert(value) for name, value in row.items()} for row in rows
+    )
     return out.getvalue().encode("utf-8")
 
 

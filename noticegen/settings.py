@@ -93,8 +93,13 @@ class Preview:
     # The staff preview (noticegen.preview). Its access token is deliberately not a field: it is
     # read by the preview itself, so the secret never enters Settings or the digest.
     audit_log: str
+    audit_log_max_mb: float
+    audit_log_keep: float
+    trusted_proxies: tuple[str, ...]
     cache_mb: float
     render_processes: float
+    render_queue: float
+    render_wait_s: float
     session_idle_minutes: float
 
 
@@ -207,9 +212,12 @@ def _convert(key: str, value: Any, wanted: type) -> Any:
         return float(value)
     if wanted == tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(
-                key, 'must be a list of strings, e.g. ["uni-voice-encoder", "--size", "M"]'
+            example = (
+                '["127.0.0.1"]'
+                if key == "preview.trusted_proxies"
+                else '["uni-voice-encoder", "--size", "M"]'
             )
+            raise ConfigError(key, f"must be a list of strings, e.g. {example}")
         return tuple(value)
     if wanted is dt.date:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):

@@ -208,11 +208,12 @@ def test_household_page_shows_every_page_with_alt_text_and_its_voice_text(client
     assert len(page.images) == view.page_count > 1
     for number, image in enumerate(page.images, start=1):
         assert image["alt"] == f"{number}ページ目の画像（音声読み上げ用テキストは下にあります）"
-        assert image["src"] == f"/households/H0001/pages/{number}.png?lang=ja"
+        # The default edition is the notice as mailed (Japanese only, for this household).
+        assert image["src"] == f"/households/H0001/pages/{number}.png?lang=mailed"
     text = response.get_data(as_text=True)
     for voice_text in view.voice_texts:
         assert html_escape(voice_text) in text
-    assert 'href="/households/H0001/notice.pdf?lang=ja"' in text
+    assert 'href="/households/H0001/notice.pdf?lang=mailed"' in text
     assert "試験 結衣" in text
 
 
@@ -227,7 +228,8 @@ def test_language_switch_lists_the_available_locales(client):
     options = [code for code in i18n.available_locales()]
     for code in options:
         assert f'<option value="{code}"' in text
-    assert text.count("<option ") == len(options)
+    assert '<option value="mailed" selected>郵送と同じもの（日本語）</option>' in text
+    assert text.count("<option ") == len(options) + 1
 
 
 def test_the_preferred_language_is_marked_or_said_to_have_no_catalog(client, sample_households):
@@ -312,8 +314,8 @@ def test_page_images_are_150_dpi_pngs_one_per_pdf_page(client):
 @pytest.mark.parametrize(
     ("household_id", "extra_args", "query"),
     [
-        ("H0001", [], {}),
-        ("H0003", ["--large-print"], {"large": "1"}),
+        ("H0001", [], {"lang": "ja"}),
+        ("H0003", ["--large-print"], {"lang": "ja", "large": "1"}),
     ],
 )
 def test_pdf_download_is_byte_identical_to_noticegen_render(
@@ -327,7 +329,7 @@ def test_pdf_download_is_byte_identical_to_noticegen_render(
     response = client.get(f"/households/{household_id}/notice.pdf", query_string=query)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    suffix = "-large" if query else ""
+    suffix = "-large" if "large" in query else ""
     assert (
         response.headers["Content-Disposition"]
         == f'attachment; filename="{household_id}-ja{suffix}.pdf"'
@@ -340,9 +342,9 @@ def test_renders_are_cached_by_the_notices_content_hash(app, client, config):
     view = notice.make(household, config, i18n.translator(), voicecode.QrEncoder())
     content_hash = hashlib.sha256(render.html(view).encode()).hexdigest()
     before = app.renderer.renders
-    first = client.get("/households/H0004/pages/1.png").data
-    second = client.get("/households/H0004/pages/2.png").data
-    pdf = client.get("/households/H0004/notice.pdf").data
+    first = client.get("/households/H0004/pages/1.png?lang=ja").data
+    second = client.get("/households/H0004/pages/2.png?lang=ja").data
+    pdf = client.get("/households/H0004/notice.pdf?lang=ja").data
     assert app.renderer.renders == before + 1
     cached = app.renderer.cache.get(content_hash)
     assert cached is not None

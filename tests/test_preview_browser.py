@@ -137,7 +137,7 @@ def test_a_clerk_searches_opens_switches_language_and_downloads_the_pdf(
     assert page.locator("img").first.get_attribute("src").endswith("?lang=en")
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="PDFをダウンロード（印刷と同じもの）").click()
+        page.get_by_role("link", name="PDFをダウンロード（英語だけの版）").click()
     download = download_info.value
     assert download.suggested_filename == "H0007-en.pdf"
     assert Path(download.path()).read_bytes() == cli_pdf(tmp_path, "H0007", "--lang", "en")
@@ -147,6 +147,7 @@ def test_the_large_print_switch(base_url, page_without_js, tmp_path):
     page = page_without_js
     page.goto(base_url + "/households/H0002")
     standard_pages = page.locator("section.page").count()
+    page.get_by_label("言語").select_option("ja")
     page.get_by_label("大きな文字版（本文16ポイント）").check()
     page.get_by_role("button", name="表示を切り替える").click()
     assert page.url == base_url + "/households/H0002?lang=ja&large=1"
@@ -154,7 +155,7 @@ def test_the_large_print_switch(base_url, page_without_js, tmp_path):
     assert "大きな文字版" in heading.inner_text()
     assert page.locator("section.page").count() > standard_pages
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="PDFをダウンロード（印刷と同じもの）").click()
+        page.get_by_role("link", name="PDFをダウンロード（日本語だけの版）").click()
     download = download_info.value
     assert Path(download.path()).read_bytes() == cli_pdf(tmp_path, "H0002", "--large-print")
 

@@ -9,7 +9,6 @@ Security Policy can forbid scripts altogether.
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import logging
 from pathlib import Path
@@ -24,8 +23,8 @@ from noticegen import i18n, project, records
 from noticegen.preview import security
 from noticegen.preview.audit import AuditLog
 from noticegen.preview.directory import MAX_QUERY_LENGTH, Directory
-from noticegen.preview.renders import Notices, Renderer
-from noticegen.settings import Settings
+from noticegen.preview.renders import MAILED, Edition, Notices, RenderBusy, Renderer
+from noticegen.settings import ConfigError, Settings
 
 log = logging.getLogger("noticegen.preview")
 
@@ -56,6 +55,9 @@ LANGUAGE_NAMES = {
 # to the sign-in form from (anything else gets a plain 401).
 PUBLIC_ENDPOINTS = frozenset({"login", "stylesheet", "favicon"})
 PAGE_ENDPOINTS = frozenset({"search", "household", "problems"})
+# Audit actions anyone can cause without signing in, as often as they like: rate-limited per client
+# (AuditLog.record_limited). Wrong tokens are not among them: the throttle bounds those.
+LIMITED_ACTIONS = frozenset({"denied", "host_refused", "login_throttled", "login_bad_form"})
 
 
 def language_name(code: str) -> tuple[str, str]:
@@ -74,6 +76,7 @@ class PreviewApp(flask.Flask):
     locales: tuple[str, ...]
     sessions: security.Sessions
     throttle: security.LoginThrottle
+    trusted_proxies: tuple[security.IPNetwork, ...]
     pages: jinja2.Environment
     stylesheet: bytes
 
@@ -98,24 +101,42 @@ def create_app(
     request but the sign-in form needs a session. `audit_log_path` defaults to
     `[preview] audit_log`; `render_processes` to `[preview] render_processes`.
     """
-    if token and len(token) < security.MIN_TOKEN_LENGTH:
-        raise ValueError(
-            f"the access token must be at least {security.MIN_TOKEN_LENGTH} characters"
-        )
+    problem = security.token_problem(token) if token else None
+    if problem is not None:
+        raise ValueError(problem)
     options = settings.preview
+    # ValueError for a malformed entry (serve reports it as a configuration error first).
+    trusted_proxies = security.trusted_networks(options.trusted_proxies)
+    if trusted_proxies and not token:
+        raise ValueError("[preview] trusted_proxies needs an access token")
     app = PreviewApp(__name__, static_folder=None, template_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024, MAX_FORM_MEMORY_SIZE=16 * 1024)
     app.settings = settings
     app.directory = Directory.read(member_file_path, settings, encoding, today)
     app.locales = i18n.available_locales()
-    app.notices = Notices(settings, app.locales)
+    app.notices = Notices(settings, app.locales, app.directory.sequence)
+    if options.render_queue != int(options.render_queue) or not 1 <= options.render_queue <= 64:
+        raise ConfigError("preview.render_queue", "must be a whole number, 1 to 64")
+    if not 1 <= options.render_wait_s <= 120:
+        raise ConfigError("preview.render_wait_s", "must be between 1 and 120 (seconds)")
     app.renderer = Renderer(
-        render_processes or int(options.render_processes), int(options.cache_mb * 1024 * 1024)
+        render_processes or int(options.render_processes),
+        int(options.cache_mb * 1024 * 1024),
+        settings,
+        queue_per_process=int(options.render_queue),
+        wait_s=options.render_wait_s,
     )
-    app.audit = AuditLog(audit_log_path or options.audit_log)
+    app.audit = AuditLog(
+        audit_log_path or options.audit_log,
+        max_bytes=int(options.audit_log_max_mb * 1024 * 1024),
+        keep=int(options.audit_log_keep),
+    )
     app.token = token or None
     app.sessions = security.Sessions(idle_seconds=options.session_idle_minutes * 60)
     app.throttle = security.LoginThrottle()
+    # Always in place: without trusted proxies it removes every X-Forwarded-* header.
+    app.trusted_proxies = trusted_proxies
+    app.wsgi_app = security.ProxyHeaders(app.wsgi_app, trusted_proxies)  # type: ignore[method-assign]
     app.pages = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -147,6 +168,10 @@ def _page(template: str, code: int = 200, **context: Any) -> Response:
 
 def _audit(action: str, household_id: str | None = None, **details: Any) -> None:
     session = g.get("session")
+    if session is None and household_id is None and action in LIMITED_ACTIONS:
+        # What anyone can cause without signing in: at most a line a minute per client.
+        _app().audit.record_limited(action, client=request.remote_addr or "-", **details)
+        return
     _app().audit.record(
         action,
         client=request.remote_addr or "-",
@@ -156,19 +181,20 @@ def _audit(action: str, household_id: str | None = None, **details: Any) -> None
     )
 
 
-def _edition() -> tuple[str, bool]:
-    """The language and edition a request asks for: one of the locales read at start, 0 or 1."""
-    locale = request.args.get("lang", i18n.SOURCE_LOCALE)
-    if locale not in _app().locales:
+def _edition() -> Edition:
+    """The edition a request asks for: as mailed (the default) or one of the locales read at
+    start; large print 0 or 1."""
+    locale = request.args.get("lang", MAILED)
+    if locale != MAILED and locale not in _app().locales:
         abort(400, description="その言語のお知らせはありません。言語は一覧から選んでください。")
     large = request.args.get("large", "0")
     if large not in ("0", "1"):
         abort(400, description="大きな文字版の指定が正しくありません。")
-    return locale, large == "1"
+    return Edition(locale, large == "1")
 
 
-def _edition_args(locale: str, large_print: bool) -> dict[str, str]:
-    return {"lang": locale, **({"large": "1"} if large_print else {})}
+def _edition_args(edition: Edition) -> dict[str, str]:
+    return {"lang": edition.locale, **({"large": "1"} if edition.large_print else {})}
 
 
 def _add_routes(app: PreviewApp) -> None:
@@ -179,7 +205,9 @@ def _add_routes(app: PreviewApp) -> None:
             # Loopback only: a page on another site that points its own name at 127.0.0.1
             # (DNS rebinding) must not read the preview.
             if not security.is_loopback(security.host_name(request.host)):
-                abort(400, description="このアドレスでは使えません。")
+                _audit("host_refused", host=security.loggable_host(request.host))
+                # Plain text: the page template builds URLs, which a malformed Host can break.
+                return Response("このアドレスでは使えません。\n", 400, mimetype="text/plain")
             return None
         g.session = app.sessions.get(request.cookies.get(security.SESSION_COOKIE))
         if g.session is not None or request.endpoint in PUBLIC_ENDPOINTS:
@@ -263,7 +291,7 @@ def _add_routes(app: PreviewApp) -> None:
 
     @app.get("/households/<household_id>")
     def household(household_id: str) -> Response:
-        locale, large_print = _edition()
+        edition = _edition()  # a bad edition is a bad request, even for a rejected household
         found = app.directory.household(household_id)
         if found is None:
             rejection = app.directory.rejection(household_id)
@@ -272,55 +300,86 @@ def _add_routes(app: PreviewApp) -> None:
                 abort(404)
             _audit("view", rejection.household_id, outcome="rejected")
             return _page("rejection.html.j2", rejection=rejection)
-        prepared = app.notices.prepared(found, locale, large_print)
-        _audit("view", found.household_id, lang=locale, large_print=large_print)
+        # The view only (built here in milliseconds, or kept): this page never waits for a render.
+        prepared = app.notices.prepared(found, edition)
+        _audit("view", found.household_id, lang=edition.locale, large_print=edition.large_print)
         listed = found.household_id in app.settings.large_print.households
-        edition = _edition_args(locale, large_print)
+        args = _edition_args(edition)
+        # The languages of the notice as mailed, decided as notice.make_all decides them.
+        mailed_in = (
+            (i18n.SOURCE_LOCALE, found.language)
+            if found.language is not None and found.language in app.locales
+            else (i18n.SOURCE_LOCALE,)
+        )
         return _page(
             "household.html.j2",
             household=found,
-            view=prepared.view,
-            locale=locale,
-            large_print=large_print or listed,
+            prepared=prepared,
+            edition=edition,
+            mailed=MAILED,
+            mailed_in=mailed_in,
+            seq=app.directory.sequence[found.household_id],
+            large_print=edition.large_print or listed,
             listed_large_print=listed,
             locales=app.locales,
             preferred=found.language,
-            pdf_url=url_for("notice_pdf", household_id=found.household_id, **edition),
+            pdf_url=url_for("notice_pdf", household_id=found.household_id, **args),
             image_urls=[
-                url_for("page_image", household_id=found.household_id, page=number, **edition)
-                for number in range(1, prepared.view.page_count + 1)
+                url_for("page_image", household_id=found.household_id, page=number, **args)
+                for number in range(1, prepared.page_count + 1)
             ],
         )
 
-    def rendered(household_id: str):
-        locale, large_print = _edition()
+    @app.errorhandler(RenderBusy)
+    def render_busy(busy: RenderBusy) -> Response:
+        response = _page(
+            "error.html.j2",
+            503,
+            status=503,
+            message=(
+                "ただいまお知らせの作成が混み合っています。"
+                f"{busy.retry_after}秒ほど待ってから、ページを再読み込みしてください。"
+            ),
+        )
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
+
+    def rendered(household_id: str, page: int | None = None):
+        """The household, the edition and its render; RenderBusy (503) when renders are busy.
+        A request never builds a view while the queue is full, and never waits long."""
+        edition = _edition()
         found = app.directory.household(household_id)
         if found is None:
             _audit("not_found")
             abort(404)
-        prepared = app.notices.prepared(found, locale, large_print)
-        try:
-            return found, locale, large_print, app.renderer.rendered(prepared)
-        except concurrent.futures.TimeoutError:
-            abort(
-                503,
-                description="お知らせの作成に時間がかかっています。少し待ってから再読み込みしてください。",
-            )
+        prepared = app.notices.cached(found, edition)
+        if prepared is None:
+            app.renderer.check_room()
+            prepared = app.notices.prepared(found, edition)
+        if page is not None and not 1 <= page <= prepared.page_count:
+            abort(404)
+        return found, edition, app.renderer.rendered(prepared)
 
     @app.get("/households/<household_id>/pages/<int:page>.png")
     def page_image(household_id: str, page: int) -> Response:
-        found, locale, large_print, notice = rendered(household_id)
-        if not 1 <= page <= len(notice.pages):
-            abort(404)
-        _audit("page_image", found.household_id, lang=locale, large_print=large_print, page=page)
+        found, edition, notice = rendered(household_id, page)
+        _audit(
+            "page_image",
+            found.household_id,
+            lang=edition.locale,
+            large_print=edition.large_print,
+            page=page,
+        )
         return Response(notice.pages[page - 1], mimetype="image/png")
 
     @app.get("/households/<household_id>/notice.pdf")
     def notice_pdf(household_id: str) -> Response:
-        found, locale, large_print, notice = rendered(household_id)
-        _audit("download_pdf", found.household_id, lang=locale, large_print=large_print)
+        found, edition, notice = rendered(household_id)
+        _audit(
+            "download_pdf", found.household_id, lang=edition.locale, large_print=edition.large_print
+        )
         # The id passed records' check ([0-9A-Za-z-]); the locale is one of the app's own.
-        name = f"{found.household_id}-{locale}{'-large' if large_print else ''}.pdf"
+        name = f"{found.household_id}-{edition.locale}{'-large' if edition.large_print else ''}.pdf"
         if not records.HOUSEHOLD_ID.match(found.household_id):
             name = "notice.pdf"
         response = Response(notice.pdf, mimetype="application/pdf")
@@ -338,8 +397,17 @@ def _add_routes(app: PreviewApp) -> None:
             return _login_form(target)
         _check_same_origin()
         client = request.remote_addr or "-"
-        if app.throttle.blocked(client):
-            _audit("login_throttled")
+        blocked = app.throttle.blocked(client)
+        if blocked == "all":
+            _audit("login_throttled", scope="all")
+            return _login_form(
+                target,
+                429,
+                "間違ったアクセストークンが多く送られたため、しばらくの間どなたもログインできません。"
+                "15分ほど待ってください。続く場合はシステム担当に連絡してください。",
+            )
+        if blocked == "client":
+            _audit("login_throttled", scope="client")
             return _login_form(
                 target, 429, "続けて間違えたため、しばらく受け付けません。5分ほど待ってください。"
             )
@@ -351,8 +419,20 @@ def _add_routes(app: PreviewApp) -> None:
                 target, 400, "画面の有効期限が切れました。もう一度入力してください。"
             )
         if not security.tokens_equal(request.form.get("token", ""), app.token):
-            app.throttle.failed(client)
             _audit("login_failed")
+            if app.throttle.failed(client):
+                log.warning(
+                    "%d wrong access tokens within %d s: sign-in refused for everyone for %d s",
+                    app.throttle.global_attempts,
+                    app.throttle.global_window_seconds,
+                    app.throttle.global_lockout_seconds,
+                )
+                _audit(
+                    "login_locked",
+                    failures=app.throttle.global_attempts,
+                    within_s=int(app.throttle.global_window_seconds),
+                    locked_s=int(app.throttle.global_lockout_seconds),
+                )
             return _login_form(target, 401, "アクセストークンが違います。")
         app.throttle.succeeded(client)
         g.session = app.sessions.create()
@@ -402,7 +482,8 @@ def _login_form(target: str, status: int = 200, error: str | None = None) -> Res
 def _check_same_origin() -> None:
     """A form that changes state must come from one of the app's own pages."""
     origin = request.headers.get("Origin")
-    if origin is not None and origin != request.host_url.rstrip("/"):
+    # The scheme and host as the browser used them: through a trusted proxy, https and its name.
+    if origin is not None and not security.same_origin(origin, request.scheme, request.host):
         abort(403, description="このフォームは受け付けられません。")
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         abort(403, description="このフォームは受け付けられません。")

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from noticegen import fonts, records
+from noticegen import batch, fonts, records
 from noticegen.records import Household, InputWarning, Member, Rejection
 from noticegen.settings import Settings
 
@@ -83,6 +83,11 @@ class Directory:
         encoding: str = "utf-8",
     ) -> None:
         self.households = {household.household_id: household for household in households}
+        # Each household's sequence number as the batch prints it: its place in mailing order.
+        self.sequence = {
+            household.household_id: seq
+            for seq, household in enumerate(sorted(households, key=batch.mailing_key), start=1)
+        }
         self.rejections = {r.household_id: r for r in rejections if r.household_id}
         self.unidentified = tuple(r for r in rejections if not r.household_id)
         self.file_warnings = file_warnings

@@ -1,18 +1,27 @@
 """Notices for the preview: views built on request, PDFs and page images rendered in other processes.
 
 A household's page needs only its view (the page count and each page's voice text), which is
-built in the request's thread in milliseconds. The PDF and its 150 dpi page images are made by
-WeasyPrint and PDFium in a small pool of worker processes, so a render never holds up the pages
-other clerks are loading. Both are kept in memory and nowhere else: views by (household, language,
-edition), renders by the sha256 of the notice's HTML, which decides every byte of the PDF. Several
-requests for one notice that is being rendered wait for that one render.
+built in the request's thread in milliseconds and never waits for a render. The PDF and its 150
+dpi page images are made in a small pool of worker processes, fed through a bounded queue: at most
+`render_queue` renders per process are waiting or running, and a request waits at most
+`render_wait_s` for its render. Beyond either, the request is told to come back later (RenderBusy,
+which the app answers with 503 and Retry-After), so the web server's threads are never all stuck
+waiting for renders. Several requests for one notice share its one render.
+
+Editions: the notice as mailed (Japanese, then the household's language: the batch's notice,
+drawn by the batch's own code, with its sequence number) and each single-language edition (what
+`noticegen render --lang … [--large-print]` writes). Both are kept in memory and nowhere else:
+views by (household, edition), renders by the sha256 of the notice's HTML (with, for the mailed
+edition, its sequence number), which decides every byte of the PDF.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import io
+import math
 import multiprocessing
 import os
 import signal
@@ -21,27 +30,69 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from noticegen import i18n, notice, render, voicecode
+from noticegen import batch, i18n, notice, render, variable_print, voicecode
 from noticegen.records import Household
 from noticegen.settings import Settings
 from noticegen.view import NoticeView
 
-RENDER_TIMEOUT_S = 120.0
+MAILED = "mailed"  # the edition as mailed, in URLs: lang=mailed (the default)
+RENDER_QUEUE_PER_PROCESS = 4  # defaults of [preview] render_queue and render_wait_s
+RENDER_WAIT_S = 20.0
+# Request threads that may wait for renders at once: half of the web server's threads
+# (server.SERVER_THREADS), so the other half always answers pages.
+MAX_WAITING = 12
+SHAPES_KEPT = 1024  # measured page shapes a worker keeps (each a few kB to a few hundred kB)
 PARENT_CHECK_S = 1.0
+
+
+class RenderBusy(Exception):
+    """The render queue is full, or the render took longer than a request may wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"renders busy; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which notice: `locale` is MAILED (as mailed) or one locale alone; large print or not.
+
+    Large print with MAILED is the notice the batch mails when the household is listed in
+    `[large_print] households` (for a listed household, the same as without it).
+    """
+
+    locale: str = MAILED
+    large_print: bool = False
+
+    @property
+    def mailed(self) -> bool:
+        return self.locale == MAILED
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A notice ready to show: its view, and the hash of its HTML (the key of its render)."""
+    """A notice ready to show: its parts' views (two for a bilingual mailed notice), the hash that
+    keys its render, and what a worker needs to render it."""
 
-    view: NoticeView
+    parts: tuple[NoticeView, ...]
     content_hash: str
+    job: tuple
+    seq: int | None = None  # the mailed edition's sequence number (mailing order)
+
+    @property
+    def page_count(self) -> int:
+        return sum(part.page_count for part in self.parts)
+
+    @property
+    def pages(self) -> list[tuple[str, str]]:
+        """(language, voice text) of each page, through every part."""
+        return [(part.lang, text) for part in self.parts for text in part.voice_texts]
 
 
 @dataclass(frozen=True)
 class Rendered:
     content_hash: str
-    pdf: bytes  # exactly what `noticegen render` writes for the same household and options
+    pdf: bytes  # exactly what `noticegen render` (or, as mailed, the batch) writes
     pages: tuple[bytes, ...]  # one PNG per page, at render.PNG_DPI
 
     @property
@@ -50,33 +101,67 @@ class Rendered:
 
 
 class Notices:
-    """Views by (household id, locale, large print): an LRU of a bounded number of entries."""
+    """Views by (household id, edition): an LRU of a bounded number of entries.
 
-    def __init__(self, settings: Settings, locales: tuple[str, ...], limit: int = 256) -> None:
+    `sequence` gives each household's sequence number in mailing order (the batch's numbers).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        locales: tuple[str, ...],
+        sequence: dict[str, int] | None = None,
+        limit: int = 256,
+    ) -> None:
         self._settings = settings
         self._translators = {locale: i18n.translator(locale) for locale in locales}
+        self._sequence = sequence or {}
         self._limit = limit
-        self._views: OrderedDict[tuple[str, str, bool], Prepared] = OrderedDict()
+        self._views: OrderedDict[tuple[str, Edition], Prepared] = OrderedDict()
         self._lock = threading.Lock()
         # One for the app's life: it keeps only recent codes (voicecode.RECENT_CODES).
         self._encoder = voicecode.encoder_for(settings.voice_code)
 
-    def prepared(self, household: Household, locale: str, large_print: bool) -> Prepared:
-        key = (household.household_id, locale, large_print)
+    def cached(self, household: Household, edition: Edition) -> Prepared | None:
+        """The notice if its view is at hand, without building anything."""
+        key = (household.household_id, edition)
         with self._lock:
-            if key in self._views:
+            prepared = self._views.get(key)
+            if prepared is not None:
                 self._views.move_to_end(key)
-                return self._views[key]
-        # The same call as `noticegen render`, so the PDF is the same, byte for byte.
-        view = notice.make(
-            household, self._settings, self._translators[locale], self._encoder, large_print
-        )
-        prepared = Prepared(view, hashlib.sha256(render.html(view).encode()).hexdigest())
+            return prepared
+
+    def prepared(self, household: Household, edition: Edition) -> Prepared:
+        cached = self.cached(household, edition)
+        if cached is not None:
+            return cached
+        if edition.mailed:
+            prepared = self._mailed(household, edition.large_print)
+        else:
+            # The same call as `noticegen render`, so the PDF is the same, byte for byte.
+            view = notice.make(
+                household,
+                self._settings,
+                self._translators[edition.locale],
+                self._encoder,
+                edition.large_print,
+            )
+            content_hash = hashlib.sha256(render.html(view).encode()).hexdigest()
+            prepared = Prepared((view,), content_hash, ("single", view))
         with self._lock:
-            self._views[key] = prepared
+            self._views[(household.household_id, edition)] = prepared
             while len(self._views) > self._limit:
                 self._views.popitem(last=False)
         return prepared
+
+    def _mailed(self, household: Household, large_print: bool) -> Prepared:
+        # The batch's call (notice.make_all); the worker makes it again, with the print marks.
+        parts = notice.make_all(household, self._settings, self._encoder, large_print)
+        seq = self._sequence[household.household_id]
+        digest = hashlib.sha256(f"{MAILED} {seq}\n".encode())
+        digest.update(render.html(parts).encode())
+        job = ("mailed", household, seq, large_print)
+        return Prepared(parts, digest.hexdigest(), job, seq)
 
 
 class RenderCache:
@@ -117,24 +202,41 @@ class RenderCache:
 
 
 class Renderer:
-    """The worker processes and the render cache in front of them."""
+    """The worker processes, the bounded queue in front of them, and the render cache."""
 
-    def __init__(self, processes: int, cache_bytes: int) -> None:
+    def __init__(
+        self,
+        processes: int,
+        cache_bytes: int,
+        settings: Settings | None = None,
+        queue_per_process: int = RENDER_QUEUE_PER_PROCESS,
+        wait_s: float = RENDER_WAIT_S,
+        max_waiting: int = MAX_WAITING,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> None:
+        """`executor`, for tests: where renders run instead of the worker processes."""
         self._processes = processes
+        self._settings = settings
         self.cache = RenderCache(cache_bytes)
+        self.queue_limit = processes * queue_per_process  # renders waiting or running
+        self.wait_s = wait_s
+        self.max_waiting = max_waiting
         self._pending: dict[str, concurrent.futures.Future] = {}
+        self._waiting = 0  # request threads waiting for a render now
         self._lock = threading.Lock()
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._pool: concurrent.futures.Executor | None = executor
+        self._seconds_per_render = 1.0  # a running estimate, for Retry-After
         self.renders = 0  # renders started, for tests and benchmarks
+        self.refused = 0  # requests told to come back later
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
+    def _executor(self) -> concurrent.futures.Executor:
         # "spawn": the web server's threads are running, and forking a threaded process is unsafe.
         if self._pool is None:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=self._processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self._settings),
             )
         return self._pool
 
@@ -145,7 +247,35 @@ class Renderer:
             for _ in range(self._processes):
                 executor.submit(_ready)
 
-    def rendered(self, prepared: Prepared, timeout: float = RENDER_TIMEOUT_S) -> Rendered:
+    @property
+    def queued(self) -> int:
+        """Renders waiting or running now."""
+        return len(self._pending)
+
+    @property
+    def waiting(self) -> int:
+        """Request threads waiting for a render now."""
+        return self._waiting
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has probably moved on: its renders, shared by the processes."""
+        queued = len(self._pending) + 1
+        estimate = math.ceil(queued * self._seconds_per_render / self._processes)
+        return max(1, min(60, estimate))
+
+    def _busy(self) -> RenderBusy:
+        self.refused += 1
+        return RenderBusy(self.retry_after())
+
+    def check_room(self) -> None:
+        """Raise RenderBusy when no new render could start now (before building any view)."""
+        with self._lock:
+            if len(self._pending) >= self.queue_limit or self._waiting >= self.max_waiting:
+                raise self._busy()
+
+    def rendered(self, prepared: Prepared, timeout: float | None = None) -> Rendered:
+        """The notice's render, from the cache or after waiting for it; RenderBusy when the queue
+        is full, too many requests are waiting already, or it takes longer than `timeout`."""
         content_hash = prepared.content_hash
         cached = self.cache.get(content_hash)
         if cached is not None:
@@ -155,24 +285,44 @@ class Renderer:
             if cached is not None:
                 return cached
             future = self._pending.get(content_hash)
+            if future is None and len(self._pending) >= self.queue_limit:
+                raise self._busy()
+            if self._waiting >= self.max_waiting:
+                raise self._busy()
             if future is None:
-                try:
-                    future = self._executor().submit(render_notice, prepared.view)
-                except concurrent.futures.BrokenExecutor:
-                    # A worker died (killed, out of memory): start a new pool for this and later
-                    # renders; the old one is gone with its worker.
-                    self._pool = None
-                    future = self._executor().submit(render_notice, prepared.view)
-                self.renders += 1
-                self._pending[content_hash] = future
-                future.add_done_callback(lambda done: self._finish(content_hash, done))
-        pdf, pages = future.result(timeout)
+                future = self._submit(prepared)
+            self._waiting += 1
+        try:
+            pdf, pages, _seconds = future.result(self.wait_s if timeout is None else timeout)
+        except concurrent.futures.TimeoutError:
+            raise self._busy() from None
+        except concurrent.futures.BrokenExecutor:
+            # A worker died (killed, out of memory): the next render starts a new pool.
+            raise self._busy() from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
         return Rendered(content_hash, pdf, pages)
+
+    def _submit(self, prepared: Prepared) -> concurrent.futures.Future:
+        content_hash = prepared.content_hash
+        try:
+            future = self._executor().submit(render_job, prepared.job)
+        except concurrent.futures.BrokenExecutor:
+            # A worker died (killed, out of memory): start a new pool for this and later
+            # renders; the old one is gone with its worker.
+            self._pool = None
+            future = self._executor().submit(render_job, prepared.job)
+        self.renders += 1
+        self._pending[content_hash] = future
+        future.add_done_callback(lambda done: self._finish(content_hash, done))
+        return future
 
     def _finish(self, content_hash: str, future: concurrent.futures.Future) -> None:
         if not future.cancelled() and future.exception() is None:
-            pdf, pages = future.result()
+            pdf, pages, seconds = future.result()
             self.cache.put(Rendered(content_hash, pdf, pages))
+            self._seconds_per_render = 0.8 * self._seconds_per_render + 0.2 * seconds
         with self._lock:
             self._pending.pop(content_hash, None)
 
@@ -187,11 +337,64 @@ class Renderer:
 # In the worker processes
 
 
-def _start_worker(app_pid: int) -> None:
+class _ShapeMemory:
+    """Measured page shapes kept in a worker's memory, most recently used last, at most
+    SHAPES_KEPT (a variable_print.ShapeStore). `handed_out` counts the shapes the renderer has
+    taken from here or given, an upper bound on the shapes it holds itself."""
+
+    def __init__(self, limit: int = SHAPES_KEPT) -> None:
+        self.limit = limit
+        self._shapes: OrderedDict[str, bytes] = OrderedDict()
+        self.handed_out = 0
+
+    def get(self, name: str) -> bytes | None:
+        data = self._shapes.get(name)
+        if data is not None:
+            self._shapes.move_to_end(name)
+            self.handed_out += 1
+        return data
+
+    def first(self, prefix: str) -> bytes | None:
+        found = sorted(name for name in self._shapes if name.startswith(prefix))
+        return self.get(found[0]) if found else None
+
+    def put(self, name: str, data: bytes) -> None:
+        self._shapes[name] = data
+        self._shapes.move_to_end(name)
+        self.handed_out += 1
+        while len(self._shapes) > self.limit:
+            self._shapes.popitem(last=False)
+
+
+@dataclass
+class _Worker:
+    settings: Settings
+    encoder: voicecode.Encoder
+    store: _ShapeMemory
+    shapes: variable_print.Renderer
+
+    def fresh_shapes(self) -> variable_print.Renderer:
+        """The renderer, replaced by a new one (which finds its shapes in the store again) once
+        it may hold more than SHAPES_KEPT: its memory stays bounded for the app's life."""
+        if self.store.handed_out > self.store.limit:
+            self.store.handed_out = 0
+            self.shapes = variable_print.Renderer(self.store)
+        return self.shapes
+
+
+_worker: _Worker | None = None  # one per worker process, set by its initializer
+
+
+def _start_worker(app_pid: int, settings: Settings | None) -> None:
+    global _worker
     # Ctrl-C in the terminal reaches the whole process group: the app stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(app_pid,), daemon=True).start()
     render._weasyprint()  # fonts activated, WeasyPrint imported: the first render is not slower
+    if settings is not None:
+        store = _ShapeMemory()
+        encoder = voicecode.encoder_for(settings.voice_code)
+        _worker = _Worker(settings, encoder, store, variable_print.Renderer(store))
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -206,10 +409,31 @@ def _ready() -> bool:
     return True
 
 
-def render_notice(view: NoticeView) -> tuple[bytes, tuple[bytes, ...]]:
-    """The notice's PDF (as `noticegen render` writes it) and a PNG of each of its pages."""
-    pdf = render.pdf(view)
-    return pdf, page_images(pdf)
+def render_job(job: tuple) -> tuple[bytes, tuple[bytes, ...], float]:
+    """A job's PDF, a PNG of each of its pages, and the seconds it took."""
+    began = time.perf_counter()
+    if job[0] == "mailed":
+        _kind, household, seq, large_print = job
+        pdf = mailed_pdf(household, seq, large_print)
+    else:
+        pdf = render.pdf(job[1])
+    return pdf, page_images(pdf), time.perf_counter() - began
+
+
+def mailed_pdf(household: Household, seq: int, large_print: bool = False) -> bytes:
+    """The household's notice as mailed: the batch's file for it when run with --chunk-size 1,
+    drawn by the batch's renderer over the shapes this worker keeps."""
+    assert _worker is not None, "the worker was started without the settings"
+    settings = _worker.settings
+    if large_print and household.household_id not in settings.large_print.households:
+        # As the batch mails it when the household is listed for large print.
+        listed = (*settings.large_print.households, household.household_id)
+        settings = dataclasses.replace(
+            settings, large_print=dataclasses.replace(settings.large_print, households=listed)
+        )
+    return batch.mailed_notice_pdf(
+        household, seq, settings, _worker.fresh_shapes(), _worker.encoder
+    )
 
 
 def page_images(pdf: bytes, dpi: int = render.PNG_DPI) -> tuple[bytes, ...]:
