@@ -413,7 +413,7 @@ def _check(args: argparse.Namespace) -> int:
     rejections: list[records.Rejection] = []
     bar = progress.Progress(progress.count_lines(member_file.path), "rows checked")
     for outcome in _outcomes(config, member_file):
-        bar.advance(len(outcome.lines))
+        bar.advance(outcome.rows)
         counts.add(outcome)
         for warning in outcome.warnings:
             print(f"warning: {outcome.household_id}: {warning.code}: {warning.message}")

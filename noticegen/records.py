@@ -15,18 +15,31 @@ import csv
 import datetime as dt
 import enum
 import io
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from noticegen import addressblock, mynumber, postal
 
-MAX_CELL_LENGTH = 200
-# No valid record is longer than its cells at their longest, quoted, with separators.
-_MAX_RECORD_LENGTH = (MAX_CELL_LENGTH + 3) * 32
+# The reader's limits. Each keeps the time and memory of reading any file, however hostile, linear
+# and bounded, and each has its own code, so that nothing a clerk needs is lost past it.
+MAX_CELL_LENGTH = 200  # characters in a cell of a known column (BAD_ROW, spec/input.md)
+# Characters in one record, over every physical line it spans (ROW_TOO_LONG). A valid record is far
+# shorter: 16 cells of at most 200 characters, quoted, plus whatever unknown columns the export has.
+MAX_ROW_LENGTH = 65_536
+# Physical lines one record may span: a quoted cell may hold a line break (an address typed on two
+# lines), but a quote still open after this many lines is taken as a typo (BAD_ROW).
+MAX_ROW_LINES = 32
+# Rows (members) in one household (HOUSEHOLD_TOO_LARGE): the 枝番 that tells a household's members
+# apart has two digits, 01-99.
+MAX_HOUSEHOLD_ROWS = 99
+# Rejections of rows whose household id cannot be read at all come one per run of such rows, with
+# this many rows' problems listed; the run's size is stated, never its rows one by one.
+LISTED_UNREADABLE_ROWS = 10
 HOUSEHOLD_ID = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 
 REQUIRED_COLUMNS = (
@@ -146,6 +159,8 @@ class Code(enum.StrEnum):
     UNPRINTABLE_CHAR = "UNPRINTABLE_CHAR"
     ADDRESS_TOO_LONG = "ADDRESS_TOO_LONG"  # the address block cannot fit the envelope window
     BAD_ROW = "BAD_ROW"
+    ROW_TOO_LONG = "ROW_TOO_LONG"  # a record longer than MAX_ROW_LENGTH characters
+    HOUSEHOLD_TOO_LARGE = "HOUSEHOLD_TOO_LARGE"  # more than MAX_HOUSEHOLD_ROWS rows
 
 
 class WarningCode(enum.StrEnum):
@@ -179,7 +194,7 @@ class _Bilingual:
 @dataclass(frozen=True)
 class Problem(_Bilingual):
     code: Code
-    lines: tuple[int, ...]
+    lines: Sequence[int]  # a tuple, or a range for a run of rows too long to list
     message_ja: str
     message_en: str
 
@@ -219,13 +234,24 @@ class Household:
     lines: tuple[int, ...]
     warnings: tuple[InputWarning, ...] = ()
 
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
 
 @dataclass(frozen=True)
 class Rejection:
     household_id: str  # empty when the row's household id itself could not be read
     problems: tuple[Problem, ...]
-    lines: tuple[int, ...]
+    # The lines the rejected rows start on; for a run of rows too long to list, the range from
+    # its first line to its last (blank lines included), and `row_count` says how many rows.
+    lines: Sequence[int]
     warnings: tuple[InputWarning, ...] = ()
+    row_count: int | None = None  # None: one row per line in `lines`
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines) if self.row_count is None else self.row_count
 
     @property
     def code(self) -> Code:
@@ -270,8 +296,56 @@ def _open_text(path: Path, encoding: str):
     return open(path, encoding=encoding, errors="surrogateescape", newline="")
 
 
+def column_label(index: int, japanese: bool = False) -> str:
+    """A column by its position, as a clerk finds it in a spreadsheet: 1-based, with its letters.
+
+    >>> column_label(0), column_label(16), column_label(27, japanese=True)
+    ('1 (A)', '17 (Q)', '28列目(AB)')
+    """
+    letters, number = "", index + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{index + 1}列目({letters})" if japanese else f"{index + 1} ({letters})"
+
+
+def _columns_text(indexes: list[int], japanese: bool = False, limit: int = 20) -> str:
+    separator = "、" if japanese else ", "
+    listed = separator.join(column_label(index, japanese) for index in indexes[:limit])
+    return listed + (f"{separator}… ({len(indexes)})" if len(indexes) > limit else "")
+
+
+# Cells no column name looks like: a date, a postal code, a My Number.
+_DATA_LIKE = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{3}-?\d{4}|\d{12}")
+
+
+def _joined_header(columns: tuple[str, ...], following: list[_RawRow]) -> bool:
+    """Whether the header row lost its line break and took the first data row in.
+
+    The signs: a header cell that only data looks like (a date, a postal code, a My Number); or
+    rows after it that agree on a cell count n while the header holds about two rows' worth
+    (2n - 1 or more cells) and its first n cells already name the required columns.
+    """
+    if any(_DATA_LIKE.fullmatch(name.translate(_NUMERIC_FOLD)) for name in columns):
+        return True
+    counts = {
+        len(row.cells)
+        for row in following
+        if not (row.unclosed_quote or row.too_long) and any(map(_clean, row.cells))
+    }
+    if len(counts) != 1:
+        return False
+    (n,) = counts
+    named = sum(1 for name in REQUIRED_COLUMNS if name in columns[:n])
+    return n >= 2 and len(columns) >= 2 * n - 1 and named >= len(REQUIRED_COLUMNS) - 1
+
+
 def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFile:
-    """Check that `path` is a readable member file and find its encoding and columns."""
+    """Check that `path` is a readable member file and find its encoding and columns.
+
+    No message quotes a header cell: a header that lost its line break holds the first row's
+    personal data, so columns are named by position unless they are noticegen's own names.
+    """
     path = Path(path)
     if encoding is not None:
         try:
@@ -283,41 +357,59 @@ def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFil
     try:
         chosen = encoding or detect_encoding(path)
         with _open_text(path, chosen) as stream:
-            first = next(_records(stream), None)
-            header = first.cells if first is not None and not first.unclosed_quote else None
+            head = list(itertools.islice(_records(stream), 4))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a member file") from None
     except (OSError, csv.Error) as error:
         raise InputError(f"{path}: cannot be read as CSV ({error})") from None
+    first = head[0] if head else None
+    if first is not None and first.too_long:
+        raise InputError(
+            f"{path}: the header row is longer than {MAX_ROW_LENGTH:,} characters; "
+            "a member file starts with a header row of column names"
+        )
+    header = first.cells if first is not None and not first.unclosed_quote else None
     if not header:
         raise InputError(
             f"{path}: no header row (the file is empty or its first line is not CSV); "
             "a member file starts with a header row"
         )
     columns = tuple(_clean(name).lstrip("\ufeff").lower() for name in header)
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    if _joined_header(columns, head[1:]):
+        raise InputError(
+            f"{path}: the header row holds data, not only column names: its line break is "
+            f"missing and the first data row joined it ({len(columns)} cells); put the first "
+            "data row on a line of its own"
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise InputError(
             f"{path}: not a member file: the header lacks {', '.join(missing)} "
             f"(it needs {', '.join(REQUIRED_COLUMNS)}; see spec/input.md)"
         )
-    duplicated = sorted({name for name in columns if name and columns.count(name) > 1})
+    duplicated = sorted({name for name in columns if name in known and columns.count(name) > 1})
     if duplicated:
-        raise InputError(f"{path}: the header names {', '.join(duplicated)} more than once")
-    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+        where = "; ".join(
+            f"{name} in columns "
+            + _columns_text([i for i, column in enumerate(columns) if column == name])
+            for name in duplicated
+        )
+        raise InputError(f"{path}: the header names a column more than once: {where}")
     warnings = []
-    unknown = [name for name in columns if name not in known]
+    unknown = [index for index, name in enumerate(columns) if name not in known]
     if unknown:
-        listed = ", ".join(name or "(blank)" for name in unknown)
         warnings.append(
             InputWarning(
                 WarningCode.UNKNOWN_COLUMN,
                 (1,),
                 "",
-                f"1行目: 未知の列（{listed}）は無視します。",
-                f"line 1: unknown columns ignored: {listed}",
+                f"1行目: 見出しが既知の列名ではない列（{_columns_text(unknown, True)}）は"
+                "無視します。",
+                f"line 1: columns {_columns_text(unknown)} have no known column name and are "
+                "ignored",
             )
         )
     if chosen == "cp932" and encoding is None:
@@ -334,7 +426,10 @@ def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFil
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading: rows → household blocks → households or rejections
+# Reading: physical lines → records → household blocks → households or rejections
+#
+# Every stage streams and holds at most one record, or one household's first MAX_HOUSEHOLD_ROWS
+# rows, so reading takes time linear in the file and memory bounded whatever the file holds.
 
 
 @dataclass
@@ -348,11 +443,30 @@ def _clean(cell: str) -> str:
     return cell.strip(_CELL_SPACE)
 
 
-@dataclass(frozen=True)
-class _RawRow:
+class _RawRow(NamedTuple):  # a tuple: reading makes one per line, so it is made cheaply
     line: int  # the physical line the record starts on
     cells: list[str]
     unclosed_quote: bool = False
+    too_long: bool = False  # longer than MAX_ROW_LENGTH: `cells` are the whole ones before the cut
+
+
+class _Line(NamedTuple):
+    number: int
+    text: str  # at most MAX_ROW_LENGTH + 1 characters
+    too_long: bool
+
+
+def _lines(stream, first_line: int) -> Iterator[_Line]:
+    """The physical lines, each cut at MAX_ROW_LENGTH + 1 characters: a line of any length costs
+    no more memory than that (the rest is read and dropped)."""
+    number = first_line
+    while text := stream.readline(MAX_ROW_LENGTH + 1):
+        too_long = len(text) > MAX_ROW_LENGTH and not text.endswith(("\n", "\r"))
+        if too_long:
+            while (rest := stream.readline(1 << 16)) and not rest.endswith(("\n", "\r")):
+                pass
+        yield _Line(number, text, too_long)
+        number += 1
 
 
 def _quote_open(text: str) -> bool:
@@ -363,33 +477,43 @@ def _quote_open(text: str) -> bool:
 def _records(stream, first_line: int = 1) -> Iterator[_RawRow]:
     """Every CSV record with the physical line it starts on.
 
-    A quoted cell may span lines, but never further than a record can be long: a quote left open
-    (a typo in the export) makes only its own line a bad row, and reading resumes on the next line
-    instead of swallowing the rest of the file into one cell.
+    A quoted cell may span lines, but no further than a record can be long (MAX_ROW_LENGTH,
+    MAX_ROW_LINES): a quote left open (a typo in the export) makes only its own line a bad row,
+    and reading resumes on the next line instead of swallowing the rest of the file into one cell.
     """
-    source = enumerate(stream, start=first_line)
-    pushback: list[tuple[int, str]] = []
+    source = _lines(stream, first_line)
+    pushback: list[_Line] = []
 
-    def next_line() -> tuple[int, str] | None:
+    def next_line() -> _Line | None:
         return pushback.pop() if pushback else next(source, None)
 
-    while (item := next_line()) is not None:
-        start, text = item
-        parts = [item]
-        joined = text
+    while (line := next_line()) is not None:
+        if line.too_long:
+            yield _RawRow(line.number, _parse_record(line.text)[:-1], too_long=True)
+            continue
+        parts = [line]
+        joined = line.text
         while _quote_open(joined):
-            following = None if len(joined) > _MAX_RECORD_LENGTH else next_line()
-            if following is None:
+            following = None
+            if len(joined) <= MAX_ROW_LENGTH and len(parts) < MAX_ROW_LINES:
+                following = next_line()
+            if following is None or following.too_long:
+                if following is not None:
+                    pushback.append(following)
                 pushback.extend(reversed(parts[1:]))
-                yield _RawRow(start, _parse_record(text), unclosed_quote=True)
+                yield _RawRow(line.number, _parse_record(line.text), unclosed_quote=True)
                 break
             parts.append(following)
-            joined += following[1]
+            joined += following.text
         else:
-            yield _RawRow(start, _parse_record(joined))
+            yield _RawRow(line.number, _parse_record(joined))
 
 
 def _parse_record(text: str) -> list[str]:
+    if '"' not in text and "\0" not in text:
+        # No quoting: the csv module would split at the commas too (and costs more per line).
+        bare = text.rstrip("\r\n")
+        return bare.split(",") if bare else []
     try:
         return next(csv.reader(io.StringIO(text), strict=False), [])
     except csv.Error:
@@ -402,53 +526,80 @@ def _rows(member_file: MemberFile) -> Iterator[_RawRow]:
         records = _records(stream)
         next(records, None)
         for row in records:
-            if any(cell.strip(_CELL_SPACE) for cell in row.cells) or row.unclosed_quote:
+            if row.unclosed_quote or row.too_long or any(c.strip(_CELL_SPACE) for c in row.cells):
                 yield row
 
 
-def _household_key(member_file: MemberFile, cells: list[str]) -> str:
-    """The row's household id, or "" when it cannot be read (such a row is a household of its own).
+def _household_key(index: int, cells: list[str]) -> str:
+    """The row's household id (in cell `index`), or "" when it cannot be read.
 
     A row with the wrong cell count still takes its id from the id column when that cell looks
     like an id, so the bad row rejects its own household instead of splitting it in two.
     """
-    index = member_file.columns.index("household_id")
     value = _clean(cells[index]) if index < len(cells) else ""
     if not value or _has_undecodable(value) or not HOUSEHOLD_ID.match(value):
         return ""
     return value
 
 
-def _blocks(member_file: MemberFile) -> Iterator[tuple[str, list[_RawRow]]]:
-    """Contiguous runs of rows with the same household id; every unreadable id is a run of its own."""
-    key: str | None = None
-    block: list[_RawRow] = []
+@dataclass
+class _Block:
+    """A run of contiguous rows with one household id, or of rows whose id cannot be read."""
+
+    key: str
+    rows: list[_RawRow]  # the first MAX_HOUSEHOLD_ROWS rows; the rest are only counted
+    count: int
+    last_line: int
+
+    @property
+    def lines(self) -> Sequence[int]:
+        if self.count <= len(self.rows):
+            return tuple(row.line for row in self.rows)
+        return range(self.rows[0].line, self.last_line + 1)
+
+
+def _blocks(member_file: MemberFile) -> Iterator[_Block]:
+    """Contiguous runs of rows with the same household id, and runs of rows with none."""
+    block: _Block | None = None
+    id_index = member_file.columns.index("household_id")
     for row in _rows(member_file):
-        this = _household_key(member_file, row.cells)
-        if block and (this != key or this == ""):
-            yield key or "", block
-            block = []
-        key = this
-        block.append(row)
-    if block:
-        yield key or "", block
+        key = _household_key(id_index, row.cells)
+        if block is not None and key != block.key:
+            yield block
+            block = None
+        if block is None:
+            block = _Block(key, [], 0, row.line)
+        block.count += 1
+        block.last_line = row.line
+        if len(block.rows) < MAX_HOUSEHOLD_ROWS:
+            block.rows.append(row)
+    if block is not None:
+        yield block
 
 
-def _split_households(member_file: MemberFile) -> dict[str, list[int]]:
-    """Household ids whose rows are not contiguous, with every line they occupy."""
+@dataclass
+class _Split:
+    lines: list[int]  # the first MAX_HOUSEHOLD_ROWS lines
+    count: int = 0
+
+
+def _split_households(member_file: MemberFile) -> dict[str, _Split]:
+    """Household ids whose rows are not contiguous, with the lines they occupy."""
     seen: set[str] = set()
     split: set[str] = set()
-    for key, _block in _blocks(member_file):
-        if key and key in seen:
-            split.add(key)
-        seen.add(key)
+    for block in _blocks(member_file):
+        if block.key and block.key in seen:
+            split.add(block.key)
+        seen.add(block.key)
     if not split:
         return {}
-    lines: dict[str, list[int]] = {key: [] for key in split}
-    for key, block in _blocks(member_file):
-        if key in lines:
-            lines[key].extend(row.line for row in block)
-    return lines
+    found = {key: _Split([]) for key in split}
+    for block in _blocks(member_file):
+        if block.key in found:
+            entry = found[block.key]
+            entry.count += block.count
+            entry.lines.extend(block.lines[: MAX_HOUSEHOLD_ROWS - len(entry.lines)])
+    return found
 
 
 def read(
@@ -460,13 +611,17 @@ def read(
     """
     split = _split_households(member_file)
     reported_split: set[str] = set()
-    for key, block in _blocks(member_file):
-        if key in split:
-            if key not in reported_split:
-                reported_split.add(key)
-                yield _split_rejection(key, split[key])
-            continue
-        yield _household(member_file, key, block, printable, today, window_mm)
+    for block in _blocks(member_file):
+        if block.key in split:
+            if block.key not in reported_split:
+                reported_split.add(block.key)
+                yield _split_rejection(block.key, split[block.key])
+        elif not block.key:
+            yield _unreadable_rejection(member_file, block, printable, today, window_mm)
+        elif block.count > MAX_HOUSEHOLD_ROWS:
+            yield _too_large_rejection(block)
+        else:
+            yield _household(member_file, block.key, block.rows, printable, today, window_mm)
 
 
 def read_all(
@@ -479,26 +634,99 @@ def read_all(
     return households, rejections
 
 
-def _split_rejection(household_id: str, lines: list[int]) -> Rejection:
-    where = _lines_text(lines)
+def _split_rejection(household_id: str, split: _Split) -> Rejection:
+    where = lines_text(split.lines, split.count)
     return Rejection(
         household_id,
         (
             Problem(
                 Code.HOUSEHOLD_SPLIT,
-                tuple(lines),
+                tuple(split.lines),
                 f"{where}行目: 世帯番号{household_id}の行が連続していません。"
                 "世帯の行をまとめて並べてから出力し直してください。",
                 f"lines {where}: the rows of household {household_id} are not contiguous; "
                 "export the household's rows together",
             ),
         ),
-        tuple(lines),
+        tuple(split.lines),
+        row_count=split.count,
     )
 
 
-def _lines_text(lines: list[int] | tuple[int, ...]) -> str:
-    return ";".join(str(line) for line in lines)
+def _too_large_rejection(block: _Block) -> Rejection:
+    where = lines_text(block.lines)
+    return Rejection(
+        block.key,
+        (
+            Problem(
+                Code.HOUSEHOLD_TOO_LARGE,
+                block.lines,
+                f"{where}行目: 世帯番号{block.key}の行が{block.count:,}行あり、1世帯の上限"
+                f"{MAX_HOUSEHOLD_ROWS}行（枝番01〜99）を超えています。世帯番号を確認してください。",
+                f"lines {where}: household {block.key} has {block.count:,} rows, more than the "
+                f"{MAX_HOUSEHOLD_ROWS} one household can have (枝番 01-99); check the household ids",
+            ),
+        ),
+        block.lines,
+        row_count=block.count,
+    )
+
+
+def _unreadable_rejection(
+    member_file: MemberFile,
+    block: _Block,
+    printable: Printable,
+    today: dt.date,
+    window_mm: tuple[float, float],
+) -> Rejection:
+    """Rows whose household id cannot be read: each is a household of its own, but a run of them
+    (the lines of a broken cell, a file of garbage) is one rejection, listing its first rows."""
+    problems: list[Problem] = []
+    for raw in block.rows[:LISTED_UNREADABLE_ROWS]:
+        outcome = _household(member_file, "", [raw], printable, today, window_mm)
+        assert isinstance(outcome, Rejection)  # a row without an id is never a household
+        problems.extend(outcome.problems)
+    if block.count > LISTED_UNREADABLE_ROWS:
+        where = lines_text(block.lines)
+        problems.append(
+            Problem(
+                Code.BAD_ROW,
+                block.lines,
+                f"{where}行目: 世帯番号の読めない行が続けて{block.count:,}行あります"
+                f"（最初の{LISTED_UNREADABLE_ROWS}行だけを挙げました）。"
+                '引用符「"」の閉じ忘れや区切りの「,」を確認してください。',
+                f"lines {where}: {block.count:,} rows in a row have no readable household id "
+                f'(the first {LISTED_UNREADABLE_ROWS} are listed); check for a quote (") left '
+                "open and for the commas",
+            )
+        )
+    return Rejection("", tuple(problems), block.lines, row_count=block.count)
+
+
+def lines_text(lines: Sequence[int], count: int | None = None) -> str:
+    """Line numbers for a message or a report: runs of three or more as `first-last`, and how
+    many rows were left out when `count` says there are more than `lines` lists.
+
+    >>> lines_text((2, 3, 4, 9)), lines_text((5, 7)), lines_text(range(2, 200002))
+    ('2-4;9', '5;7', '2-200001')
+    >>> lines_text((2, 4), count=10)
+    '2;4 (+8)'
+    """
+    if isinstance(lines, range) and len(lines) >= 3:
+        text = f"{lines[0]}-{lines[-1]}"  # a range is one run, however long
+    else:
+        runs: list[list[int]] = []
+        for line in lines:
+            if runs and line == runs[-1][-1] + 1:
+                runs[-1].append(line)
+            else:
+                runs.append([line])
+        text = ";".join(
+            f"{run[0]}-{run[-1]}" if len(run) >= 3 else ";".join(map(str, run)) for run in runs
+        )
+    if count is not None and count > len(lines):
+        text += f" (+{count - len(lines):,})"
+    return text
 
 
 def _household(
@@ -567,6 +795,21 @@ def _row(member_file: MemberFile, raw_row: _RawRow) -> _Row:
                 )
             ],
         )
+    if raw_row.too_long:
+        return _Row(
+            line,
+            {},
+            [
+                Problem(
+                    Code.ROW_TOO_LONG,
+                    (line,),
+                    f"{line}行目: 1行が{MAX_ROW_LENGTH:,}文字を超えています。"
+                    "この行の内容を確認して出力し直してください。",
+                    f"line {line}: the row is longer than {MAX_ROW_LENGTH:,} characters; check "
+                    "this row and export it again",
+                )
+            ],
+        )
     if len(raw) != len(columns):
         return _Row(
             line,
@@ -623,7 +866,7 @@ def _col_ja(name: str) -> str:
 
 
 def _missing(name: str, lines: tuple[int, ...]) -> Problem:
-    where = _lines_text(lines)
+    where = lines_text(lines)
     return Problem(
         Code.MISSING_FIELD,
         lines,
@@ -639,7 +882,7 @@ def _household_values(key: str, rows: list[_Row], problems: list[Problem]) -> di
         seen = {row.cells[name]: row.line for row in reversed(rows) if row.cells[name]}
         if len(seen) > 1:
             lines = tuple(row.line for row in rows if row.cells[name])
-            where = _lines_text(lines)
+            where = lines_text(lines)
             problems.append(
                 Problem(
                     Code.HOUSEHOLD_MISMATCH,
@@ -886,10 +1129,12 @@ def _check_household(
                     f"line {line}: postal_code must be 7 digits (e.g. 173-0004)",
                 )
             )
+    # A household-level cell is checked once, on the row that gives it.
+    givers = {name: _first_with(rows, name) for name in HOUSEHOLD_COLUMNS}
     for row in rows:
         for name in TEXT_COLUMNS:
             text = row.cells[name]
-            if name in HOUSEHOLD_COLUMNS and row is not _first_with(rows, name):
+            if name in givers and row is not givers[name]:
                 continue
             for position, what in printable.unprintable(text):
                 problems.append(

@@ -6,7 +6,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from noticegen.records import Household, Rejection
+from noticegen import spreadsheet
+from noticegen.records import Household, Rejection, lines_text
 
 REJECTED_COLUMNS = ("household_id", "line", "code", "message")
 
@@ -27,24 +28,21 @@ class Counts:
             self.members += len(outcome.members)
         else:
             self.rejected += 1
-            self.members += len(outcome.lines)
+            self.members += outcome.rows
 
 
 def rejected_csv(rejections: list[Rejection]) -> bytes:
     """One row per rejected household: its id, the lines and code of its first problem, and every
     problem's message in Japanese and English. UTF-8 with a BOM, so that spreadsheet programs used
-    at the counter open it with the right encoding."""
+    at the counter open it with the right encoding; no cell is one they would evaluate."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REJECTED_COLUMNS)
     for rejection in rejections:
         first = rejection.problems[0]
         writer.writerow(
-            (
-                rejection.household_id,
-                ";".join(str(line) for line in first.lines),
-                first.code,
-                rejection.message,
+            spreadsheet.inert_row(
+                (rejection.household_id, lines_text(first.lines), first.code, rejection.message)
             )
         )
     return out.getvalue().encode("utf-8-sig")

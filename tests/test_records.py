@@ -200,7 +200,11 @@ def test_unknown_columns_give_one_warning(member_csv):
     member_file, outcomes = read(member_csv)
     unknown = [w for w in member_file.warnings if w.code == WarningCode.UNKNOWN_COLUMN]
     assert len(unknown) == 1
-    assert "note" in unknown[0].message_en and "fax" in unknown[0].message_en
+    # By position, as a spreadsheet shows them; never by the header's own text (spec: no
+    # message quotes a cell, and a header that lost its line break holds personal data).
+    assert "4 (D)" in unknown[0].message_en and "18 (R)" in unknown[0].message_en
+    assert "4列目(D)" in unknown[0].message_ja and "18列目(R)" in unknown[0].message_ja
+    assert "note" not in unknown[0].message and "fax" not in unknown[0].message
     assert unknown[0].lines == (1,)
     assert [type(outcome) for outcome in outcomes] == [records.Household] * 2
     assert len(only_household(outcomes, "H0001").members) == 2

@@ -17,7 +17,10 @@ def test_at_least_fifty_households_and_every_rejection_code(sample_outcomes):
     households, rejections = sample_outcomes
     assert len(households) + len(rejections) >= 50
     produced = {problem.code for rejection in rejections for problem in rejection.problems}
-    assert produced == set(records.Code)
+    # The size limits take files of megabytes to show (a 65,536-character row, a household of
+    # 100 rows): tests/test_hostile_input.py makes them; the samples show every other rule.
+    size_limits = {records.Code.ROW_TOO_LONG, records.Code.HOUSEHOLD_TOO_LARGE}
+    assert produced == set(records.Code) - size_limits
 
 
 def test_each_household_built_to_be_rejected_is_rejected_for_its_reason(sample_outcomes):
