@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,53 @@ class Hostile:
     name: str
     path: Path
     secrets: tuple[str, ...] = SECRETS
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    status: int
+    stdout: str
+    stderr: str
+    report_rows: list[dict]
+    report_bytes: int
+    peak_mib: float
+
+
+def run_check(path: Path, report_path: Path) -> CheckRun:
+    """`noticegen check PATH --report REPORT` in a process of its own, with its peak memory."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "noticegen", "check", str(path), "--report", str(report_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    # Read both pipes in threads (communicate), then reap the process with wait4 for its rusage.
+    reaped: dict = {}
+    original_wait = process._wait  # type: ignore[attr-defined]
+
+    def wait_with_rusage(timeout):
+        if process.returncode is None:
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            reaped["usage"] = usage
+        return original_wait(timeout=timeout)
+
+    process._wait = wait_with_rusage  # type: ignore[attr-defined]
+    stdout, stderr = process.communicate(timeout=300)
+    rows: list[dict] = []
+    size = 0
+    if report_path.exists():
+        data = report_path.read_bytes()
+        size = len(data)
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    return CheckRun(
+        process.returncode,
+        stdout.decode("utf-8"),
+        stderr.decode("utf-8"),
+        rows,
+        size,
+        reaped["usage"].ru_maxrss / 1024,
+    )
 
 
 def joined_header(folder: Path) -> Hostile:
