@@ -2,6 +2,9 @@
 
 waitress is a production WSGI server in pure Python (threads, no compiler, no C extension): the
 household pages are answered by its threads while notices render in the app's worker processes.
+Its limits are set so that connections which send nothing, or a request slowly, cannot take the
+place of the clerks' requests: they are closed after a few idle seconds, there is room for many
+more of them than there are threads, and no request may be large.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import resource
 import signal
 import sys
 import threading
@@ -28,6 +32,17 @@ TOKEN_VARIABLE = "NOTICEGEN_PREVIEW_TOKEN"
 EXIT_OK = 0
 EXIT_USAGE = 2
 SERVER_THREADS = 24  # requests waiting for a render hold a thread; the rest keep answering
+# Connections. An idle connection (a browser's kept-alive one, or one that has sent nothing or half
+# a request) holds no thread, only a file descriptor, so the limit is well above what the ward's
+# clerks use and above what a few hundred idle sockets take; such sockets are closed after
+# CHANNEL_TIMEOUT_S without a byte, checked every CLEANUP_INTERVAL_S. Beyond the limit, new
+# connections wait in the listen backlog until idle ones are closed.
+CONNECTION_LIMIT = 500
+CHANNEL_TIMEOUT_S = 5
+CLEANUP_INTERVAL_S = 1
+LISTEN_BACKLOG = 1024
+MAX_REQUEST_HEADER_BYTES = 32 * 1024
+MAX_REQUEST_BODY_BYTES = 64 * 1024  # the only bodies are the sign-in and sign-out forms
 
 log = logging.getLogger("noticegen.preview")
 
@@ -38,17 +53,16 @@ class PreviewError(Exception):
 
 def access_token(config_path: Path | None = None) -> str | None:
     """The token from NOTICEGEN_PREVIEW_TOKEN, else from `[preview] token`; None when neither
-    sets one. Raises PreviewError for a token too short to resist guessing."""
+    sets one. Raises PreviewError for a token too short or too weak to resist guessing
+    (`security.token_problem`)."""
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
         token = _configured_token(project.DEFAULT_CONFIG)
         if config_path is not None:
             token = _configured_token(config_path, token)
-    if token and len(token) < security.MIN_TOKEN_LENGTH:
-        raise PreviewError(
-            f"the preview access token must be at least {security.MIN_TOKEN_LENGTH} characters "
-            "(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
-        )
+    problem = security.token_problem(token) if token else None
+    if problem is not None:
+        raise PreviewError(problem)
     return token or None
 
 
@@ -74,6 +88,15 @@ def check_options(config: settings.Settings) -> None:
         raise settings.ConfigError(
             "preview.session_idle_minutes", "must be between 1 and 1440 (minutes)"
         )
+    if not 1 <= options.audit_log_max_mb <= 4096:
+        raise settings.ConfigError("preview.audit_log_max_mb", "must be between 1 and 4096 (MB)")
+    keep = options.audit_log_keep
+    if keep != int(keep) or not 1 <= keep <= 100:
+        raise settings.ConfigError("preview.audit_log_keep", "must be a whole number, 1 to 100")
+    try:
+        security.trusted_networks(options.trusted_proxies)
+    except ValueError as error:
+        raise settings.ConfigError("preview.trusted_proxies", str(error)) from None
 
 
 def make_server(app: PreviewApp, host: str, port: int):
@@ -84,11 +107,28 @@ def make_server(app: PreviewApp, host: str, port: int):
         port=port,
         threads=SERVER_THREADS,
         ident="noticegen",  # the Server header names no version
-        channel_timeout=60,
-        connection_limit=200,
+        channel_timeout=CHANNEL_TIMEOUT_S,
+        cleanup_interval=CLEANUP_INTERVAL_S,
+        connection_limit=connection_limit(),
+        backlog=LISTEN_BACKLOG,
+        asyncore_use_poll=True,  # select() fails beyond 1024 descriptors; poll() does not
+        max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+        max_request_body_size=MAX_REQUEST_BODY_BYTES,
         expose_tracebacks=False,
-        clear_untrusted_proxy_headers=True,
+        # The app removes X-Forwarded-* itself unless they come from a trusted proxy
+        # (security.ProxyHeaders); waitress would remove them even then, and trusts one address
+        # at most.
+        clear_untrusted_proxy_headers=False,
     )
+
+
+def connection_limit() -> int:
+    """CONNECTION_LIMIT, or fewer when the process may not open that many files (each
+    connection is one, and the app needs some of its own)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(16, min(CONNECTION_LIMIT, soft - 128))
 
 
 @contextlib.contextmanager
@@ -119,8 +159,9 @@ def serve(
     """`noticegen preview INPUT [--host H] [--port P]`: serve until interrupted.
 
     Returns the exit status: 0 after Ctrl-C or SIGTERM, 2 (one line on stderr) when it will not
-    start: a non-loopback host without an access token, a bad configuration, an unreadable input
-    file, an audit log that cannot be written, or an address that cannot be bound.
+    start: a non-loopback host (or trusted proxies) without an access token, a token too short
+    or too easy to guess, a bad configuration, an unreadable input file, an audit log that cannot
+    be written, or an address that cannot be bound.
     """
     config_file = Path(config_path) if config_path is not None else None
     app = None
@@ -132,6 +173,11 @@ def serve(
             raise PreviewError(
                 f"refusing to listen on {host}: any address but 127.0.0.1 needs an access token "
                 f"([preview] token in the configuration, or {TOKEN_VARIABLE})"
+            )
+        if config.preview.trusted_proxies and token is None:
+            raise PreviewError(
+                "[preview] trusted_proxies is set, so the preview is reached through a proxy from "
+                f"other machines: it needs an access token ([preview] token, or {TOKEN_VARIABLE})"
             )
         if not 0 <= port <= 65535:
             raise PreviewError(f"--port {port}: must be 0 to 65535")
