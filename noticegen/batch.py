@@ -205,6 +205,9 @@ def _sha256(path: Path) -> str:
 def _prepare(options: Options, identity: dict) -> Path:
     """The run's working folder, after checking that OUTDIR may be written (or resumed)."""
     outdir, work = options.outdir, options.outdir / WORK
+    if outdir.is_symlink():
+        # Checked before anything is read or written there: a resume too would follow the link.
+        raise BatchError(f"{outdir} is a symbolic link; give the real folder as -o")
     state = work / "state.json"
     if state.exists():
         if not options.resume:

@@ -56,6 +56,10 @@ def private_atomic(path: Path):
 
 
 def make_private_dir(path: Path) -> None:
+    """Create `path` (0700), or make an existing folder 0700; never through a symbolic link, whose
+    target (anywhere on the machine) would have its mode changed and receive personal data."""
+    if path.is_symlink():
+        raise OutputError(f"{path} is a symbolic link; give the real folder")
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     os.chmod(path, PRIVATE_DIR_MODE)
 

@@ -19,6 +19,7 @@ from noticegen import records, report, spreadsheet
 from noticegen.records import Code, InputError
 from tests import hostile_files
 from tests.hostile_files import CheckRun, run_check
+from tests.test_batch import read_csv, run_batch
 from tests.records_helpers import (
     COLUMNS,
     csv_text,
@@ -257,3 +258,31 @@ def test_rejected_csv_makes_a_household_id_starting_with_a_minus_inert(member_cs
 def test_docstring_examples(module):
     failed, attempted = doctest.testmod(module)
     assert attempted > 0 and failed == 0
+
+
+def test_the_batch_writes_ids_starting_with_a_minus_inert_and_reconciles(tmp_path):
+    source = tmp_path / "members.csv"
+    source.write_text(
+        csv_text([member_row("-1-1"), member_row("H0002"), member_row("-2", birth_date="x")]),
+        encoding="utf-8",
+    )
+    outdir = tmp_path / "out"
+    result = run_batch(outdir, "--workers", "1", input_path=source)
+    assert result.returncode == 3, result.stderr
+    manifest = read_csv(outdir / "manifest.csv")
+    assert sorted(row["household_id"] for row in manifest) == ["'-1-1", "H0002"]
+    (rejected,) = read_csv(outdir / "rejected.csv", encoding="utf-8-sig")
+    assert rejected["household_id"] == "'-2"
+
+
+def test_the_batch_refuses_a_symlinked_output_folder(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir(mode=0o755)
+    target.chmod(0o755)
+    link = tmp_path / "out"
+    link.symlink_to(target)
+    result = run_batch(link, "--workers", "1")
+    assert result.returncode == 2
+    assert "symbolic link" in result.stderr
+    assert list(target.iterdir()) == []
+    assert target.stat().st_mode & 0o777 == 0o755
