@@ -19,7 +19,6 @@ from noticegen import records, report, spreadsheet
 from noticegen.records import Code, InputError
 from tests import hostile_files
 from tests.hostile_files import CheckRun, run_check
-from tests.test_batch import read_csv, run_batch
 from tests.records_helpers import (
     COLUMNS,
     csv_text,
@@ -29,6 +28,7 @@ from tests.records_helpers import (
     only_rejection,
     read,
 )
+from tests.test_batch import read_csv, run_batch
 
 # A `noticegen check` process reading any of these files stays under this. Python, noticegen and
 # its fonts' coverage take about 60 MiB; the reader before these limits took 460 MiB and more
