@@ -17,6 +17,7 @@ import resource
 import secrets
 import socket
 import time
+import urllib.parse
 
 import pytest
 import waitress
@@ -125,6 +126,53 @@ def test_behind_a_trusted_proxy_sign_in_over_https_works_with_a_secure_cookie(
     assert "secure" in set_cookies(form)[security.LOGIN_CSRF_COOKIE].lower()
     logins = [e for e in audit_entries(audit_path) if e["action"] == "login"]
     assert [e["client"] for e in logins] == [CLERK]
+
+
+def test_through_waitress_the_proxys_headers_reach_the_app(config, audit_path):
+    """waitress itself must not drop X-Forwarded-* (its default does): the app decides."""
+    app = create_app(
+        SAMPLE_UTF8,
+        with_preview(config, trusted_proxies=("127.0.0.1",)),
+        token=TOKEN,
+        audit_log_path=audit_path,
+    )
+    try:
+        with running(app) as url:
+            port = int(url.rsplit(":", 1)[1])
+            headers = {**through_proxy(CLERK, host=SITE), "Origin": f"https://{SITE}"}
+
+            def request(method, body=None, cookie=""):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                try:
+                    connection.request(
+                        method,
+                        "/login",
+                        body=body,
+                        headers={
+                            **headers,
+                            "Cookie": cookie,
+                            "Content-Type": "application/x-www-form-urlencoded",
+                        },
+                    )
+                    response = connection.getresponse()
+                    return response, response.read().decode()
+                finally:
+                    connection.close()
+
+            form, text = request("GET")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', text).group(1)
+            login_cookie = form.getheader("Set-Cookie")
+            assert "secure" in login_cookie.lower()
+            response, _ = request(
+                "POST",
+                body=urllib.parse.urlencode({"csrf": csrf, "token": TOKEN}),
+                cookie=login_cookie.split(";", 1)[0],
+            )
+            assert response.status == 303
+            assert "secure" in response.getheader("Set-Cookie").lower()
+    finally:
+        app.close()
+    assert [e["client"] for e in audit_entries(audit_path) if e["action"] == "login"] == [CLERK]
 
 
 def test_x_forwarded_host_from_the_proxy_is_the_origin_checked(proxied_app):
