@@ -681,26 +681,27 @@ def _unreadable_rejection(
 ) -> Rejection:
     """Rows whose household id cannot be read: each is a household of its own, but a run of them
     (the lines of a broken cell, a file of garbage) is one rejection, listing its first rows."""
-    problems: list[Problem] = []
+    listed: list[Problem] = []
     for raw in block.rows[:LISTED_UNREADABLE_ROWS]:
         outcome = _household(member_file, "", [raw], printable, today, window_mm)
         assert isinstance(outcome, Rejection)  # a row without an id is never a household
-        problems.extend(outcome.problems)
-    if block.count > LISTED_UNREADABLE_ROWS:
-        where = lines_text(block.lines)
-        problems.append(
-            Problem(
-                Code.BAD_ROW,
-                block.lines,
-                f"{where}行目: 世帯番号の読めない行が続けて{block.count:,}行あります"
-                f"（最初の{LISTED_UNREADABLE_ROWS}行だけを挙げました）。"
-                '引用符「"」の閉じ忘れや区切りの「,」を確認してください。',
-                f"lines {where}: {block.count:,} rows in a row have no readable household id "
-                f'(the first {LISTED_UNREADABLE_ROWS} are listed); check for a quote (") left '
-                "open and for the commas",
-            )
-        )
-    return Rejection("", tuple(problems), block.lines, row_count=block.count)
+        listed.extend(outcome.problems)
+    if block.count == 1:
+        return Rejection("", tuple(listed), block.lines)
+    # The run comes first, so that rejected.csv's line and code describe all of it.
+    where = lines_text(block.lines)
+    more = block.count > LISTED_UNREADABLE_ROWS
+    run = Problem(
+        Code.BAD_ROW,
+        block.lines,
+        f"{where}行目: 世帯番号の読めない行が続けて{block.count:,}行あります"
+        + (f"（最初の{LISTED_UNREADABLE_ROWS}行の問題を挙げます）" if more else "")
+        + '。引用符「"」の閉じ忘れや区切りの「,」を確認してください。',
+        f"lines {where}: {block.count:,} rows in a row have no readable household id"
+        + (f" (the problems of the first {LISTED_UNREADABLE_ROWS} follow)" if more else "")
+        + '; check for a quote (") left open and for the commas',
+    )
+    return Rejection("", (run, *listed), block.lines, row_count=block.count)
 
 
 def lines_text(lines: Sequence[int], count: int | None = None) -> str:

@@ -154,8 +154,9 @@ def test_a_run_of_rows_without_an_id_is_one_rejection_listing_its_first_rows(mem
     assert [o.household_id for o in outcomes] == ["H0001", "", "H0002"]
     run = outcomes[1]
     assert run.rows == 25 and records.lines_text(run.lines) == "3-27"
-    assert len(run.problems) == records.LISTED_UNREADABLE_ROWS + 1
-    assert "25 rows in a row" in run.problems[-1].message_en
+    assert len(run.problems) == 1 + records.LISTED_UNREADABLE_ROWS
+    assert run.code == Code.BAD_ROW and records.lines_text(run.problems[0].lines) == "3-27"
+    assert "25 rows in a row" in run.problems[0].message_en
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def test_a_million_line_breaks_in_one_cell_are_one_rejection(line_breaks_run):
     run = line_breaks_run
     assert run.status == 3
     found = [(row["household_id"], row["code"], row["line"]) for row in run.report_rows]
-    assert found == [("H0002", "BAD_ROW", "3"), ("", "BAD_ROW", "4")]
+    assert found == [("H0002", "BAD_ROW", "3"), ("", "BAD_ROW", "4-1000003")]
     assert "1,000,000 rows in a row" in run.report_rows[1]["message"]
     assert "4 households (1000003 members): 2 accepted, 2 rejected" in summary_counts(run)
     assert run.report_bytes < 10_000
@@ -227,7 +228,8 @@ def test_200_000_rows_of_one_household_are_one_rejection(large_household_run):
 
 def test_200_000_lines_without_an_id_are_one_rejection(garbage_run):
     run = garbage_run
-    assert [(row["household_id"], row["code"]) for row in run.report_rows] == [("", "BAD_ROW")]
+    found = [(row["household_id"], row["code"], row["line"]) for row in run.report_rows]
+    assert found == [("", "BAD_ROW", "3-200002")]
     assert "3 households (200002 members): 2 accepted, 1 rejected" in summary_counts(run)
     assert_quotes_nothing(run.stdout + run.stderr)
     assert run.peak_mib < PEAK_MEMORY_LIMIT_MIB
