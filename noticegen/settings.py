@@ -34,6 +34,7 @@ class ConfigError(Exception):
 class Municipality:
     name: str
     insurer: str
+    insurer_number: str  # 保険者番号
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Sender:
 
 @dataclasses.dataclass(frozen=True)
 class Dates:
+    reference: dt.date  # 基準日: ages and 負担割合 are judged on this day
     issue: dt.date
     transition: dt.date
     paper_card_limit: dt.date
@@ -244,7 +246,16 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("web.site_url", "must be an http:// or https:// address")
     if settings.notice.mask_pattern.count("{last4}") != 1:
         raise ConfigError("notice.mask_pattern", "must contain {last4} exactly once")
+    if not re.fullmatch(r"\d{6}|\d{8}", settings.municipality.insurer_number):
+        raise ConfigError(
+            "municipality.insurer_number", "must be the 保険者番号: 6 digits (NHI) or 8 digits"
+        )
     dates = settings.dates
+    if not dates.reference <= dates.issue:
+        raise ConfigError(
+            "dates.reference",
+            "must be on or before dates.issue (the notice states the data as of it)",
+        )
     if not dates.issue < dates.transition <= dates.paper_card_limit:
         raise ConfigError(
             "dates",
