@@ -263,3 +263,24 @@ def test_a_worker_keeps_a_bounded_number_of_shapes():
     assert store.get("shape0-fonts") is None and store.get("shape4-fonts") == b"x"
     assert store.first("shape3-") == b"x" and len(store._shapes) == 3
     assert store.handed_out == 7  # five given, two taken
+
+
+class _AtOnce(concurrent.futures.Executor):
+    """Runs each job as it is submitted: the future is done before its callback is added."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_render_done_at_once_does_not_deadlock(app, monkeypatch):
+    monkeypatch.setattr(renders, "render_job", lambda job: (b"%PDF", (b"png",), 0.1))
+    renderer = Renderer(1, 1 << 20, executor=_AtOnce())
+    prepared = app.notices.prepared(app.directory.household("H0002"), renders.Edition("ja"))
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(renderer.rendered(prepared)))
+    thread.start()
+    thread.join(timeout=10)
+    assert answers and answers[0].pdf == b"%PDF"
+    assert renderer.queued == 0 and renderer.cache.get(prepared.content_hash) is not None

@@ -223,7 +223,9 @@ class Renderer:
         self.max_waiting = max_waiting
         self._pending: dict[str, concurrent.futures.Future] = {}
         self._waiting = 0  # request threads waiting for a render now
-        self._lock = threading.Lock()
+        # Reentrant: a future that is already done runs its callback (_finish) at once, in the
+        # thread that adds it, which holds the lock.
+        self._lock = threading.RLock()
         self._pool: concurrent.futures.Executor | None = executor
         self._seconds_per_render = 1.0  # a running estimate, for Retry-After
         self.renders = 0  # renders started, for tests and benchmarks
