@@ -30,14 +30,24 @@ def make_all(
     if language is None or language not in i18n.available_locales():
         return (make(household, settings, japanese, encoder, large_print),)
     translated = i18n.translator(language)
-    # Count each part's pages first: the numbers run through both parts.
-    first = view.build(household, settings, japanese, large_print).page_count
+    # Count each part's pages first: the numbers run through both parts. The reply form comes
+    # once, at the end of the notice: the translated part carries it (Japanese, with the
+    # household's language beside its labels).
+    first = view.build(household, settings, japanese, large_print, carries_form=False).page_count
     second = view.build(
         household, settings, translated, large_print, shows_address=False
     ).page_count
     total = first + second
     return (
-        make(household, settings, japanese, encoder, large_print, numbering=(1, total)),
+        make(
+            household,
+            settings,
+            japanese,
+            encoder,
+            large_print,
+            numbering=(1, total),
+            carries_form=False,
+        ),
         make(
             household,
             settings,
@@ -58,8 +68,11 @@ def make(
     large_print: bool = False,
     numbering: tuple[int, int] | None = None,
     shows_address: bool = True,
+    carries_form: bool = True,
 ) -> view.NoticeView:
-    notice = view.build(household, settings, translator, large_print, numbering, shows_address)
+    notice = view.build(
+        household, settings, translator, large_print, numbering, shows_address, carries_form
+    )
     codes = tuple(
         voicecode.page_codes(text, page.number, encoder, translator)
         for page, text in zip(notice.pages, notice.voice_texts, strict=True)

@@ -52,6 +52,9 @@ class Dates:
     issue: dt.date
     transition: dt.date
     paper_card_limit: dt.date
+    # From this day the fee for reading a member's data at a first visit is the same with the
+    # マイナ保険証 and the paper card (until the day before, the マイナ保険証 cost 20 yen less).
+    first_visit_fee_change: dt.date
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Web:
 @dataclasses.dataclass(frozen=True)
 class NoticeOptions:
     mask_pattern: str
+    reply_form: bool  # the enclosed 届出書, on a sheet of its own
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,6 +212,10 @@ def _convert(key: str, value: Any, wanted: type) -> Any:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(key, "must be a non-empty string")
         return value.strip()
+    if wanted is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, "must be true or false")
+        return value
     if wanted is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(key, "must be a number")

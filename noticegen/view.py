@@ -15,7 +15,7 @@ from typing import Literal
 
 import babel.dates
 
-from noticegen import addressblock, fonts, mynumber, postal, voice, voicecode
+from noticegen import addressblock, fonts, i18n, mynumber, postal, voice, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
@@ -37,6 +37,7 @@ class Edition:
     guide_chars_per_line: int
     guide_lines_per_page: int
     member_cards: bool = False  # one small table per member instead of one row each
+    form_rows_per_page: int = 4  # member rows on a page of the reply form
     # The contact block at the foot of page 1 (the standard Japanese notice), or after the members.
     contact_on_page_one: bool = True
 
@@ -64,6 +65,7 @@ LARGE_PRINT = Edition(
     contact_on_page_one=False,
     members_on_first_page=1,
     members_per_page=3,
+    form_rows_per_page=2,
     type_sizes={
         "body": 16.0,
         "table": 16.0,
@@ -181,6 +183,43 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Field:
+    """A labelled value on page 1 (保険者名, 保険者番号, 世帯主, 世帯番号)."""
+
+    label: str
+    value: str
+    household_data: bool  # drawn per household by the batch (`| var`), or the same for all
+    spoken: str  # the sentence the voice code reads for it
+
+
+@dataclass(frozen=True)
+class ReplyForm:
+    """The enclosed 届出書: every word of the form, in Japanese, with the household's language
+    beside the labels in a bilingual notice (`labels` are then 「日本語 / translation」)."""
+
+    title: str
+    instructions: tuple[str, ...]
+    warning: str  # no full My Number on the form
+    household_label: str
+    household_id: str
+    code_uri: str  # a DataMatrix holding the household id alone
+    code_label: str
+    code_alt: str
+    heading_name: str
+    heading_birth_date: str
+    heading_insured: str
+    heading_mynumber: str
+    heading_wrong: str
+    heading_correct: str
+    boxes: tuple[str, ...]  # what can be marked wrong, one box each
+    reporter_heading: str
+    reporter_fields: tuple[str, ...]
+    return_heading: str
+    return_lines: tuple[str, ...]
+    spoken: tuple[str, ...]  # what the form page's voice code reads, before its member rows
+
+
+@dataclass(frozen=True)
 class ForeignLine:
     runs: tuple[tuple[str, str], ...]  # (language, text)
     url: str
@@ -191,7 +230,7 @@ class ForeignLine:
 
 @dataclass(frozen=True)
 class Page:
-    kind: Literal["personal", "members", "guide", "blank"]
+    kind: Literal["personal", "members", "check", "guide", "blank", "form"]
     number: int
     label: str  # 「1 / 4」
     heading: str | None = None
@@ -199,6 +238,8 @@ class Page:
     members: MemberTable | None = None
     note: str | None = None
     shows_contact: bool = False  # the notes and the contact block are on this page
+    form_rows: tuple[MemberRow, ...] = ()  # on a page of the reply form: its member rows
+    form_first_number: int = 1
 
 
 @dataclass(frozen=True)
@@ -260,11 +301,16 @@ class NoticeView:
     type_sizes: dict[str, float]
     address_sizes: dict[str, float]
     intro: tuple[Paragraph, ...]
+    reference_note: str  # 「令和6年10月1日現在の登録内容です」
+    fields: tuple[Field, ...]  # 保険者名, 保険者番号, 世帯主, 世帯番号
+    head_note: str | None  # why a head who is not a member (擬制世帯主) gets the notice
+    check_pointer: str | None  # on page 1: the page that explains the check and the reply
     no_number_note: str | None
     contact: Contact
     not_a_card_note: str
     foreign_line: ForeignLine
     pages: tuple[Page, ...]
+    reply_form: ReplyForm | None = None
     voice_texts: tuple[str, ...] = ()  # what each page's voice code carries, page by page
     # The codes themselves, made from voice_texts by noticegen.notice.make (an encoder may run a
     # program, so it is not part of this pure view).
@@ -291,12 +337,16 @@ def build(
     large_print: bool = False,
     numbering: tuple[int, int] | None = None,
     shows_address: bool = True,
+    carries_form: bool = True,
 ) -> NoticeView:
     """The notice for one household in the translator's locale.
 
     The large-print edition is used when asked for, or when the configuration lists the household.
     `numbering` (first page number, pages in all) places this part within a bilingual notice, whose
-    translated part does not repeat the address (`shows_address=False`).
+    translated part does not repeat the address (`shows_address=False`). The reply form, when the
+    configuration asks for one, ends the part that `carries_form`: in a bilingual notice, the
+    translated part, so that the form comes once, at the end of the notice (in Japanese, with the
+    household's language beside its labels).
     """
     _ = translator.gettext
     edition = _edition(
@@ -322,10 +372,40 @@ def build(
     contact_page_of_its_own = not edition.contact_on_page_one and (
         len(rows) == 1 or len(rows[-1]) > edition.members_per_page // 2
     )
+    with_form = settings.notice.reply_form and carries_form
+    check_pages = _paginate_guide(
+        [
+            (
+                _("内容の確認と届出のお願い"),
+                _check_sections(household, settings, translator, with_form),
+            )
+        ],
+        edition,
+        translator,
+    )
     guide_pages = _paginate_guide(_guide_sections(settings, translator), edition, translator)
-    total = len(rows) + contact_page_of_its_own + len(guide_pages)
+    total = len(rows) + contact_page_of_its_own + len(check_pages) + len(guide_pages)
     needs_blank = total % 2 == 1  # duplex: every notice ends on the back of a sheet
     total += needs_blank
+    # The reply form starts on the front of a sheet of its own (the notice so far is even), so it
+    # can be torn off and returned without taking any of the notice with it.
+    form_pages = (
+        _paginate_members(
+            tuple(
+                _member_row(position, member, settings, i18n.translator())
+                for position, member in enumerate(household.members, start=1)
+            ),
+            dataclasses.replace(
+                edition,
+                members_on_first_page=edition.form_rows_per_page,
+                members_per_page=edition.form_rows_per_page,
+            ),
+        )
+        if with_form
+        else []
+    )
+    form_needs_blank = len(form_pages) % 2 == 1
+    total += len(form_pages) + form_needs_blank
 
     first_page, grand_total = numbering or (1, total)
 
@@ -375,19 +455,33 @@ def build(
                 shows_contact=True,
             )
         )
+    check_page_number = first_page + len(pages)
+    for heading, sections in check_pages:
+        number = first_page + len(pages)
+        pages.append(Page("check", number, label(number), heading=heading, sections=sections))
     for heading, sections in guide_pages:
         number = first_page + len(pages)
         pages.append(Page("guide", number, label(number), heading=heading, sections=sections))
+    blank_note = _("このページは、両面印刷のための白紙です。")
     if needs_blank:
+        number = first_page + len(pages)
+        pages.append(Page("blank", number, label(number), note=blank_note))
+    first_row = 1
+    for form_rows in form_pages:
         number = first_page + len(pages)
         pages.append(
             Page(
-                "blank",
+                "form",
                 number,
                 label(number),
-                note=_("このページは、両面印刷のための白紙です。"),
+                form_rows=form_rows,
+                form_first_number=first_row,
             )
         )
+        first_row += len(form_rows)
+    if form_needs_blank:
+        number = first_page + len(pages)
+        pages.append(Page("blank", number, label(number), note=blank_note))
 
     has_unlinked = any(member.mynumber_last4 is None for member in household.members)
     notice = NoticeView(
@@ -436,6 +530,22 @@ def build(
             "postal_gap_mm": addressblock.POSTAL_GAP_MM,
             "barcode_gap_mm": addressblock.BARCODE_GAP_MM,
         },
+        reference_note=_("{date}現在の登録内容です").format(
+            date=_date(settings.dates.reference, translator.locale)
+        ),
+        fields=_fields(household, settings, translator),
+        head_note=(
+            None
+            if any(member.name == household.head_name for member in household.members)
+            else _(
+                "世帯主の方が{insurer}に加入していなくても、国民健康保険のお知らせは、"
+                "世帯主の方にお送りすることになっています。そのため、このお知らせは"
+                "世帯主の方あてにお送りしています。"
+            ).format(insurer=settings.municipality.insurer)
+        ),
+        check_pointer=_(
+            "確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。"
+        ).format(page=check_page_number),
         intro=(
             Paragraph(
                 _(
@@ -458,6 +568,7 @@ def build(
         not_a_card_note=_("このお知らせは、保険証として使うことはできません。"),
         foreign_line=_foreign_line(settings, translator),
         pages=tuple(pages),
+        reply_form=_reply_form(household, settings, translator) if with_form else None,
     )
     return dataclasses.replace(notice, voice_texts=voice.page_texts(notice, translator))
 
@@ -474,6 +585,11 @@ def _barcode(household: Household, translator: Translator) -> Barcode | None:
         height_mm=postal.height_mm(BARCODE_POINTS),
         alt=alt,
     )
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog where it is translated later (by `both` and `spoken`)."""
+    return message
 
 
 # Locales whose readers read 和暦 as printed; the others get the Gregorian date in their own form,
@@ -762,10 +878,17 @@ def _guide_sections(
                         (
                             Item(
                                 _(
-                                    "紙の保険証を使うよりも、みなさんの保険料でまかなう医療費が"
-                                    "20円少なくなります。窓口で払う自己負担も安くなります。"
+                                    "{last_day}までは、はじめて受診する病院や薬局で、マイナ保険証を"
+                                    "使うと、紙の保険証よりも、受診の情報を確認するための医療費が"
+                                    "20円少なくなりました。{change}からは、どちらを使っても同じです。"
+                                ).format(
+                                    last_day=_date(
+                                        dates.first_visit_fee_change - dt.timedelta(days=1),
+                                        translator.locale,
+                                    ),
+                                    change=_date(dates.first_visit_fee_change, translator.locale),
                                 ),
-                                title=_("医療費が安くなります"),
+                                title=_("はじめての受診の医療費"),
                                 marker="1",
                             ),
                             Item(
@@ -779,8 +902,9 @@ def _guide_sections(
                             ),
                             Item(
                                 _(
-                                    "限度額適用認定証がなくても、高額療養費制度の限度額を超える"
-                                    "支払いが免除されます。"
+                                    "受付のカードリーダーで情報の提供に同意すると、窓口での支払いが、"
+                                    "その方の自己負担限度額までになります。限度額適用認定証は"
+                                    "いりません。"
                                 ),
                                 title=_("高額な医療費の手続きがいりません"),
                                 marker="3",
@@ -861,6 +985,18 @@ def _guide_sections(
                 ),
             ),
             Section(
+                _("「資格情報のお知らせ」について"),
+                (
+                    Paragraph(
+                        _(
+                            "{date}までに予定している保険証などの更新のとき、マイナ保険証の"
+                            "利用登録をしている方には、「資格情報のお知らせ」（加入している"
+                            "保険の情報を書いた書面）をお送りする予定です。"
+                        ).format(date=_date(dates.paper_card_limit, translator.locale))
+                    ),
+                ),
+            ),
+            Section(
                 _("マイナ保険証の利用登録の解除"),
                 (
                     Paragraph(
@@ -875,3 +1011,255 @@ def _guide_sections(
         ),
     )
     return [page_card, page_visit]
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Completed years on `day`.
+
+    >>> age_on(dt.date(1954, 10, 1), dt.date(2024, 10, 1)), age_on(dt.date(1954, 10, 2), dt.date(2024, 10, 1))
+    (70, 69)
+    """
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def has_member_aged_70_to_74(household: Household, reference: dt.date) -> bool:
+    """Whether a member is 70–74 on the reference date (the age of the 高齢受給者証)."""
+    return any(70 <= age_on(member.birth_date, reference) <= 74 for member in household.members)
+
+
+def _fields(household: Household, settings: Settings, translator: Translator) -> tuple[Field, ...]:
+    _ = translator.gettext
+    locale = translator.locale
+    municipality = settings.municipality
+    return (
+        Field(
+            _("保険者名"),
+            municipality.insurer,
+            False,
+            speakable_field(_("保険者名は、{value}です。"), municipality.insurer, locale),
+        ),
+        Field(
+            _("保険者番号"),
+            municipality.insurer_number,
+            False,
+            speakable_field(
+                _("保険者番号は、{value}です。"),
+                voice.spell_digits_for(locale, municipality.insurer_number),
+                locale,
+            ),
+        ),
+        Field(
+            _("世帯主"),
+            household.head_name,
+            True,
+            speakable_field(
+                _("世帯主は、{value}様です。"),
+                voice.spoken_name(
+                    next(
+                        (
+                            member.kana
+                            for member in household.members
+                            if member.name == household.head_name and member.kana
+                        ),
+                        household.head_name,
+                    )
+                ),
+                locale,
+            ),
+        ),
+        Field(
+            _("世帯番号"),
+            household.household_id,
+            True,
+            speakable_field(
+                _("世帯番号は、{value}です。"),
+                voice.spell_digits_for(locale, household.household_id),
+                locale,
+            ),
+        ),
+    )
+
+
+def speakable_field(template: str, value: str, locale: str) -> str:
+    return voice.speakable(template.format(value=value), locale)
+
+
+def _check_sections(
+    household: Household, settings: Settings, translator: Translator, with_form: bool
+) -> tuple[Section, ...]:
+    """The check and the reply: how to compare the digits, when and how to tell the office, and
+    for households with a member aged 70–74 on the reference date, the 高齢受給者証 reminder."""
+    _ = translator.gettext
+    contact = _contact(settings, translator)
+    sections = [
+        Section(
+            _("内容の確かめかた"),
+            (
+                Paragraph(
+                    _(
+                        "マイナンバーカードか通知カードを用意して、加入者ごとに、1ページ目の"
+                        "マイナンバーの下4桁が、その方ご自身のマイナンバーの下4桁と同じか"
+                        "確かめてください。"
+                    )
+                ),
+                Paragraph(
+                    _(
+                        "氏名や生年月日などのほかの内容も確かめてください。"
+                        "すべて正しいときは、連絡はいりません。"
+                    )
+                ),
+            ),
+        ),
+        Section(
+            _("次のときは、ご連絡ください"),
+            (
+                ItemList(
+                    (
+                        Item(
+                            _(
+                                "ほかの方の番号がひも付けられているおそれがあります。"
+                                "マイナ保険証を使う前に、ご連絡ください。"
+                            ),
+                            title=_("マイナンバーの下4桁が違うとき"),
+                        ),
+                        Item(
+                            _("マイナ保険証を使うには、登録が必要です。"),
+                            title=_("「登録なし」と書かれているとき"),
+                        ),
+                        Item(
+                            _("氏名、生年月日、記号・番号・枝番、負担割合など"),
+                            title=_("そのほかの内容に誤りがあるとき"),
+                        ),
+                    )
+                ),
+            ),
+        ),
+        Section(
+            _("連絡のしかた"),
+            (
+                Paragraph(f"{contact.office}　{contact.phone_label} {contact.phone}"),
+                Paragraph(f"{contact.hours_label} {contact.hours}"),
+                Paragraph(f"{contact.address_label} {contact.postal_code} {contact.address}"),
+                Paragraph(
+                    _(
+                        "電話か窓口でご連絡いただくか、同封の届出書に書いて、郵送するか"
+                        "窓口にお持ちください。"
+                    )
+                    if with_form
+                    else _("電話か窓口でご連絡ください。")
+                ),
+                Paragraph(
+                    _(
+                        "お電話では、ご本人の確認のため、1ページ目の世帯番号と、"
+                        "お問い合わせの方の氏名と生年月日をお聞きします。"
+                    )
+                ),
+                Paragraph(
+                    _(
+                        "電話でマイナンバーの12桁をお聞きすることはありません。"
+                        "届出書にもマイナンバーは書かないでください。"
+                    )
+                    if with_form
+                    else _("電話でマイナンバーの12桁をお聞きすることはありません。"),
+                    strong=True,
+                ),
+            ),
+        ),
+    ]
+    if has_member_aged_70_to_74(household, settings.dates.reference):
+        sections.append(
+            Section(
+                _("70歳から74歳の方へ"),
+                (
+                    Paragraph(
+                        _(
+                            "病院や薬局では、マイナ保険証か資格確認書といっしょに、"
+                            "高齢受給者証もこれまでどおり見せてください。"
+                        )
+                    ),
+                ),
+            )
+        )
+    return tuple(sections)
+
+
+@functools.lru_cache(maxsize=4096)
+def _household_code(household_id: str) -> str:
+    """A DataMatrix holding the household id alone: not a QR code, so that no phone takes it
+    for a voice code."""
+    return voicecode.png_data_uri(voicecode.datamatrix_png(household_id))
+
+
+def _reply_form(household: Household, settings: Settings, translator: Translator) -> ReplyForm:
+    """The 届出書, in Japanese; a translated part adds its language after each label."""
+    japanese = i18n.translator()
+
+    def both(message: str) -> str:
+        source = japanese.gettext(message)
+        if translator.locale == japanese.locale:
+            return source
+        translated = translator.gettext(message)
+        return source if translated == source else f"{source} / {translated}"
+
+    def spoken(message: str) -> str:
+        return translator.gettext(message)
+
+    contact = _contact(settings, japanese)
+    title = N_("国民健康保険 加入者情報の届出書")
+    instructions = (
+        N_("このお知らせの内容に誤りがあるときに使います。"),
+        N_("誤っている項目の四角に印をつけ、正しい内容を書いてください。"),
+        N_("記入したら、提出先に郵送するか、窓口にお持ちください。"),
+    )
+    warning = N_("マイナンバーの12桁は、書かないでください。")
+    return ReplyForm(
+        title=both(title),
+        instructions=tuple(both(text) for text in instructions),
+        warning=both(warning),
+        household_label=both(N_("世帯番号")),
+        household_id=household.household_id,
+        code_uri=_household_code(household.household_id),
+        code_label=both(N_("受付処理用コード（世帯番号）")),
+        code_alt=both(N_("世帯番号だけを記録した受付処理用のコード（音声コードではありません）")),
+        heading_name=both(N_("氏名（フリガナ）")),
+        heading_birth_date=both(N_("生年月日")),
+        heading_insured=both(N_("被保険者証の記号・番号・枝番")),
+        heading_mynumber=both(N_("マイナンバー（下4桁）")),
+        heading_wrong=both(N_("誤っている項目")),
+        heading_correct=both(N_("正しい内容")),
+        boxes=tuple(
+            both(text)
+            for text in (
+                N_("氏名"),
+                N_("生年月日"),
+                N_("記号・番号・枝番"),
+                N_("マイナンバーの下4桁"),
+                N_("その他"),
+            )
+        ),
+        reporter_heading=both(N_("届出をする方")),
+        reporter_fields=tuple(
+            both(text) for text in (N_("氏名"), N_("日中の連絡先（電話番号）"), N_("記入日"))
+        ),
+        return_heading=both(N_("提出先")),
+        return_lines=(contact.office, f"{contact.postal_code} {contact.address}"),
+        spoken=tuple(
+            voice.speakable(text, translator.locale)
+            for text in (
+                spoken(N_("この用紙は、{title}です。")).format(title=spoken(title)),
+                *(spoken(text) for text in instructions),
+                spoken(warning),
+                spoken(N_("提出先は、{office}、郵便番号{postal}、{address}です。")).format(
+                    office=contact.office,
+                    postal=voice.spell_digits_for(
+                        translator.locale, contact.postal_code.replace("-", "")
+                    ),
+                    address=contact.address,
+                ),
+                spoken(N_("世帯番号は、{value}です。")).format(
+                    value=voice.spell_digits_for(translator.locale, household.household_id)
+                ),
+                spoken(N_("印刷されている加入者は、次のとおりです。")),
+            )
+        ),
+    )

@@ -164,7 +164,9 @@ def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
         sentences += _members(page, translator)
         if page.shows_contact:
             sentences += _closing(notice, translator)
-    elif page.kind == "guide":
+    elif page.kind == "form":
+        sentences += _form(notice, page, translator)
+    elif page.kind in ("guide", "check"):
         sentences.append(speakable(page.heading or "", translator.locale))
         for section in page.sections:
             sentences.append(speakable(section.heading, translator.locale))
@@ -203,6 +205,10 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[st
             else []
         ),
         speakable(notice.title, translator.locale),
+        # Who the notice is for comes first: the head of household, and, for a head who is not a
+        # member, why they get it; the insurer's fields follow the members.
+        *(field.spoken for field in notice.fields if field.household_data),
+        *([speakable(notice.head_note, translator.locale)] if notice.head_note else []),
         *(speakable(paragraph.text, translator.locale) for paragraph in notice.intro),
         speakable(
             _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
@@ -211,9 +217,27 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[st
             translator.locale,
         ),
     ]
+    sentences.append(speakable(notice.reference_note, translator.locale))
     sentences += _members(page, translator)
+    sentences += [field.spoken for field in notice.fields if not field.household_data]
     if page.shows_contact:
         sentences += _closing(notice, translator)
+    return sentences
+
+
+def _form(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
+    """The reply form: what it is for, how to return it, and whose rows it holds."""
+    _ = translator.gettext
+    form = notice.reply_form
+    if form is None:
+        return []
+    sentences = list(form.spoken)
+    for offset, row in enumerate(page.form_rows):
+        sentences.append(
+            _("{number}人目、{name}さん。").format(
+                number=page.form_first_number + offset, name=spoken_name(row.kana or row.name)
+            )
+        )
     return sentences
 
 
@@ -225,6 +249,8 @@ def _closing(notice: NoticeView, translator: Translator) -> list[str]:
     if notice.no_number_note:
         sentences.append(speakable(notice.no_number_note, translator.locale))
     sentences.append(speakable(notice.not_a_card_note, translator.locale))
+    if notice.check_pointer:
+        sentences.append(speakable(notice.check_pointer, translator.locale))
     sentences += [
         speakable(contact.heading, translator.locale),
         speakable(

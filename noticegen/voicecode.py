@@ -196,6 +196,23 @@ def png_data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+def datamatrix_png(text: str) -> bytes:
+    """A DataMatrix holding `text`, one pixel per module with its quiet zone, as a 1-bit PNG.
+
+    For codes that machines and staff read (the reply form's household id), never voice codes: a
+    phone's camera does not take a DataMatrix for text to speak.
+    """
+    from PIL import Image
+
+    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix)
+    image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
+    width, height = image.shape[1], image.shape[0]
+    picture = Image.frombytes("L", (width, height), bytes(memoryview(image))).convert("1")
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
 def qr_image(text: str) -> CodeImage:
     """A QR code for `text` (up to MAX_VERSION), sized by module_mm: pure, no caching."""
     symbol = qr_symbol(text)
