@@ -46,12 +46,22 @@ def test_page_count_is_even_and_members_are_split_ten_then_sixteen(members, conf
     assert len(tables[0].rows) == min(members, 10)
     assert all(len(table.rows) <= 16 for table in tables[1:])
     assert sum(len(table.rows) for table in tables) == members
-    assert [page.kind for page in notice.pages][len(tables) : len(tables) + 2] == ["guide", "guide"]
+    kinds = [page.kind for page in notice.pages]
+    assert kinds[len(tables) : len(tables) + 3] == ["check", "guide", "guide"]
     assert [page.label for page in notice.pages] == [
         f"{number} / {notice.page_count}" for number in range(1, notice.page_count + 1)
     ]
+    # The reply form starts on the front of a sheet (an odd page) after the notice, four rows a
+    # page, and the notice stays even.
+    forms = [page for page in notice.pages if page.kind == "form"]
+    assert forms[0].number % 2 == 1
+    assert kinds[forms[0].number - 1 :] == ["form"] * len(forms) + ["blank"] * (len(forms) % 2)
+    assert [len(page.form_rows) for page in forms] == [
+        min(4, members - start) for start in range(0, members, 4)
+    ]
+    before_form = kinds[: forms[0].number - 1]
+    assert before_form.count("blank") == (len(tables) + 3) % 2
     blank = [page for page in notice.pages if page.kind == "blank"]
-    assert len(blank) == (len(tables) % 2)
     assert all("白紙" in page.note for page in blank)
 
 
@@ -97,3 +107,53 @@ def test_guide_pages_take_their_dates_and_names_from_the_configuration(config):
 def test_view_holds_no_full_my_number_or_member_lines(config):
     notice = view.build(household(3), config, i18n.translator())
     assert "4821" in repr(notice)
+
+
+def with_notice(config, **changes):
+    return dataclasses.replace(config, notice=dataclasses.replace(config.notice, **changes))
+
+
+def test_the_reply_form_can_be_turned_off(config):
+    notice = view.build(household(3), with_notice(config, reply_form=False), i18n.translator())
+    assert notice.reply_form is None
+    assert [page.kind for page in notice.pages] == ["personal", "check", "guide", "guide"]
+    text = repr([page.sections for page in notice.pages if page.kind == "check"])
+    assert "届出書" not in text and "電話か窓口でご連絡ください" in text
+
+
+def test_fields_reference_date_and_the_head_of_household(config):
+    notice = view.build(household(2), config, i18n.translator())
+    fields = {field.label: field for field in notice.fields}
+    assert fields["保険者名"].value == "板橋区国民健康保険"
+    assert fields["保険者番号"].value == "131193"
+    assert fields["世帯主"].value == "見本 太郎" and fields["世帯主"].household_data
+    assert fields["世帯番号"].value == "T1" and fields["世帯番号"].household_data
+    assert notice.reference_note == "令和6年10月1日現在の登録内容です"
+    # 見本 太郎 is not one of the members 見本 0, 見本 1: a 擬制世帯主.
+    assert "世帯主の方が板橋区国民健康保険に加入していなくても" in notice.head_note
+    member = dataclasses.replace(household(2).members[0], name="見本 太郎")
+    head_insured = dataclasses.replace(household(2), members=(member,))
+    assert view.build(head_insured, config, i18n.translator()).head_note is None
+
+
+def test_reference_date_is_a_translated_date_in_translations(config):
+    notice = view.build(household(1), config, i18n.translator("en"))
+    assert "(令和6年10月1日)" in notice.reference_note
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "reminded"),
+    [
+        (dt.date(1954, 10, 1), True),  # 70 on the reference date 2024-10-01
+        (dt.date(1954, 10, 2), False),  # 70 the day after
+        (dt.date(1949, 10, 2), True),  # 74
+        (dt.date(1949, 10, 1), False),  # 75 on the day
+    ],
+)
+def test_the_70_to_74_reminder_is_for_ages_on_the_reference_date(config, birth_date, reminded):
+    member = dataclasses.replace(household(1).members[0], birth_date=birth_date)
+    notice = view.build(
+        dataclasses.replace(household(1), members=(member,)), config, i18n.translator()
+    )
+    text = repr([page.sections for page in notice.pages if page.kind == "check"])
+    assert ("高齢受給者証" in text) is reminded

@@ -101,9 +101,11 @@ def test_long_household_has_one_text_per_page(config):
         member(f"見本 {i}", f"ミホン {i}", None, number=f"{i:07d}", line=i + 2) for i in range(30)
     )
     notice_view = view.build(household(*members), config, i18n.translator())
-    assert notice_view.page_count == 6  # 10 + 16 + 4 members, two guide pages: even already
+    # 10 + 16 + 4 members, the check page, two guide pages: even already; then the reply form,
+    # four members a page.
+    assert notice_view.page_count == 14
     assert [text[: text.index("。") + 1] for text in notice_view.voice_texts] == [
-        f"{n}ページ目。" for n in range(1, 7)
+        f"{n}ページ目。" for n in range(1, 15)
     ]
 
 
@@ -114,7 +116,7 @@ def test_guide_pages_say_the_same_for_every_household(sample_views):
         guide = tuple(
             text
             for page, text in zip(notice_view.pages, notice_view.voice_texts, strict=True)
-            if page.kind in ("guide", "blank")
+            if page.kind == "guide"
         )
         by_layout.setdefault(personal, set()).add(guide)
     assert by_layout
@@ -298,13 +300,17 @@ def test_members_beyond_ten_are_on_the_continuation_page(sample_households, samp
         texts = notice_view.voice_texts
         for number, m in enumerate(h.members, start=1):
             page = 1 if number <= 10 else 2 + (number - 11) // 16
-            said = voice.spell_digits(m.insured_number)
+            # A household shares one 記号・番号: the 枝番 tells its members apart.
+            said = f"番号は、{voice.spell_digits(m.insured_number)}" + (
+                f"、枝番は、{voice.spell_digits(m.insured_branch)}" if m.insured_branch else ""
+            )
             assert f"{number}人目、{m.kana or m.name}さん。" in texts[page - 1], (
                 h.household_id,
                 number,
             )
+            # The reply form names the members again (its own pages, after the notice).
             for other, text in enumerate(texts, start=1):
-                if other != page:
+                if other != page and notice_view.pages[other - 1].kind != "form":
                     assert not re.search(rf"(?<![0-9]){number}人目、", text), (
                         h.household_id,
                         number,
@@ -427,3 +433,33 @@ def test_speakable_leaves_no_symbol_behind():
     assert not any(char in FORBIDDEN_SYMBOLS for char in spoken), spoken
     assert spoken.endswith("。")
     assert voice.speakable(spoken) == spoken  # idempotent
+
+
+def test_the_reply_form_says_what_it_is_and_how_to_return_it(config):
+    members = tuple(
+        member(f"見本 {i}", f"ミホン {i}", None, number=f"{i:07d}", line=i + 2) for i in range(5)
+    )
+    notice_view = view.build(household(*members), config, i18n.translator())
+    forms = [
+        (page, text)
+        for page, text in zip(notice_view.pages, notice_view.voice_texts, strict=True)
+        if page.kind == "form"
+    ]
+    assert len(forms) == 2  # four members a page
+    for page, text in forms:
+        assert text.startswith(
+            f"{page.number}ページ目。この用紙は、国民健康保険 加入者情報の届出書です。"
+        )
+        assert "郵送するか、窓口にお持ちください" in text
+        assert voice.spell_digits(config.sender.postal_code.replace("-", "")) in text
+        assert config.sender.address.split("（")[0] in text
+        assert "世帯番号は、T、1です。" in text
+        assert "12桁は、書かないでください" in text
+    assert "1人目、ミホン 0さん。" in forms[0][1] and "5人目、ミホン 4さん。" in forms[1][1]
+
+
+def test_page_one_reads_the_head_of_household_and_the_insurer(config):
+    first = view.build(household(member("見本 一", "ミホン イチ", None)), config, i18n.translator())
+    text = first.voice_texts[0]
+    assert "世帯主は、" in text and "保険者番号は、1、3、1、1、9、3です。" in text
+    assert "令和6年10月1日現在の登録内容です。" in text
