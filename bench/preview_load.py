@@ -339,7 +339,11 @@ def main() -> int:
     config = settings.load()
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
     households, _ = records.read_all(
-        records.open_member_file(input_path), fonts.coverage(), dt.date.today(), window
+        records.open_member_file(input_path),
+        fonts.coverage(),
+        dt.date.today(),
+        window,
+        reference=config.dates.reference,
     )
     ids = [household.household_id for household in households]
 

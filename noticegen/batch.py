@@ -138,9 +138,15 @@ def run(options: Options) -> int:
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
     today = dt.date.today()
 
-    spooled, rejections, households_in = _spool(
+    spooled, rejections, households_in, warnings = _spool(
         member_file, config, work / "spool.bin", window, today, options.limit
     )
+    if warnings:
+        # Counts only (the household ids are in `noticegen check`'s listing): what check warns of.
+        log.warning(
+            "warnings: %s (list them with noticegen check)",
+            ", ".join(f"{code} {count}" for code, count in sorted(warnings.items())),
+        )
     spooled.sort(key=lambda entry: entry.sort_key)
     chunks = [
         Chunk(
@@ -175,7 +181,7 @@ def run(options: Options) -> int:
     bar.close()
 
     counts = _write_manifest(options.outdir / "manifest.csv", work, chunks)
-    summary = _summary(counts, rejections, households_in, identity, len(chunks))
+    summary = _summary(counts, rejections, households_in, warnings, identity, len(chunks))
     outputs.write_private(options.outdir / "rejected.csv", report.rejected_csv(rejections))
     # summary.json last: its presence says the run is complete.
     outputs.write_private(
@@ -236,14 +242,18 @@ def _spool(member_file, config, spool: Path, window, today, limit):
     """Read the member file once: accepted households into the spool, rejections into a list."""
     spooled: list[_Spooled] = []
     rejections: list[records.Rejection] = []
+    warnings = Counter(str(warning.code) for warning in member_file.warnings)
     households_in = 0
     bar = progress.Progress(progress.count_lines(member_file.path), "rows read")
     with outputs.open_private(spool) as stream:
-        for outcome in records.read(member_file, fonts.coverage(), today, window):
+        for outcome in records.read(
+            member_file, fonts.coverage(), today, window, reference=config.dates.reference
+        ):
             if limit is not None and households_in >= limit:
                 break
             households_in += 1
             bar.advance(outcome.rows)
+            warnings.update(str(warning.code) for warning in outcome.warnings)
             if isinstance(outcome, records.Rejection):
                 rejections.append(outcome)
                 continue
@@ -252,7 +262,7 @@ def _spool(member_file, config, spool: Path, window, today, limit):
             stream.write(data)
             spooled.append(_Spooled(mailing_key(outcome), offset, len(data)))
     bar.close()
-    return spooled, rejections, households_in
+    return spooled, rejections, households_in, warnings
 
 
 def mailing_key(household: records.Household) -> tuple[str, str, str, str]:
@@ -571,7 +581,7 @@ def _csv_rows(rows: list[dict], header: bool = False) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _summary(counts, rejections, households_in, identity, files) -> dict:
+def _summary(counts, rejections, households_in, warnings, identity, files) -> dict:
     return {
         "households_in": households_in,
         "notices_out": counts["notices"],
@@ -582,5 +592,7 @@ def _summary(counts, rejections, households_in, identity, files) -> dict:
         "notices_by_sheets": dict(sorted(counts["by_sheets"].items())),
         "notices_by_weight_class": dict(sorted(counts["by_weight"].items())),
         "rejected_by_code": dict(sorted(Counter(str(r.code) for r in rejections).items())),
+        "warnings": sum(warnings.values()),
+        "warnings_by_code": dict(sorted(warnings.items())),
         **identity,
     }

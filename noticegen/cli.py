@@ -259,7 +259,9 @@ def _load(args: argparse.Namespace) -> tuple[settings.Settings, records.MemberFi
 
 def _outcomes(config: settings.Settings, member_file: records.MemberFile):
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
-    return records.read(member_file, fonts.coverage(), dt.date.today(), window)
+    return records.read(
+        member_file, fonts.coverage(), dt.date.today(), window, reference=config.dates.reference
+    )
 
 
 def _find(

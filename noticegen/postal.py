@@ -229,6 +229,37 @@ def town_area(postal_code: str) -> str | None:
     return area.prefecture + area.city + area.town
 
 
+# Spellings one 町域 is written with: the small ケ of 霞ケ関 as ヶ, ケ or が; カ as ヵ.
+_TOWN_SPELLINGS = str.maketrans("ヶがヵ", "ケケカ")
+
+
+def _comparable(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_TOWN_SPELLINGS).replace(" ", "")
+
+
+def address_in_area(postal_code: str, address: str) -> bool | None:
+    """Whether `address` (the prefecture optional) lies in a 町域 the postal code names, or None
+    for an unknown code. A representative code names only its municipality.
+
+    >>> address_in_area("173-0004", "東京都板橋区板橋二丁目66番1号")
+    True
+    >>> address_in_area("1730004", "板橋区大山町1番1号"), address_in_area("100-0013", "千代田区霞ヶ関1丁目")
+    (False, True)
+    >>> address_in_area("100-0000", "東京都千代田区永田町1丁目"), address_in_area("100-0099", "x")
+    (True, None)
+    """
+    try:
+        areas = _areas(postal_code)
+    except UnknownPostalCodeError:
+        return None
+    written = _comparable(address)
+    for area in areas:
+        place = _comparable(area.city + area.town)
+        if written.startswith(place) or written.startswith(_comparable(area.prefecture) + place):
+            return True
+    return False
+
+
 def is_representative(postal_code: str) -> bool:
     """Whether the code is a municipality's representative code (「以下に掲載がない場合」).
 

@@ -1,8 +1,10 @@
 """The member file: from bytes to households, or to rejections a clerk can act on.
 
 This is the only module that ever sees a full My Number. It checks the number's check digit, keeps
-the last four digits and drops the rest before anything else is built. Messages name columns, lines
-and code points, never a cell's value, so a report or a log carries no personal data.
+the last four digits and drops the rest before anything else is built. It parses; what is wrong
+with what it parsed is decided by the rules in `noticegen.rules`, whose one table holds every
+message. Messages name columns, lines and code points, never a cell's value, so a report or a log
+carries no personal data.
 
 The file is read twice, as a stream: once for the household ids (to find households whose rows are
 not contiguous, which must be rejected whole rather than half printed), then for the households.
@@ -12,18 +14,25 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
-import enum
 import io
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
-from noticegen import addressblock, mynumber, postal
+from noticegen import mynumber, rules
+from noticegen.rules import COLUMN_NAMES_JA, HOUSEHOLD_ID, InputWarning, Printable, Problem
+
+# The rules' vocabulary, which callers of the reader use too.
+from noticegen.rules import HOUSEHOLD_COLUMNS as HOUSEHOLD_COLUMNS
+from noticegen.rules import TEXT_COLUMNS as TEXT_COLUMNS
+from noticegen.rules import Code as Code
+from noticegen.rules import WarningCode as WarningCode
+from noticegen.rules import lines_text as lines_text
 
 # The reader's limits. Each keeps the time and memory of reading any file, however hostile, linear
 # and bounded, and each has its own code, so that nothing a clerk needs is lost past it.
@@ -40,7 +49,6 @@ MAX_HOUSEHOLD_ROWS = 99
 # Rejections of rows whose household id cannot be read at all come one per run of such rows, with
 # this many rows' problems listed; the run's size is stated, never its rows one by one.
 LISTED_UNREADABLE_ROWS = 10
-HOUSEHOLD_ID = re.compile(r"^[0-9A-Za-z-]{1,20}$")
 
 REQUIRED_COLUMNS = (
     "household_id",
@@ -62,7 +70,6 @@ OPTIONAL_COLUMNS = (
     "mynumber_last4",
     "mynumber",
 )
-HOUSEHOLD_COLUMNS = ("head_name", "postal_code", "address", "address2", "language")
 # Cells where full-width digits and hyphens are folded to ASCII. Names and addresses never are.
 NUMERIC_COLUMNS = frozenset(
     (
@@ -76,36 +83,6 @@ NUMERIC_COLUMNS = frozenset(
         "mynumber",
     )
 )
-# Printed as given, so every character must be one the fonts can draw.
-TEXT_COLUMNS = (
-    "head_name",
-    "address",
-    "address2",
-    "member_name",
-    "member_kana",
-    "insured_symbol",
-    "insured_number",
-)
-
-COLUMN_NAMES_JA = {
-    "household_id": "世帯番号",
-    "head_name": "世帯主氏名",
-    "postal_code": "郵便番号",
-    "address": "住所",
-    "address2": "方書",
-    "language": "言語",
-    "member_name": "氏名",
-    "member_kana": "フリガナ",
-    "birth_date": "生年月日",
-    "insured_symbol": "記号",
-    "insured_number": "番号",
-    "insured_branch": "枝番",
-    "acquired_date": "資格取得年月日",
-    "copay_ratio": "一部負担金の割合",
-    "mynumber_last4": "マイナンバー下4桁",
-    "mynumber": "マイナンバー",
-}
-
 # The locales noticegen writes, and the spellings the core system may export for them.
 LANGUAGES = (
     "en", "zh-Hans", "zh-Hant", "ko", "vi", "ne", "tl", "my",
@@ -146,66 +123,8 @@ _NUMERIC_FOLD = str.maketrans(
 _CELL_SPACE = " \t\r\n\v\f\u3000"
 
 
-class Code(enum.StrEnum):
-    """Stable rejection codes: the same names in reports, logs, the preview and the tests."""
-
-    MISSING_FIELD = "MISSING_FIELD"
-    BAD_POSTAL_CODE = "BAD_POSTAL_CODE"
-    BAD_DATE = "BAD_DATE"
-    BAD_MYNUMBER = "BAD_MYNUMBER"
-    BAD_FIELD = "BAD_FIELD"  # a cell in the wrong format: household id, 枝番, 負担割合
-    HOUSEHOLD_MISMATCH = "HOUSEHOLD_MISMATCH"
-    HOUSEHOLD_SPLIT = "HOUSEHOLD_SPLIT"
-    UNPRINTABLE_CHAR = "UNPRINTABLE_CHAR"
-    ADDRESS_TOO_LONG = "ADDRESS_TOO_LONG"  # the address block cannot fit the envelope window
-    BAD_ROW = "BAD_ROW"
-    ROW_TOO_LONG = "ROW_TOO_LONG"  # a record longer than MAX_ROW_LENGTH characters
-    HOUSEHOLD_TOO_LARGE = "HOUSEHOLD_TOO_LARGE"  # more than MAX_HOUSEHOLD_ROWS rows
-
-
-class WarningCode(enum.StrEnum):
-    UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
-    UNKNOWN_LANGUAGE = "UNKNOWN_LANGUAGE"
-    KANA_NOT_KATAKANA = "KANA_NOT_KATAKANA"
-    DECODED_AS_CP932 = "DECODED_AS_CP932"
-
-
 class InputError(Exception):
     """The file cannot be read as a member file at all (a usage error: exit 2, nothing written)."""
-
-
-class Printable(Protocol):
-    """What the configured fonts can draw (noticegen.fonts.Coverage)."""
-
-    def unprintable(self, text: str) -> list[tuple[int, str]]: ...
-
-
-class _Bilingual:
-    """A message for a clerk, in Japanese and in English."""
-
-    message_ja: str
-    message_en: str
-
-    @property
-    def message(self) -> str:
-        return f"{self.message_ja} / {self.message_en}"
-
-
-@dataclass(frozen=True)
-class Problem(_Bilingual):
-    code: Code
-    lines: Sequence[int]  # a tuple, or a range for a run of rows too long to list
-    message_ja: str
-    message_en: str
-
-
-@dataclass(frozen=True)
-class InputWarning(_Bilingual):
-    code: WarningCode
-    lines: tuple[int, ...]
-    household_id: str
-    message_ja: str
-    message_en: str
 
 
 @dataclass(frozen=True)
@@ -402,26 +321,16 @@ def open_member_file(path: Path | str, encoding: str | None = None) -> MemberFil
     unknown = [index for index, name in enumerate(columns) if name not in known]
     if unknown:
         warnings.append(
-            InputWarning(
-                WarningCode.UNKNOWN_COLUMN,
+            rules.warning(
+                "unknown_columns",
                 (1,),
                 "",
-                f"1行目: 見出しが既知の列名ではない列（{_columns_text(unknown, True)}）は"
-                "無視します。",
-                f"line 1: columns {_columns_text(unknown)} have no known column name and are "
-                "ignored",
+                columns_ja=_columns_text(unknown, japanese=True),
+                columns_en=_columns_text(unknown),
             )
         )
     if chosen == "cp932" and encoding is None:
-        warnings.append(
-            InputWarning(
-                WarningCode.DECODED_AS_CP932,
-                (),
-                "",
-                "ファイルはUTF-8ではないため、CP932（Windows Shift_JIS）として読みました。",
-                "the file is not UTF-8, so it was read as CP932 (Windows Shift_JIS)",
-            )
-        )
+        warnings.append(rules.warning("decoded_as_cp932", (), ""))
     return MemberFile(path, chosen, columns, tuple(warnings))
 
 
@@ -602,13 +511,30 @@ def _split_households(member_file: MemberFile) -> dict[str, _Split]:
     return found
 
 
+@dataclass(frozen=True)
+class _Judging:
+    """What judging a household needs besides its rows."""
+
+    printable: Printable
+    today: dt.date  # a birth date after it is in the future
+    reference: dt.date  # ages and 負担割合 are taken on this day (基準日)
+    window_mm: tuple[float, float]
+
+
 def read(
-    member_file: MemberFile, printable: Printable, today: dt.date, window_mm: tuple[float, float]
+    member_file: MemberFile,
+    printable: Printable,
+    today: dt.date,
+    window_mm: tuple[float, float],
+    *,
+    reference: dt.date | None = None,
 ) -> Iterator[Household | Rejection]:
     """Every household of the file in file order, each as a Household or a Rejection.
 
-    `window_mm` is the envelope window's (width, height), which decides whether an address fits.
+    `window_mm` is the envelope window's (width, height), which decides whether an address fits;
+    `reference` is the configuration's reference date (`[dates] reference`), `today` when None.
     """
+    judging = _Judging(printable, today, reference or today, window_mm)
     split = _split_households(member_file)
     reported_split: set[str] = set()
     for block in _blocks(member_file):
@@ -617,153 +543,131 @@ def read(
                 reported_split.add(block.key)
                 yield _split_rejection(block.key, split[block.key])
         elif not block.key:
-            yield _unreadable_rejection(member_file, block, printable, today, window_mm)
+            yield _unreadable_rejection(member_file, block, judging)
         elif block.count > MAX_HOUSEHOLD_ROWS:
             yield _too_large_rejection(block)
         else:
-            yield _household(member_file, block.key, block.rows, printable, today, window_mm)
+            yield _household(member_file, block.key, block.rows, judging)
 
 
 def read_all(
-    member_file: MemberFile, printable: Printable, today: dt.date, window_mm: tuple[float, float]
+    member_file: MemberFile,
+    printable: Printable,
+    today: dt.date,
+    window_mm: tuple[float, float],
+    *,
+    reference: dt.date | None = None,
 ) -> tuple[list[Household], list[Rejection]]:
     households: list[Household] = []
     rejections: list[Rejection] = []
-    for outcome in read(member_file, printable, today, window_mm):
+    for outcome in read(member_file, printable, today, window_mm, reference=reference):
         (households if isinstance(outcome, Household) else rejections).append(outcome)
     return households, rejections
 
 
 def _split_rejection(household_id: str, split: _Split) -> Rejection:
-    where = lines_text(split.lines, split.count)
-    return Rejection(
-        household_id,
-        (
-            Problem(
-                Code.HOUSEHOLD_SPLIT,
-                tuple(split.lines),
-                f"{where}行目: 世帯番号{household_id}の行が連続していません。"
-                "世帯の行をまとめて並べてから出力し直してください。",
-                f"lines {where}: the rows of household {household_id} are not contiguous; "
-                "export the household's rows together",
+    lines = tuple(split.lines)
+    found = rules.problem("household_split", lines, household_id=household_id)
+    if split.count > len(lines):  # the message says how many rows it does not list
+        found = dataclasses.replace(
+            found,
+            message_ja=found.message_ja.replace(
+                f"{lines_text(lines)}行目", f"{lines_text(lines, split.count)}行目", 1
             ),
-        ),
-        tuple(split.lines),
-        row_count=split.count,
-    )
+            message_en=found.message_en.replace(
+                f"lines {lines_text(lines)}", f"lines {lines_text(lines, split.count)}", 1
+            ),
+        )
+    return Rejection(household_id, (found,), lines, row_count=split.count)
 
 
 def _too_large_rejection(block: _Block) -> Rejection:
-    where = lines_text(block.lines)
-    return Rejection(
-        block.key,
-        (
-            Problem(
-                Code.HOUSEHOLD_TOO_LARGE,
-                block.lines,
-                f"{where}行目: 世帯番号{block.key}の行が{block.count:,}行あり、1世帯の上限"
-                f"{MAX_HOUSEHOLD_ROWS}行（枝番01〜99）を超えています。世帯番号を確認してください。",
-                f"lines {where}: household {block.key} has {block.count:,} rows, more than the "
-                f"{MAX_HOUSEHOLD_ROWS} one household can have (枝番 01-99); check the household ids",
-            ),
-        ),
+    found = rules.problem(
+        "household_too_large",
         block.lines,
-        row_count=block.count,
+        household_id=block.key,
+        rows=block.count,
+        limit=MAX_HOUSEHOLD_ROWS,
     )
+    return Rejection(block.key, (found,), block.lines, row_count=block.count)
 
 
-def _unreadable_rejection(
-    member_file: MemberFile,
-    block: _Block,
-    printable: Printable,
-    today: dt.date,
-    window_mm: tuple[float, float],
-) -> Rejection:
+def _unreadable_rejection(member_file: MemberFile, block: _Block, judging: _Judging) -> Rejection:
     """Rows whose household id cannot be read: each is a household of its own, but a run of them
     (the lines of a broken cell, a file of garbage) is one rejection, listing its first rows."""
     listed: list[Problem] = []
     for raw in block.rows[:LISTED_UNREADABLE_ROWS]:
-        outcome = _household(member_file, "", [raw], printable, today, window_mm)
+        outcome = _household(member_file, "", [raw], judging)
         assert isinstance(outcome, Rejection)  # a row without an id is never a household
         listed.extend(outcome.problems)
     if block.count == 1:
         return Rejection("", tuple(listed), block.lines)
     # The run comes first, so that rejected.csv's line and code describe all of it.
-    where = lines_text(block.lines)
     more = block.count > LISTED_UNREADABLE_ROWS
-    run = Problem(
-        Code.BAD_ROW,
+    run = rules.problem(
+        "unreadable_run",
         block.lines,
-        f"{where}行目: 世帯番号の読めない行が続けて{block.count:,}行あります"
-        + (f"（最初の{LISTED_UNREADABLE_ROWS}行の問題を挙げます）" if more else "")
-        + '。引用符「"」の閉じ忘れや区切りの「,」を確認してください。',
-        f"lines {where}: {block.count:,} rows in a row have no readable household id"
-        + (f" (the problems of the first {LISTED_UNREADABLE_ROWS} follow)" if more else "")
-        + '; check for a quote (") left open and for the commas',
+        rows=block.count,
+        listed_ja=f"（最初の{LISTED_UNREADABLE_ROWS}行の問題を挙げます）" if more else "",
+        listed_en=f" (the problems of the first {LISTED_UNREADABLE_ROWS} follow)" if more else "",
     )
     return Rejection("", (run, *listed), block.lines, row_count=block.count)
 
 
-def lines_text(lines: Sequence[int], count: int | None = None) -> str:
-    """Line numbers for a message or a report: runs of three or more as `first-last`, and how
-    many rows were left out when `count` says there are more than `lines` lists.
-
-    >>> lines_text((2, 3, 4, 9)), lines_text((5, 7)), lines_text(range(2, 200002))
-    ('2-4;9', '5;7', '2-200001')
-    >>> lines_text((2, 4), count=10)
-    '2;4 (+8)'
-    """
-    if isinstance(lines, range) and len(lines) >= 3:
-        text = f"{lines[0]}-{lines[-1]}"  # a range is one run, however long
-    else:
-        runs: list[list[int]] = []
-        for line in lines:
-            if runs and line == runs[-1][-1] + 1:
-                runs[-1].append(line)
-            else:
-                runs.append([line])
-        text = ";".join(
-            f"{run[0]}-{run[-1]}" if len(run) >= 3 else ";".join(map(str, run)) for run in runs
-        )
-    if count is not None and count > len(lines):
-        text += f" (+{count - len(lines):,})"
-    return text
-
-
 def _household(
-    member_file: MemberFile,
-    key: str,
-    block: list[_RawRow],
-    printable: Printable,
-    today: dt.date,
-    window_mm: tuple[float, float],
+    member_file: MemberFile, key: str, block: list[_RawRow], judging: _Judging
 ) -> Household | Rejection:
+    """One household's rows judged by every rule (noticegen.rules), then built or rejected."""
     rows = [_row(member_file, raw) for raw in block]
-    problems = [problem for row in rows for problem in row.problems]
     lines = tuple(row.line for row in rows)
-    warnings: list[InputWarning] = []
-    good_rows = [row for row in rows if not row.problems]
-    shared = _household_values(key, good_rows, problems) if good_rows else {}
-    members = []
-    for row in good_rows:
-        member = _member(row, today, problems, warnings, key)
-        if member is not None:
-            members.append(member)
-    if shared and len(good_rows) == len(rows):
-        _check_household(key, shared, rows, printable, window_mm, problems)
-    language = _language(key, shared.get("language", ""), lines, warnings) if shared else None
+    findings: list[Problem | InputWarning] = [p for row in rows for p in row.problems]
+    last4s = {row.line: _linked_last4(row, findings) for row in rows if not row.problems}
+    facts = rules.HouseholdFacts(
+        key,
+        tuple(
+            rules.RowFacts(row.line, row.cells, judging.today, judging.reference, key)
+            for row in rows
+            if not row.problems
+        ),
+        judging.printable,
+        judging.window_mm,
+        _LANGUAGE_LOOKUP,
+    )
+    if facts.rows:
+        findings += rules.judge(facts)
+    problems = tuple(finding for finding in findings if isinstance(finding, Problem))
+    warnings = tuple(finding for finding in findings if isinstance(finding, InputWarning))
     if problems:
-        return Rejection(key, tuple(problems), lines, tuple(warnings))
+        return Rejection(key, problems, lines, warnings)
+    language = facts.value("language")
     return Household(
         household_id=key,
-        head_name=shared["head_name"],
-        postal_code=shared["postal_code"],
-        address=shared["address"],
-        address2=shared["address2"] or None,
-        language=language,
-        members=tuple(members),
+        head_name=facts.value("head_name"),
+        postal_code=rules.postal_digits(facts.value("postal_code")) or "",
+        address=facts.value("address"),
+        address2=facts.value("address2") or None,
+        language=(rules.language_code(facts, language) or None) if language else None,
+        members=tuple(_member(row, last4s[row.line]) for row in facts.rows),
         lines=lines,
-        warnings=tuple(warnings),
+        warnings=warnings,
+    )
+
+
+def _member(row: rules.RowFacts, last4: str | None) -> Member:
+    cells = row.cells
+    birth = rules.birth_date(row)
+    assert birth is not None  # a row without a real birth date has a problem
+    return Member(
+        name=cells["member_name"],
+        kana=rules.reading(cells["member_kana"]),
+        birth_date=birth,
+        insured_symbol=cells["insured_symbol"],
+        insured_number=cells["insured_number"],
+        insured_branch=cells["insured_branch"] or None,
+        acquired_date=rules.parse_date(cells["acquired_date"]) if cells["acquired_date"] else None,
+        copay_ratio=rules.copay_ratio(row),
+        mynumber_last4=last4,
+        line=row.line,
     )
 
 
@@ -779,52 +683,19 @@ def _has_undecodable(text: str) -> bool:
 
 
 def _row(member_file: MemberFile, raw_row: _RawRow) -> _Row:
+    """A record's cells by column, cleaned, or the structural problem that keeps it from being
+    read (its quoting, length, cell count, bytes)."""
     columns = member_file.columns
     line, raw = raw_row.line, raw_row.cells
     if raw_row.unclosed_quote:
-        return _Row(
-            line,
-            {},
-            [
-                Problem(
-                    Code.BAD_ROW,
-                    (line,),
-                    f'{line}行目: 引用符「"」が閉じられていません。'
-                    "この行を直してから出力し直してください（次の行からは読み続けます）。",
-                    f'line {line}: a quote (") is opened but never closed; fix this row '
-                    "(reading went on with the next line)",
-                )
-            ],
-        )
+        return _Row(line, {}, [rules.problem("unclosed_quote", (line,))])
     if raw_row.too_long:
-        return _Row(
-            line,
-            {},
-            [
-                Problem(
-                    Code.ROW_TOO_LONG,
-                    (line,),
-                    f"{line}行目: 1行が{MAX_ROW_LENGTH:,}文字を超えています。"
-                    "この行の内容を確認して出力し直してください。",
-                    f"line {line}: the row is longer than {MAX_ROW_LENGTH:,} characters; check "
-                    "this row and export it again",
-                )
-            ],
-        )
+        return _Row(line, {}, [rules.problem("row_too_long", (line,), limit=MAX_ROW_LENGTH)])
     if len(raw) != len(columns):
         return _Row(
             line,
             {},
-            [
-                Problem(
-                    Code.BAD_ROW,
-                    (line,),
-                    f"{line}行目: 項目の数が{len(raw)}個で、見出しの{len(columns)}個と合いません。"
-                    '区切りの「,」や引用符「"」を確認してください。',
-                    f"line {line}: {len(raw)} cells where the header has {len(columns)}; "
-                    'check the commas and quotes (")',
-                )
-            ],
+            [rules.problem("cell_count", (line,), cells=len(raw), columns=len(columns))],
         )
     problems = []
     cells: dict[str, str] = {}
@@ -833,24 +704,12 @@ def _row(member_file: MemberFile, raw_row: _RawRow) -> _Row:
             continue  # an unknown column, reported once for the file
         if _has_undecodable(value):
             problems.append(
-                Problem(
-                    Code.BAD_ROW,
-                    (line,),
-                    f"{line}行目: {_col_ja(name)}に文字コードとして読めないバイトがあります。"
-                    "UTF-8またはCP932で出力し直してください。",
-                    f"line {line}: {name} holds bytes that are not valid text in "
-                    f"{member_file.encoding}; export the file as UTF-8 or CP932",
-                )
+                rules.problem("undecodable", (line,), column=name, encoding=member_file.encoding)
             )
             continue
         if len(value) > MAX_CELL_LENGTH:
             problems.append(
-                Problem(
-                    Code.BAD_ROW,
-                    (line,),
-                    f"{line}行目: {_col_ja(name)}が{MAX_CELL_LENGTH}文字を超えています。",
-                    f"line {line}: {name} is longer than {MAX_CELL_LENGTH} characters",
-                )
+                rules.problem("cell_too_long", (line,), column=name, limit=MAX_CELL_LENGTH)
             )
             continue
         value = _clean(value)
@@ -862,315 +721,24 @@ def _row(member_file: MemberFile, raw_row: _RawRow) -> _Row:
     return _Row(line, cells, problems)
 
 
-def _col_ja(name: str) -> str:
-    return f"「{COLUMN_NAMES_JA[name]}」({name})"
-
-
-def _missing(name: str, lines: tuple[int, ...]) -> Problem:
-    where = lines_text(lines)
-    return Problem(
-        Code.MISSING_FIELD,
-        lines,
-        f"{where}行目: 必須項目{_col_ja(name)}が空です。",
-        f"line {where}: required column {name} is empty",
-    )
-
-
-def _household_values(key: str, rows: list[_Row], problems: list[Problem]) -> dict[str, str]:
-    """The household-level cells, equal on every row; an empty cell inherits from the others."""
-    values: dict[str, str] = {}
-    for name in HOUSEHOLD_COLUMNS:
-        seen = {row.cells[name]: row.line for row in reversed(rows) if row.cells[name]}
-        if len(seen) > 1:
-            lines = tuple(row.line for row in rows if row.cells[name])
-            where = lines_text(lines)
-            problems.append(
-                Problem(
-                    Code.HOUSEHOLD_MISMATCH,
-                    lines,
-                    f"{where}行目: 同じ世帯の行で{_col_ja(name)}が異なります。"
-                    "世帯の全行で同じ値にするか、2行目以降を空にしてください。",
-                    f"lines {where}: {name} differs between rows of one household; "
-                    "give every row the same value or leave it empty after the first",
-                )
-            )
-        values[name] = min(seen, key=seen.get) if seen else ""
-    for name in ("head_name", "postal_code", "address"):
-        if not values[name]:
-            problems.append(_missing(name, tuple(row.line for row in rows)))
-    if not key:
-        line = rows[0].line
-        if not rows[0].cells["household_id"]:
-            problems.append(_missing("household_id", (line,)))
-        else:
-            problems.append(
-                Problem(
-                    Code.BAD_FIELD,
-                    (line,),
-                    f"{line}行目: {_col_ja('household_id')}は半角英数字とハイフンで1〜20文字です。",
-                    f"line {line}: household_id must be 1-20 of 0-9, A-Z, a-z and -",
-                )
-            )
-    return values
-
-
-def _parse_date(text: str) -> dt.date | None:
-    match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", text)
-    if not match:
-        return None
-    try:
-        return dt.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
-def _bad_date(line: int, name: str, why_ja: str, why_en: str) -> Problem:
-    return Problem(
-        Code.BAD_DATE,
-        (line,),
-        f"{line}行目: {_col_ja(name)}{why_ja}",
-        f"line {line}: {name} {why_en}",
-    )
-
-
-def _member(
-    row: _Row, today: dt.date, problems: list[Problem], warnings: list[InputWarning], key: str
-) -> Member | None:
+def _linked_last4(row: _Row, findings: list[Problem | InputWarning]) -> str | None:
+    """The last four digits of the linked My Number, after checking the full number when the row
+    gives one. The full number goes no further than here: its cell is emptied at once, so the
+    rules and everything after them never see it."""
     cells, line = row.cells, row.line
-    before = len(problems)
-    for name in ("member_name", "birth_date", "insured_symbol", "insured_number"):
-        if not cells[name]:
-            problems.append(_missing(name, (line,)))
-    birth = acquired = None
-    if cells["birth_date"]:
-        birth = _parse_date(cells["birth_date"])
-        if birth is None:
-            problems.append(
-                _bad_date(
-                    line,
-                    "birth_date",
-                    "が日付として読めないか、存在しない日付です（YYYY-MM-DD）。",
-                    "is not a real date written YYYY-MM-DD or YYYY/MM/DD",
-                )
-            )
-        elif birth > today:
-            problems.append(_bad_date(line, "birth_date", "が未来の日付です。", "is in the future"))
-        elif birth < dt.date(1873, 1, 1):
-            problems.append(
-                _bad_date(
-                    line,
-                    "birth_date",
-                    "が1873年（明治6年）より前です。",
-                    "is before 1873-01-01, when Japan adopted the Gregorian calendar",
-                )
-            )
-    if cells["acquired_date"]:
-        acquired = _parse_date(cells["acquired_date"])
-        if acquired is None:
-            problems.append(
-                _bad_date(
-                    line,
-                    "acquired_date",
-                    "が日付として読めないか、存在しない日付です（YYYY-MM-DD）。",
-                    "is not a real date written YYYY-MM-DD or YYYY/MM/DD",
-                )
-            )
-        elif birth is not None and acquired < birth:
-            problems.append(
-                _bad_date(line, "acquired_date", "が生年月日より前です。", "is before birth_date")
-            )
-    last4 = _mynumber_last4(cells, line, problems)
-    branch = cells["insured_branch"] or None
-    if branch is not None and not re.fullmatch(r"\d{2}", branch):
-        problems.append(
-            Problem(
-                Code.BAD_FIELD,
-                (line,),
-                f"{line}行目: {_col_ja('insured_branch')}は2桁の数字です（例: 01）。",
-                f"line {line}: insured_branch must be two digits (e.g. 01)",
-            )
-        )
-    copay = None
-    if cells["copay_ratio"]:
-        ratio = cells["copay_ratio"].removesuffix("割")
-        if ratio in ("1", "2", "3"):
-            copay = int(ratio)
-        else:
-            problems.append(
-                Problem(
-                    Code.BAD_FIELD,
-                    (line,),
-                    f"{line}行目: {_col_ja('copay_ratio')}は1、2、3のいずれかです。",
-                    f"line {line}: copay_ratio must be 1, 2 or 3",
-                )
-            )
-    kana = _kana(cells["member_kana"], line, key, warnings)
-    if len(problems) > before or birth is None:
-        return None
-    return Member(
-        name=cells["member_name"],
-        kana=kana,
-        birth_date=birth,
-        insured_symbol=cells["insured_symbol"],
-        insured_number=cells["insured_number"],
-        insured_branch=branch,
-        acquired_date=acquired,
-        copay_ratio=copay,
-        mynumber_last4=last4,
-        line=line,
-    )
-
-
-def _mynumber_last4(cells: dict[str, str], line: int, problems: list[Problem]) -> str | None:
-    """The last four digits of the linked My Number. The full number goes no further than here."""
-    full = cells["mynumber"]
-    last4 = cells["mynumber_last4"] or None
-    cells["mynumber"] = ""  # drop the full number as soon as it has been checked
+    full, last4 = cells["mynumber"], cells["mynumber_last4"]
+    cells["mynumber"] = ""  # drop the full number as soon as it has been read
     bad = []
     if full:
         if not (len(full) == 12 and full.isascii() and full.isdigit()):
-            bad.append(("マイナンバーが12桁の数字ではありません", "mynumber is not 12 digits"))
+            bad.append("mynumber_not_12_digits")
         elif not mynumber.is_valid(full):
-            bad.append(
-                ("マイナンバーのチェックデジットが合いません", "mynumber fails its check digit")
-            )
-    if last4 is not None and not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
-        bad.append(("マイナンバー下4桁が4桁の数字ではありません", "mynumber_last4 is not 4 digits"))
-    if not bad and full and last4 is not None and full[-4:] != last4:
-        bad.append(("マイナンバーと下4桁が一致しません", "mynumber and mynumber_last4 disagree"))
+            bad.append("mynumber_check_digit")
+    if last4 and not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        bad.append("last4_not_4_digits")
+    if not bad and full and last4 and full[-4:] != last4:
+        bad.append("mynumber_last4_disagree")
+    findings.extend(rules.problem(key, (line,)) for key in bad)
     if bad:
-        for ja, en in bad:
-            problems.append(
-                Problem(
-                    Code.BAD_MYNUMBER,
-                    (line,),
-                    f"{line}行目: {ja}。登録内容を確認してください。",
-                    f"line {line}: {en}; check the registered number",
-                )
-            )
         return None
-    return full[-4:] if full else last4
-
-
-def _kana(text: str, line: int, key: str, warnings: list[InputWarning]) -> str | None:
-    if not text:
-        return None
-    # NFKC on the reading only: it turns half-width katakana (ﾔﾏﾀﾞ) into full-width (ヤマダ).
-    # Names themselves are never normalised.
-    kana = unicodedata.normalize("NFKC", text)
-    if not all("\u30a0" <= char <= "\u30ff" or char in " 　" for char in kana):
-        warnings.append(
-            InputWarning(
-                WarningCode.KANA_NOT_KATAKANA,
-                (line,),
-                key,
-                f"{line}行目: {_col_ja('member_kana')}にカタカナ以外の文字があります（そのまま印字します）。",
-                f"line {line}: member_kana holds characters other than katakana (printed as given)",
-            )
-        )
-    return kana
-
-
-def _language(
-    key: str, value: str, lines: tuple[int, ...], warnings: list[InputWarning]
-) -> str | None:
-    if not value:
-        return None
-    code = _LANGUAGE_LOOKUP.get(value.replace("_", "-").lower())
-    if code is None:
-        warnings.append(
-            InputWarning(
-                WarningCode.UNKNOWN_LANGUAGE,
-                lines[:1],
-                key,
-                f"{lines[0]}行目: {_col_ja('language')}の値は対応言語ではないため、日本語のみで作成します。",
-                f"line {lines[0]}: language is not one noticegen writes; the notice is Japanese only",
-            )
-        )
-        return None
-    return code or None
-
-
-def _check_household(
-    key: str,
-    shared: dict[str, str],
-    rows: list[_Row],
-    printable: Printable,
-    window_mm: tuple[float, float],
-    problems: list[Problem],
-) -> None:
-    written = shared["postal_code"]
-    if written:
-        digits = written[:3] + written[4:] if len(written) == 8 and written[3] == "-" else written
-        if (
-            len(digits) == 7
-            and digits.isascii()
-            and digits.isdigit()
-            and not postal.is_known(digits)
-        ):
-            line = next(row.line for row in rows if row.cells["postal_code"])
-            problems.append(
-                Problem(
-                    Code.BAD_POSTAL_CODE,
-                    (line,),
-                    f"{line}行目: {_col_ja('postal_code')}は日本郵便の郵便番号データにありません。"
-                    "番号を確認してください。",
-                    f"line {line}: postal_code is not in Japan Post's postal-code data; check it",
-                )
-            )
-        elif len(digits) == 7 and digits.isascii() and digits.isdigit():
-            shared["postal_code"] = digits
-        else:
-            line = next(row.line for row in rows if row.cells["postal_code"])
-            problems.append(
-                Problem(
-                    Code.BAD_POSTAL_CODE,
-                    (line,),
-                    f"{line}行目: {_col_ja('postal_code')}は7桁の数字です（例: 173-0004）。",
-                    f"line {line}: postal_code must be 7 digits (e.g. 173-0004)",
-                )
-            )
-    # A household-level cell is checked once, on the row that gives it.
-    givers = {name: _first_with(rows, name) for name in HOUSEHOLD_COLUMNS}
-    for row in rows:
-        for name in TEXT_COLUMNS:
-            text = row.cells[name]
-            if name in givers and row is not givers[name]:
-                continue
-            for position, what in printable.unprintable(text):
-                problems.append(
-                    Problem(
-                        Code.UNPRINTABLE_CHAR,
-                        (row.line,),
-                        f"{row.line}行目: {_col_ja(name)}の{position}文字目 {what} は"
-                        "印字できません。標準の文字（JIS X 0213の範囲）に置き換えてください。",
-                        f"line {row.line}: character {position} of {name}, {what}, cannot be "
-                        "printed by any configured font; replace it with a standard character",
-                    )
-                )
-    if problems or not shared["address"] or not shared["head_name"]:
-        return
-    try:
-        addressblock.lay_out(
-            shared["postal_code"],
-            shared["address"],
-            shared["address2"] or None,
-            shared["head_name"],
-            *window_mm,
-        )
-    except addressblock.AddressTooLongError as error:
-        line = _first_with(rows, error.field).line
-        problems.append(
-            Problem(
-                Code.ADDRESS_TOO_LONG,
-                (line,),
-                f"{line}行目: 宛名（住所・方書・世帯主氏名）が封筒の窓に収まりません。"
-                f"{_col_ja(error.field)}を短くしてください（都道府県名や区市町村名は省略できます）。",
-                f"line {line}: the address block does not fit the envelope window; shorten "
-                f"{error.field} (the prefecture and city may be left out)",
-            )
-        )
-
-
-def _first_with(rows: list[_Row], name: str) -> _Row:
-    return next((row for row in rows if row.cells.get(name)), rows[0])
+    return full[-4:] if full else (last4 or None)

@@ -11,13 +11,17 @@ Regenerate with:  .venv/bin/python samples/make_samples.py
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import random
 from pathlib import Path
 
-from noticegen import mynumber
+from noticegen import mynumber, rules
 
 HERE = Path(__file__).resolve().parent
+# The shipped configuration's [dates] reference: every accepted member is an NHI member on it
+# (under 75) with the 負担割合 of their age.
+REFERENCE = dt.date(2024, 10, 1)
 
 COLUMNS = (
     "household_id",
@@ -72,7 +76,18 @@ EXPECTED_REJECTIONS = {
     "H0053": "ADDRESS_TOO_LONG",
     "H0054": "BAD_MYNUMBER",
     "H0055": "BAD_FIELD",
+    "H0061": "NOT_NHI_AGE",
+    "H0062": "BAD_COPAY",
     "": "BAD_FIELD",  # a row whose household id has a character ids may not hold
+}
+
+# household_id → the warnings an accepted household is built to give (the file-level ones,
+# UNKNOWN_COLUMN and DECODED_AS_CP932, come from the "note" column and the CP932 copy).
+EXPECTED_WARNINGS = {
+    "H0012": ["UNKNOWN_LANGUAGE"],
+    "H0026": ["POSTAL_AREA_MISMATCH"],
+    "H0028": ["INSURED_NUMBER_DIFFERS"],
+    "H0029": ["KANA_NOT_KATAKANA"],
 }
 
 
@@ -94,12 +109,20 @@ def household_rows(rng: random.Random, number: int, size: int, **overrides) -> l
     head, _ = person(surname, givens[0])
     address = f"{town}{rng.choice(CHOME)}丁目{rng.randint(1, 40)}番{rng.randint(1, 20)}号"
     rows = []
+    number_of_household = ""  # NHI: one 記号・番号 for the household, the 枝番 per member
     for index in range(size):
         name, kana = person(surname, givens[index])
-        year = rng.randint(1935, 1995) if index < 2 else rng.randint(2000, 2023)
+        if index < 2:
+            # Adults born 1950-1995: under 75 on the reference date. The draw keeps the range
+            # it always had, so every later draw (names, numbers) stays as it was.
+            year = 1950 + (rng.randint(1935, 1995) - 1935) * 45 // 60
+        else:
+            year = rng.randint(2000, 2023)
         birth = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         full = valid_mynumber(rng)
         linked = rng.random() < 0.85
+        drawn_number = f"{rng.randint(1, 9999999):07d}"
+        number_of_household = number_of_household or drawn_number
         row = {
             "household_id": f"H{number:04d}",
             "member_name": name,
@@ -111,10 +134,10 @@ def household_rows(rng: random.Random, number: int, size: int, **overrides) -> l
             "address2": "",
             "language": "",
             "insured_symbol": "板",
-            "insured_number": f"{rng.randint(1, 9999999):07d}",
+            "insured_number": number_of_household,
             "insured_branch": f"{index + 1:02d}",
             "acquired_date": f"{max(year + 1, 2015)}-04-01" if rng.random() < 0.7 else "",
-            "copay_ratio": "3" if 6 < 2024 - year < 70 else "2",
+            "copay_ratio": "",  # set by fit_copay, from the age on the reference date
             "mynumber_last4": "",
             "mynumber": "",
             "note": "",
@@ -133,6 +156,22 @@ def household_rows(rng: random.Random, number: int, size: int, **overrides) -> l
     return rows
 
 
+def fit_copay(rows: list[dict], elderly_ratio: str = "2") -> None:
+    """The 負担割合 each member's age allows on the reference date: 2 before school age, 3 from
+    then to 69, and for 70-74 `elderly_ratio` (2, or 3 for a 現役並み所得 household)."""
+    for row in rows:
+        if row["copay_ratio"] == "" and row.get("keep_copay_empty"):
+            continue
+        birth = rules.parse_date(row["birth_date"].translate(_FOLD))
+        if birth is None or not rules.is_nhi_age(birth, REFERENCE):
+            continue  # a row built to be rejected for its date
+        allowed = rules.copay_stage(birth, REFERENCE).allowed
+        row["copay_ratio"] = elderly_ratio if len(allowed) > 1 else str(min(allowed))
+
+
+_FOLD = str.maketrans("０１２３４５６７８９－／", "0123456789-/")
+
+
 def build() -> list[dict]:
     rng = random.Random(20241025)
     households: dict[int, list[dict]] = {}
@@ -144,7 +183,7 @@ def build() -> list[dict]:
     households[1][0]["address2"] = "コーポ見本 101号室"
     households[2] = household_rows(rng, 2, 10)  # exactly ten: all on page 1
     households[3] = household_rows(rng, 3, 12)  # twelve: a continuation page
-    households[4][0]["postal_code"] = "１７３－０００１"  # full-width digits and hyphen
+    households[4][0]["postal_code"] = "１７３－００２３"  # full-width digits and hyphen (大山町)
     households[4][0]["birth_date"] = "１９６０／０４／０１"
     households[4][0]["mynumber_last4"] = "１２３４"
     households[4][0]["mynumber"] = ""
@@ -169,14 +208,20 @@ def build() -> list[dict]:
     households[17][0]["mynumber_last4"] = "0257"
     households[18][0]["mynumber"] = households[18][0]["mynumber_last4"] = ""  # none linked
     households[19][0]["member_name"] = "　見本 春子　"  # ideographic spaces around the cell
-    households[20][0]["copay_ratio"] = ""
+    households[19][0]["head_name"] = "見本 春子"
+    households[20][0]["keep_copay_empty"] = True  # no 負担割合 given
     households[20][0]["acquired_date"] = ""
     households[20][0]["insured_branch"] = ""
     for number in (21, 22, 23):
         households[number][0]["acquired_date"] = ""
-    households[21][0]["birth_date"] = "1926/12/25"  # 昭和元年
+    households[21][0]["birth_date"] = "1989/01/08"  # 平成元年, the era's first day
     households[22][0]["birth_date"] = "1989-01-07"  # 昭和64年, the era's last day
-    households[23][0]["birth_date"] = "2019-05-01"  # 令和元年
+    households[23][-1]["birth_date"] = "2019-05-01"  # 令和元年: a child before school age
+    households[26][0]["postal_code"] = "173-0001"  # 本町's code for an address in 赤塚: a warning
+    households[28][1]["insured_number"] = "7654321"  # two 記号・番号 in one household: a warning
+    households[29][0]["member_kana"] = "れいだい はなこ"  # hiragana for katakana: a warning
+    households[30][0]["birth_date"] = "1954-10-01"  # 70 on 1 October: 高齢受給者 from October
+    households[31][0]["birth_date"] = "1952-03-15"  # 72: 高齢受給者, 現役並み所得 (3割)
     households[24][0]["address2"] = "グランドメゾン見本ステーションフロントタワー1203号室"
     households[25][0]["note"] = "unknown column, ignored"
 
@@ -206,6 +251,19 @@ def build() -> list[dict]:
     households[55] = household_rows(rng, 55, 1, insured_branch="1")
     for number in range(56, 61):
         households[number] = household_rows(rng, number, sizes[number % len(sizes)])
+    for number, rows in households.items():
+        if number <= 40 or number >= 56:
+            fit_copay(rows, elderly_ratio="3" if number == 31 else "2")
+    households[61] = household_rows(rng, 61, 2)
+    households[61][1]["birth_date"] = "1948-05-05"  # 76 on the reference date: 後期高齢者医療
+    households[62] = household_rows(rng, 62, 3)
+    fit_copay(households[62])
+    households[62][2]["birth_date"] = "2021-06-15"  # 3 years old: 2割, not 3
+    households[62][2]["copay_ratio"] = "3"
+    households[62][2]["acquired_date"] = ""
+    for number in range(41, 56):
+        if number not in (52,):  # 52 is built to have a bad ratio format
+            fit_copay(households[number])
 
     rows: list[dict] = []
     split_tail = households[48].pop()

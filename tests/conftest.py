@@ -31,7 +31,9 @@ def load_sample_generator():
 def read_file(path: Path, config: settings.Settings):
     member_file = records.open_member_file(path)
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
-    return records.read_all(member_file, fonts.coverage(), TODAY, window)
+    return records.read_all(
+        member_file, fonts.coverage(), TODAY, window, reference=config.dates.reference
+    )
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,7 @@ def later_row(household_id: str = "H0001", **cells: str) -> dict[str, str]:
         member_name="見本 花子",
         member_kana="ミホン ハナコ",
         birth_date="1972-08-15",
-        insured_number="7654321",
-        insured_branch="02",
+        insured_branch="02",  # the household's 記号・番号, its own 枝番 (NHI)
     )
     row.update(cells)
     return row
@@ -113,11 +112,20 @@ def write_csv(
     return path
 
 
+REFERENCE = dt.date(2024, 10, 1)  # the shipped configuration's [dates] reference
+
+
 def read(
-    path: Path, *, encoding: str | None = None, today: dt.date = TODAY
+    path: Path,
+    *,
+    encoding: str | None = None,
+    today: dt.date = TODAY,
+    reference: dt.date = REFERENCE,
 ) -> tuple[records.MemberFile, list[records.Household | records.Rejection]]:
     member_file = records.open_member_file(path, encoding)
-    outcomes = list(records.read(member_file, fonts.coverage(), today, WINDOW_MM))
+    outcomes = list(
+        records.read(member_file, fonts.coverage(), today, WINDOW_MM, reference=reference)
+    )
     return member_file, outcomes
 
 

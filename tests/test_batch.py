@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pypdfium2
@@ -77,8 +78,16 @@ def test_manifest_rejected_and_summary_reconcile(complete_run):
     rejected = read_csv(complete_run / "rejected.csv", "utf-8-sig")
     assert summary["households_in"] == summary["notices_out"] + summary["rejected"]
     assert summary["notices_out"] == len(manifest) == 45
-    assert summary["rejected"] == len(rejected) == 16
-    assert summary["households_in"] == 61
+    assert summary["rejected"] == len(rejected) == 18
+    assert summary["households_in"] == 63
+    # What check warns of is counted too: one warning per household built to give one, the
+    # unknown "note" column of the file.
+    expected_warnings = Counter(
+        code for codes in load_sample_generator().EXPECTED_WARNINGS.values() for code in codes
+    )
+    expected_warnings["UNKNOWN_COLUMN"] += 1
+    assert summary["warnings_by_code"] == dict(sorted(expected_warnings.items()))
+    assert summary["warnings"] == sum(expected_warnings.values())
     assert summary["pages_out"] == sum(int(row["page_count"]) for row in manifest)
     assert summary["sheets_out"] == sum(int(row["sheets"]) for row in manifest)
     assert sum(summary["notices_by_sheets"].values()) == summary["notices_out"]
@@ -86,7 +95,7 @@ def test_manifest_rejected_and_summary_reconcile(complete_run):
     assert len(summary["input_sha256"]) == 64 and len(summary["config_digest"]) == 64
     # Every household of the input is in exactly one of the two lists.
     ids = [row["household_id"] for row in manifest] + [row["household_id"] for row in rejected]
-    assert len(ids) == len(set(ids)) == 61
+    assert len(ids) == len(set(ids)) == 63
     expected = load_sample_generator().EXPECTED_REJECTIONS
     assert {row["household_id"]: row["code"] for row in rejected} == expected
 

@@ -462,8 +462,11 @@ def test_bad_date(member_csv, cells):
     ],
 )
 def test_good_dates(member_csv, birth_text, acquired_text, birth, acquired):
-    write_csv(member_csv, [member_row("H0001", birth_date=birth_text, acquired_date=acquired_text)])
-    _, outcomes = read(member_csv)
+    # Dates as dates: no 負担割合 to judge, and a reference date at which the member is under 75
+    # and born (the NHI rules have tests of their own).
+    row = member_row("H0001", birth_date=birth_text, acquired_date=acquired_text, copay_ratio="")
+    write_csv(member_csv, [row])
+    _, outcomes = read(member_csv, reference=max(birth, dt.date(1900, 1, 1)))
     member = only_household(outcomes, "H0001").members[0]
     assert (member.birth_date, member.acquired_date) == (birth, acquired)
 
@@ -818,7 +821,7 @@ def test_full_width_digits_fold_in_numeric_fields_only(member_csv):
         acquired_date="２０１５／０４／０１",
         insured_number="１２３４５６７",
         insured_branch="０２",
-        copay_ratio="２",
+        copay_ratio="３",
         mynumber="６２１４９８３２０２５７",
         mynumber_last4="０２５７",
     )
@@ -835,7 +838,7 @@ def test_full_width_digits_fold_in_numeric_fields_only(member_csv):
     assert member.acquired_date == dt.date(2015, 4, 1)
     assert member.insured_number == "1234567"
     assert member.insured_branch == "02"
-    assert member.copay_ratio == 2
+    assert member.copay_ratio == 3
     assert member.mynumber_last4 == "0257"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from noticegen import records
+from noticegen import records, rules
 from tests.conftest import SAMPLE_CP932, SAMPLE_UTF8, load_sample_generator, read_file
 
 
@@ -31,6 +31,28 @@ def test_each_household_built_to_be_rejected_is_rejected_for_its_reason(sample_o
     assert not {household.household_id for household in households} & set(expected)
 
 
+def test_the_accepted_households_are_nhi_households_and_give_every_warning(sample_outcomes, config):
+    households, _ = sample_outcomes
+    reference = config.dates.reference
+    expected = load_sample_generator().EXPECTED_WARNINGS
+    actual = {h.household_id: [str(w.code) for w in h.warnings] for h in households if h.warnings}
+    assert actual == expected
+    file_warnings = {str(w.code) for w in records.open_member_file(SAMPLE_CP932).warnings}
+    given = {code for codes in actual.values() for code in codes} | file_warnings
+    assert given == set(records.WarningCode)
+    for household in households:
+        for member in household.members:
+            assert rules.is_nhi_age(member.birth_date, reference)
+            if member.copay_ratio is not None:
+                allowed = rules.copay_stage(member.birth_date, reference).allowed
+                assert member.copay_ratio in allowed, household.household_id
+    assert any(
+        rules.is_70_to_74(member.birth_date, reference)
+        for household in households
+        for member in household.members
+    )
+
+
 def test_utf8_and_cp932_copies_read_the_same(sample_outcomes, config):
     cp932 = read_file(SAMPLE_CP932, config)
     assert records.open_member_file(SAMPLE_CP932).encoding == "cp932"
@@ -43,7 +65,7 @@ def test_utf8_and_cp932_copies_read_the_same(sample_outcomes, config):
 
 def test_samples_exercise_the_input_rules(sample_outcomes):
     households = {household.household_id: household for household in sample_outcomes[0]}
-    assert households["H0004"].postal_code == "1730001"  # full-width digits folded
+    assert households["H0004"].postal_code == "1730023"  # full-width digits folded
     assert households["H0005"].members[0].kana == "ミホン タロウ"  # half-width kana widened
     assert households["H0006"].head_name not in {m.name for m in households["H0006"].members}
     assert households["H0008"].language == "zh-Hans"

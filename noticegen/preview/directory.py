@@ -123,7 +123,11 @@ class Directory:
         member_file = records.open_member_file(path, encoding)
         window = (settings.envelope.window_width_mm, settings.envelope.window_height_mm)
         households, rejections = records.read_all(
-            member_file, fonts.coverage(), today or dt.date.today(), window
+            member_file,
+            fonts.coverage(),
+            today or dt.date.today(),
+            window,
+            reference=settings.dates.reference,
         )
         return cls(households, rejections, member_file.warnings, member_file.encoding)
 
