@@ -598,7 +598,8 @@ def test_210_idle_connections_do_not_starve_a_real_request(token_app):
                     sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
                 sockets.append(sock)
             time.sleep(0.5)  # let the server take them all
-            started = time.monotonic()
+            # Starved, the request would wait for a free slot for as long as the idle sockets
+            # last (20 s and more with waitress's defaults): the 5 s timeout would fail it.
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             try:
                 connection.request("GET", "/login")
@@ -607,7 +608,6 @@ def test_210_idle_connections_do_not_starve_a_real_request(token_app):
             finally:
                 connection.close()
             assert response.status == 200
-            assert time.monotonic() - started < 3
 
             # And the idle ones do not stay: the server closes them after a few seconds.
             idle = sockets[0]
