@@ -278,7 +278,10 @@ def report(result: LoadResult, clients: int, image_clients: int = 0) -> str:
     return "\n".join(lines)
 
 
-def _start_server(input_path: Path, folder: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(
+    input_path: Path, folder: Path, failures: list[str]
+) -> tuple[subprocess.Popen, str]:
+    """The preview in a child process, and its base URL; the failures it logs go to `failures`."""
     config = folder / "config.toml"
     config.write_text(f'[preview]\naudit_log = "{folder / "audit.jsonl"}"\n', encoding="utf-8")
     code = (
@@ -302,8 +305,14 @@ def _start_server(input_path: Path, folder: Path) -> tuple[subprocess.Popen, str
     if not match:
         process.kill()
         raise SystemExit(f"the preview did not start: {line.strip()}")
-    # Keep reading what the server logs, so that a full pipe never blocks it.
-    threading.Thread(target=process.stderr.read, daemon=True).start()
+
+    def read_log() -> None:
+        # Keep reading what the server logs, so that a full pipe never blocks it.
+        for logged in process.stderr:
+            if "unexpected failure" in logged or "Traceback" in logged:
+                failures.append(logged.strip())
+
+    threading.Thread(target=read_log, daemon=True).start()
     return process, match.group(1)
 
 
@@ -348,7 +357,8 @@ def main() -> int:
     ids = [household.household_id for household in households]
 
     with tempfile.TemporaryDirectory(prefix="preview-load-") as folder:
-        process, base_url = _start_server(input_path, Path(folder))
+        failures: list[str] = []
+        process, base_url = _start_server(input_path, Path(folder), failures)
         try:
             warm_up = time.perf_counter()
             # Every household's view built once, as after the first few minutes at the counter.
@@ -369,6 +379,9 @@ def main() -> int:
         finally:
             _stop_server(process)
     print(report(result, args.clients, args.image_clients))
+    print(f"failures the server logged: {len(failures)}")
+    for line in sorted(set(failures))[:5]:
+        print(f"  {line}")
     return 0 if result.met else 1
 
 

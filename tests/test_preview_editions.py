@@ -284,3 +284,18 @@ def test_a_render_done_at_once_does_not_deadlock(app, monkeypatch):
     thread.join(timeout=10)
     assert answers and answers[0].pdf == b"%PDF"
     assert renderer.queued == 0 and renderer.cache.get(prepared.content_hash) is not None
+
+
+def test_a_render_that_would_end_after_the_wait_is_not_queued(held_renders):
+    app, release, _started = held_renders
+    assert app.renderer.queue_limit == 2 and app.renderer.wait_s == 30
+    app.renderer.seconds_per_render = 20.0  # two renders of 20 s: the second would end at 40 s
+    first = _get_in_thread(app, "/households/H0001/pages/1.png?lang=ja")
+    _wait_for(lambda: app.renderer.queued == 1)
+    refused = app.test_client().get("/households/H0002/pages/1.png?lang=ja")
+    assert refused.status_code == 503
+    assert int(refused.headers["Retry-After"]) == 40  # both renders, on one process
+    assert app.renderer.renders == 1
+    release.set()
+    first[0].join(timeout=30)
+    assert [answer.status_code for answer in first[1]] == [200]

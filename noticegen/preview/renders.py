@@ -227,7 +227,7 @@ class Renderer:
         # thread that adds it, which holds the lock.
         self._lock = threading.RLock()
         self._pool: concurrent.futures.Executor | None = executor
-        self._seconds_per_render = 1.0  # a running estimate, for Retry-After
+        self.seconds_per_render = 1.0  # one render, a running estimate: admission, Retry-After
         self.renders = 0  # renders started, for tests and benchmarks
         self.refused = 0  # requests told to come back later
 
@@ -262,17 +262,25 @@ class Renderer:
     def retry_after(self) -> int:
         """Seconds until the queue has probably moved on: its renders, shared by the processes."""
         queued = len(self._pending) + 1
-        estimate = math.ceil(queued * self._seconds_per_render / self._processes)
+        estimate = math.ceil(queued * self.seconds_per_render / self._processes)
         return max(1, min(60, estimate))
 
     def _busy(self) -> RenderBusy:
         self.refused += 1
         return RenderBusy(self.retry_after())
 
+    def _full(self) -> bool:
+        """No new render may join the queue: it holds queue_limit renders, or a new one would
+        probably end after a request's wait (by the running estimate of a render's time)."""
+        queued = len(self._pending)
+        if queued >= self.queue_limit:
+            return True
+        return queued > 0 and (queued + 1) * self.seconds_per_render > self.wait_s * self._processes
+
     def check_room(self) -> None:
         """Raise RenderBusy when no new render could start now (before building any view)."""
         with self._lock:
-            if len(self._pending) >= self.queue_limit or self._waiting >= self.max_waiting:
+            if self._full() or self._waiting >= self.max_waiting:
                 raise self._busy()
 
     def rendered(self, prepared: Prepared, timeout: float | None = None) -> Rendered:
@@ -287,7 +295,7 @@ class Renderer:
             if cached is not None:
                 return cached
             future = self._pending.get(content_hash)
-            if future is None and len(self._pending) >= self.queue_limit:
+            if future is None and self._full():
                 raise self._busy()
             if self._waiting >= self.max_waiting:
                 raise self._busy()
@@ -324,7 +332,7 @@ class Renderer:
         if not future.cancelled() and future.exception() is None:
             pdf, pages, seconds = future.result()
             self.cache.put(Rendered(content_hash, pdf, pages))
-            self._seconds_per_render = 0.8 * self._seconds_per_render + 0.2 * seconds
+            self.seconds_per_render = 0.8 * self.seconds_per_render + 0.2 * seconds
         with self._lock:
             self._pending.pop(content_hash, None)
 
