@@ -174,6 +174,10 @@ def _image_client(base_url, paths, start_index, deadline, result, lock, honour_r
                 result.images_rendered.add(path)
         if kind == "503" and honour_retry and (retry_after or "").isdigit():
             time.sleep(max(0.0, min(float(retry_after), deadline - time.monotonic())))
+            # The server may close a connection left idle that long: a new one, as browsers do.
+            if connection is not None:
+                connection.close()
+                connection = None
     if connection is not None:
         connection.close()
 
