@@ -299,3 +299,21 @@ def test_a_render_that_would_end_after_the_wait_is_not_queued(held_renders):
     release.set()
     first[0].join(timeout=30)
     assert [answer.status_code for answer in first[1]] == [200]
+
+
+def test_mailed_large_print_is_what_the_batch_mails_once_the_household_is_listed(
+    config, one_per_file, tmp_path
+):
+    """With the shipped configuration (no household listed), large print as mailed for H0008 is
+    the batch's file for H0008 when the configuration lists it."""
+    assert LISTED_LARGE not in config.large_print.households
+    app = create_app(SAMPLE_UTF8, config, audit_log_path=tmp_path / "audit.jsonl")
+    try:
+        client = app.test_client()
+        listed = client.get(f"/households/{LISTED_LARGE}/notice.pdf?lang=mailed&large=1")
+        assert listed.status_code == 200
+        assert listed.data == one_per_file[LISTED_LARGE][1]
+        standard = client.get(f"/households/{LISTED_LARGE}/notice.pdf")
+        assert standard.status_code == 200 and standard.data != listed.data
+    finally:
+        app.close()
