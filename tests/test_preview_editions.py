@@ -317,3 +317,18 @@ def test_mailed_large_print_is_what_the_batch_mails_once_the_household_is_listed
         assert standard.status_code == 200 and standard.data != listed.data
     finally:
         app.close()
+
+
+def test_a_worker_renews_its_shape_renderer_once_it_may_hold_more_than_the_bound():
+    from noticegen import variable_print
+
+    store = renders._ShapeMemory(limit=2)
+    worker = renders._Worker(None, None, store, variable_print.Renderer(store))  # type: ignore[arg-type]
+    first = worker.fresh_shapes()
+    store.put("a-f", b"x")
+    store.put("b-f", b"x")
+    assert worker.fresh_shapes() is first  # two handed out: within the bound
+    store.get("a-f")
+    renewed = worker.fresh_shapes()
+    assert renewed is not first and store.handed_out == 0
+    assert worker.fresh_shapes() is renewed

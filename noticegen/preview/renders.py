@@ -41,7 +41,7 @@ RENDER_WAIT_S = 20.0
 # Request threads that may wait for renders at once: half of the web server's threads
 # (server.SERVER_THREADS), so the other half always answers pages.
 MAX_WAITING = 12
-SHAPES_KEPT = 1024  # measured page shapes a worker keeps (each a few kB to a few hundred kB)
+SHAPES_KEPT = 512  # measured page shapes a worker keeps (about 100 kB each, at most ~0.5 MB)
 PARENT_CHECK_S = 1.0
 
 
