@@ -22,6 +22,7 @@ from noticegen.settings import Settings
 from noticegen.wareki import format_wareki, to_wareki
 
 BARCODE_POINTS = 10.0  # Japan Post's standard size: 79.8 mm × 3.6 mm
+FORM_ROWS_PER_PAGE = 4  # member rows on a page of the Japanese reply form
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,6 @@ class Edition:
     guide_chars_per_line: int
     guide_lines_per_page: int
     member_cards: bool = False  # one small table per member instead of one row each
-    form_rows_per_page: int = 4  # member rows on a page of the reply form
     # The contact block at the foot of page 1 (the standard Japanese notice), or after the members.
     contact_on_page_one: bool = True
 
@@ -65,7 +65,6 @@ LARGE_PRINT = Edition(
     contact_on_page_one=False,
     members_on_first_page=1,
     members_per_page=3,
-    form_rows_per_page=2,
     type_sizes={
         "body": 16.0,
         "table": 16.0,
@@ -304,7 +303,11 @@ class NoticeView:
     reference_note: str  # 「令和6年10月1日現在の登録内容です」
     fields: tuple[Field, ...]  # 保険者名, 保険者番号, 世帯主, 世帯番号
     head_note: str | None  # why a head who is not a member (擬制世帯主) gets the notice
-    check_pointer: str | None  # on page 1: the page that explains the check and the reply
+    # On the standard page 1 under the fields; in the editions whose page 1 holds one member
+    # (large print, translations), with the notes after the members, where there is room.
+    head_note_on_page_one: bool
+    check_pointer: str | None  # after the members: the page that explains the check and the reply
+    fields_in_one_row: bool  # the standard Japanese page 1 has room for one row only
     no_number_note: str | None
     contact: Contact
     not_a_card_note: str
@@ -366,6 +369,12 @@ def build(
         _member_row(position, member, settings, translator)
         for position, member in enumerate(household.members, start=1)
     ]
+    head_is_member = any(member.name == household.head_name for member in household.members)
+    if not head_is_member and edition.contact_on_page_one:
+        # The 擬制世帯主 sentence takes a member row's place on the standard page 1.
+        edition = dataclasses.replace(
+            edition, members_on_first_page=edition.members_on_first_page - 1
+        )
     rows = _paginate_members(tuple(all_rows), edition)
     # The standard edition prints the contact block at the foot of page 1; large print has no room
     # there, so it follows the last members, on a page of its own if that page is full.
@@ -387,6 +396,11 @@ def build(
     total = len(rows) + contact_page_of_its_own + len(check_pages) + len(guide_pages)
     needs_blank = total % 2 == 1  # duplex: every notice ends on the back of a sheet
     total += needs_blank
+    # The form is set at the standard type sizes in every edition (it keeps its layout for the
+    # office), four members a page; beside Japanese its labels carry their translation: two.
+    form_rows_per_page = FORM_ROWS_PER_PAGE
+    if translator.locale != i18n.SOURCE_LOCALE:
+        form_rows_per_page //= 2
     # The reply form starts on the front of a sheet of its own (the notice so far is even), so it
     # can be torn off and returned without taking any of the notice with it.
     form_pages = (
@@ -397,8 +411,8 @@ def build(
             ),
             dataclasses.replace(
                 edition,
-                members_on_first_page=edition.form_rows_per_page,
-                members_per_page=edition.form_rows_per_page,
+                members_on_first_page=form_rows_per_page,
+                members_per_page=form_rows_per_page,
             ),
         )
         if with_form
@@ -536,16 +550,22 @@ def build(
         fields=_fields(household, settings, translator),
         head_note=(
             None
-            if any(member.name == household.head_name for member in household.members)
+            if head_is_member
             else _(
                 "世帯主の方が{insurer}に加入していなくても、国民健康保険のお知らせは、"
                 "世帯主の方にお送りすることになっています。そのため、このお知らせは"
                 "世帯主の方あてにお送りしています。"
             ).format(insurer=settings.municipality.insurer)
         ),
-        check_pointer=_(
-            "確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。"
-        ).format(page=check_page_number),
+        # The standard edition's page 1 holds ten members and no more lines: its check page
+        # follows it directly.
+        check_pointer=None
+        if edition.contact_on_page_one
+        else _("確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。").format(
+            page=check_page_number
+        ),
+        fields_in_one_row=edition.contact_on_page_one,
+        head_note_on_page_one=edition.contact_on_page_one,
         intro=(
             Paragraph(
                 _(

@@ -208,7 +208,11 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[st
         # Who the notice is for comes first: the head of household, and, for a head who is not a
         # member, why they get it; the insurer's fields follow the members.
         *(field.spoken for field in notice.fields if field.household_data),
-        *([speakable(notice.head_note, translator.locale)] if notice.head_note else []),
+        *(
+            [speakable(notice.head_note, translator.locale)]
+            if notice.head_note and notice.head_note_on_page_one
+            else []
+        ),
         *(speakable(paragraph.text, translator.locale) for paragraph in notice.intro),
         speakable(
             _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
@@ -246,6 +250,8 @@ def _closing(notice: NoticeView, translator: Translator) -> list[str]:
     _ = translator.gettext
     contact = notice.contact
     sentences = []
+    if notice.head_note and not notice.head_note_on_page_one:
+        sentences.append(speakable(notice.head_note, translator.locale))
     if notice.no_number_note:
         sentences.append(speakable(notice.no_number_note, translator.locale))
     sentences.append(speakable(notice.not_a_card_note, translator.locale))

@@ -86,8 +86,9 @@ def test_a_head_who_is_not_a_member_is_told_why_the_notice_is_addressed_to_them(
 
 def test_the_check_and_reply_page(family, config):
     finished, _pdf, texts = family
-    check = texts[[page.kind for page in finished.pages].index("check")]
-    assert "確かめかた" in texts[0]  # page 1 points to it
+    # Straight after the member pages; editions whose page 1 has room point to it from there.
+    assert [page.kind for page in finished.pages][:2] == ["personal", "check"]
+    check = texts[1]
     for words in (
         "マイナンバーカードか通知カード",
         "その方ご自身のマイナンバーの下4桁と同じか確かめてください",
@@ -241,3 +242,34 @@ def test_a_bilingual_notice_carries_the_form_once_at_its_end(config):
     # In Japanese; the household's language is beside each label where a translation exists.
     assert translated.reply_form.title.startswith("国民健康保険 加入者情報の届出書")
     assert translated.reply_form.household_id == "K0042"
+
+
+@pytest.mark.parametrize("head_is_member", [True, False])
+def test_a_full_page_one_with_the_new_fields_overlaps_nothing(config, head_is_member):
+    from tests.test_render import PAGE_MARGIN_MM, _image_boxes, _overlap, _text_boxes
+
+    members = tuple(
+        member(
+            f"見本 {index}",
+            f"ミホン {index}",
+            dt.date(1960 + index, 12, 28),
+            f"{index:02d}",
+            None if index % 3 == 0 else f"{1000 + index}",
+        )
+        for index in range(1, 12)
+    )
+    head = "見本 1" if head_is_member else "見本 世帯主"
+    finished = notice.make(
+        household(*members, head_name=head), config, i18n.translator(), voicecode.QrEncoder()
+    )
+    assert len(finished.pages[0].members.rows) == (10 if head_is_member else 9)
+    page = render.document(finished).pages[0]
+    texts, images = _text_boxes(page), _image_boxes(page)
+    for left, top, right, bottom, content in texts:
+        assert left >= PAGE_MARGIN_MM - 0.01 and right <= 200.01, content
+        assert top >= PAGE_MARGIN_MM - 0.01 and bottom <= 287.01, content
+        for image in images:
+            assert not _overlap((left, top, right, bottom), image), content
+    for index, first in enumerate(texts):
+        for second in texts[index + 1 :]:
+            assert not _overlap(first[:4], second[:4]), (first, second)

@@ -44,9 +44,11 @@ def test_page_numbers_and_title(rendered_samples):
         assert f"{number} / {total}" in text
     assert squeeze("国民健康保険 加入者情報のお知らせ") in squeeze(texts[0])
     assert "令和6年10月25日" in texts[0]  # the configured issue date, in 和暦
-    assert "マイナ保険証とは" in texts[1]
-    assert squeeze("令和6年12月2日からの受診のしかた") in squeeze(texts[2])
-    assert squeeze("令和7年9月30日") in squeeze(texts[2])
+    assert squeeze("内容の確認と届出のお願い") in squeeze(texts[1])
+    assert "マイナ保険証とは" in texts[2]
+    assert squeeze("令和6年12月2日からの受診のしかた") in squeeze(texts[3])
+    assert squeeze("令和7年9月30日") in squeeze(texts[3])
+    assert squeeze("国民健康保険 加入者情報の届出書") in squeeze(texts[4])
 
 
 def test_more_than_ten_members_continue_with_the_table_header_repeated(rendered_samples):
@@ -68,7 +70,7 @@ def test_more_than_ten_members_continue_with_the_table_header_repeated(rendered_
 def test_ten_members_fit_on_page_one(rendered_samples):
     notice = rendered_samples["H0002"]
     assert len(notice.household.members) == 10
-    assert notice.view.pages[1].kind == "guide"
+    assert notice.view.pages[1].kind == "check"
     first = squeeze(page_texts(notice.pdf)[0])
     assert all(squeeze(member.name) in first for member in notice.household.members)
 

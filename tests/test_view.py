@@ -11,10 +11,10 @@ from noticegen import i18n, view
 from noticegen.records import Household, Member
 
 
-def household(members: int, linked: bool = True) -> Household:
+def household(members: int, linked: bool = True, head_name: str = "見本 0") -> Household:
     return Household(
         household_id="T1",
-        head_name="見本 太郎",
+        head_name=head_name,
         postal_code="1730004",
         address="東京都板橋区板橋二丁目66番1号",
         address2=None,
@@ -122,7 +122,7 @@ def test_the_reply_form_can_be_turned_off(config):
 
 
 def test_fields_reference_date_and_the_head_of_household(config):
-    notice = view.build(household(2), config, i18n.translator())
+    notice = view.build(household(2, head_name="見本 太郎"), config, i18n.translator())
     fields = {field.label: field for field in notice.fields}
     assert fields["保険者名"].value == "板橋区国民健康保険"
     assert fields["保険者番号"].value == "131193"
@@ -131,9 +131,16 @@ def test_fields_reference_date_and_the_head_of_household(config):
     assert notice.reference_note == "令和6年10月1日現在の登録内容です"
     # 見本 太郎 is not one of the members 見本 0, 見本 1: a 擬制世帯主.
     assert "世帯主の方が板橋区国民健康保険に加入していなくても" in notice.head_note
-    member = dataclasses.replace(household(2).members[0], name="見本 太郎")
-    head_insured = dataclasses.replace(household(2), members=(member,))
-    assert view.build(head_insured, config, i18n.translator()).head_note is None
+    assert view.build(household(2), config, i18n.translator()).head_note is None
+
+
+def test_the_head_note_takes_a_member_rows_place_on_the_standard_page_one(config):
+    outside = view.build(household(12, head_name="見本 太郎"), config, i18n.translator())
+    assert len(outside.pages[0].members.rows) == 9
+    assert len(view.build(household(12), config, i18n.translator()).pages[0].members.rows) == 10
+    # Large print and translations have room after their one member.
+    large = view.build(household(12, head_name="見本 太郎"), config, i18n.translator(), True)
+    assert len(large.pages[0].members.rows) == 1
 
 
 def test_reference_date_is_a_translated_date_in_translations(config):
