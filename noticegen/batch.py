@@ -18,16 +18,20 @@ Everything written is created 0600 in folders 0700, atomically. Logs name househ
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
 import logging
 import multiprocessing
+import os
 import pickle
 import shutil
+import signal
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +40,7 @@ from noticegen import (
     __version__,
     fonts,
     i18n,
+    lifetime,
     notice,
     outputs,
     progress,
@@ -73,6 +78,35 @@ MANIFEST_COLUMNS = (
 
 class BatchError(Exception):
     """A run that cannot start or continue as asked (a usage error: exit 2)."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM reached the run: its workers are stopped, its state left resumable.
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum  # 130 for SIGINT, 143 for SIGTERM
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+# The option each part of a run's identity comes from, for a refused --resume.
+IDENTITY_OPTIONS = {
+    "input_sha256": "INPUT (its sha256)",
+    "config_digest": "--config (its digest)",
+    "chunk_size": "--chunk-size",
+    "limit": "--limit",
+    "encoding": "--encoding",
+    "renderer": "the renderer",
+    "noticegen": "the noticegen version",
+}
 
 
 @dataclass(frozen=True)
@@ -119,14 +153,88 @@ class Chunk:
 
 
 def run(options: Options) -> int:
-    """Run (or resume) a batch; returns the exit status (0, or 3 when households were rejected)."""
+    """Run (or resume) a batch; returns the exit status (0, or 3 when households were rejected).
+
+    SIGINT and SIGTERM raise Interrupted: the workers are stopped and the run's state is left for
+    --resume. OUTDIR is locked for the run's life: a second run there is refused (BatchError)."""
+    for name, value in (
+        ("--chunk-size", options.chunk_size),
+        ("--workers", options.workers),
+        ("--limit", options.limit),
+    ):
+        if value is not None and value < 1:
+            raise BatchError(f"{name} {value}: must be at least 1")
     config = settings.load(options.config)
     member_file = records.open_member_file(options.input, options.encoding)
-    if options.chunk_size < 1 or options.workers < 1 or (options.limit or 1) < 1:
-        raise BatchError("--chunk-size, --workers and --limit must be at least 1")
+    with _interrupts_raise(), _locked(options.outdir):
+        return _run(options, config, member_file)
+
+
+@contextlib.contextmanager
+def _interrupts_raise():
+    """SIGINT and SIGTERM raise Interrupted in the main thread while the block runs."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, _frame):
+        raise Interrupted(signum)
+
+    before = {
+        number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _locked(outdir: Path):
+    """OUTDIR, created if need be and locked (flock on the folder itself) until the block ends.
+
+    The lock goes with the process: a killed run leaves no stale lock behind."""
+    if outdir.is_symlink():
+        # Checked before anything is read or written there: a resume too would follow the link.
+        raise BatchError(f"{outdir} is a symbolic link; give the real folder as -o")
+    if outdir.exists() and not outdir.is_dir():
+        raise BatchError(f"-o {outdir} is a file, not a folder; give a new or empty folder")
+    created = not outdir.exists()
+    outputs.make_private_dir(outdir)
+    descriptor = os.open(outdir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BatchError(
+                f"{outdir} is in use by another noticegen batch (running now); wait for it to "
+                "end, or use another folder"
+            ) from None
+        try:
+            yield
+        except BatchError:
+            if created and not any(outdir.iterdir()):
+                outdir.rmdir()  # refused: leave nothing behind
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _run(options: Options, config: settings.Settings, member_file: records.MemberFile) -> int:
+    work = _prepare(options)
+    resumed = (work / "state.json").exists()
+    # The reader reads a private copy of INPUT, made and hashed in one pass: the digest is that of
+    # the very bytes read, whatever happens to INPUT meanwhile.
+    snapshot = work / "input"
+    before = _file_identity(options.input)
+    input_sha256 = _copy_hashed(options.input, snapshot)
+    _check_unchanged(options.input, work, before, None, resumed)
     # Everything the output depends on: a resumed run must see exactly the same.
     identity = {
-        "input_sha256": _sha256(options.input),
+        "input_sha256": input_sha256,
         "config_digest": config.digest,
         "chunk_size": options.chunk_size,
         "limit": options.limit,
@@ -134,13 +242,15 @@ def run(options: Options) -> int:
         "renderer": options.renderer,
         "noticegen": __version__,
     }
-    work = _prepare(options, identity)
+    _check_identity(options, work, identity)
+    member_file = dataclasses.replace(member_file, path=snapshot)
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
     today = dt.date.today()
 
     spooled, rejections, households_in, warnings = _spool(
         member_file, config, work / "spool.bin", window, today, options.limit
     )
+    _check_unchanged(options.input, work, before, input_sha256, resumed)
     if warnings:
         # Counts only (the household ids are in `noticegen check`'s listing): what check warns of.
         log.warning(
@@ -167,28 +277,39 @@ def run(options: Options) -> int:
     if len(pending) < len(chunks):
         log.info("resuming: %d of %d chunks already done", len(chunks) - len(pending), len(chunks))
     bar = progress.Progress(sum(len(chunk.entries) for chunk in pending), "notices")
-    for chunk, done in _render_chunks(pending, options, config):
-        # Logged here, not in the worker: spawned workers do not share the parent's log set-up.
-        log.info(
-            "%s: seq %d–%d (%d notices%s) written",
-            chunk.name,
-            chunk.first_seq,
-            chunk.first_seq + done.notices - 1,
-            done.notices,
-            "" if done.laid_out_in_full is None else f", {done.laid_out_in_full} laid out in full",
-        )
-        bar.advance(done.notices)
+    rendering = _render_chunks(pending, options, config)
+    try:
+        for chunk, done in rendering:
+            # Logged here, not in the worker: spawned workers do not share the parent's log set-up.
+            log.info(
+                "%s: seq %d–%d (%d notices%s) written",
+                chunk.name,
+                chunk.first_seq,
+                chunk.first_seq + done.notices - 1,
+                done.notices,
+                ""
+                if done.laid_out_in_full is None
+                else f", {done.laid_out_in_full} laid out in full",
+            )
+            bar.advance(done.notices)
+    finally:
+        rendering.close()  # on an interrupt: the workers are stopped now, not when collected
     bar.close()
 
     counts = _write_manifest(options.outdir / "manifest.csv", work, chunks)
     summary = _summary(counts, rejections, households_in, warnings, identity, len(chunks))
     outputs.write_private(options.outdir / "rejected.csv", report.rejected_csv(rejections))
-    # summary.json last: its presence says the run is complete.
-    outputs.write_private(
-        options.outdir / "summary.json",
-        (json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
-    )
-    shutil.rmtree(work)
+    # An interrupt now would leave a complete run with its working state: held back until done.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        # summary.json last: its presence says the run is complete.
+        outputs.write_private(
+            options.outdir / "summary.json",
+            (json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(),
+        )
+        shutil.rmtree(work)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     balanced = summary["households_in"] == summary["notices_out"] + summary["rejected"]
     print(
         f"households_in {summary['households_in']} = notices_out {summary['notices_out']} "
@@ -208,34 +329,98 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _prepare(options: Options, identity: dict) -> Path:
-    """The run's working folder, after checking that OUTDIR may be written (or resumed)."""
+def _copy_hashed(source: Path, target: Path) -> str:
+    """Copy `source` to `target` (0600) and return the sha256 of the bytes copied: one read."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as stream, outputs.open_private(target) as out:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            out.write(block)
+    return digest.hexdigest()
+
+
+def _file_identity(path: Path) -> tuple[int, int, int, int]:
+    found = os.stat(path)
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+def _check_unchanged(
+    path: Path, work: Path, before: tuple, digest: str | None, resumed: bool
+) -> None:
+    """INPUT is the file it was when the run began (same inode, size and time, and, once read,
+    the same sha256); if not, the run stops (exit 2) before any notice is rendered from it. A new
+    run's folder is left empty; a resumed run's state is left as it was, for --resume."""
+    try:
+        same = _file_identity(path) == before and (digest is None or _sha256(path) == digest)
+    except FileNotFoundError:
+        same = False
+    if same:
+        return
+    if not resumed:
+        shutil.rmtree(work, ignore_errors=True)  # checked before anything is rendered
+    raise BatchError(
+        f"{path} changed while it was being read (another program writing it?); nothing was "
+        "printed from it: run again once the file is complete"
+    )
+
+
+def _prepare(options: Options) -> Path:
+    """The run's working folder, after checking that OUTDIR may be written (or resumed). OUTDIR
+    exists and is locked by this run."""
     outdir, work = options.outdir, options.outdir / WORK
-    if outdir.is_symlink():
-        # Checked before anything is read or written there: a resume too would follow the link.
-        raise BatchError(f"{outdir} is a symbolic link; give the real folder as -o")
     state = work / "state.json"
     if state.exists():
         if not options.resume:
             raise BatchError(
                 f"{outdir} holds an unfinished run; continue it with --resume, or use a new folder"
             )
-        before = json.loads(state.read_text(encoding="utf-8"))
-        changed = sorted(key for key in identity if before.get(key) != identity[key])
-        if changed:
-            raise BatchError(
-                f"cannot resume in {outdir}: the {', '.join(changed)} differ from the killed "
-                "run's; resume with the same input and configuration, or use a new folder"
-            )
+        _remove_unfinished_files(outdir)
         return work
     if (outdir / "summary.json").exists():
         raise BatchError(f"{outdir} holds a completed run; use a new folder")
-    if outdir.exists() and any(outdir.iterdir()):
+    if [path.name for path in outdir.iterdir()] == [WORK]:
+        shutil.rmtree(work)  # a run stopped before it recorded what it was: nothing of it kept
+    if any(outdir.iterdir()):
         raise BatchError(f"{outdir} is not empty; a batch writes into an empty or new folder")
-    outputs.make_private_dir(outdir)
     outputs.make_private_dir(work)
-    outputs.write_private(state, json.dumps(identity, sort_keys=True).encode())
     return work
+
+
+def _check_identity(options: Options, work: Path, identity: dict) -> None:
+    """A new run records what it is; a resumed run must be the same run, option for option."""
+    state = work / "state.json"
+    if not state.exists():
+        outputs.write_private(state, json.dumps(identity, sort_keys=True).encode())
+        return
+    before = json.loads(state.read_text(encoding="utf-8"))
+    changed = [key for key in identity if before.get(key) != identity[key]]
+    if changed:
+        raise BatchError(
+            f"cannot resume in {options.outdir}: "
+            + "; ".join(
+                f"{IDENTITY_OPTIONS.get(key, key)} was {_shown(before.get(key))}, "
+                f"now {_shown(identity[key])} [{key}]"
+                for key in changed
+            )
+            + "; resume with the same input, configuration and options, or use a new folder"
+        )
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "not given"
+    if isinstance(value, str) and len(value) == 64:
+        return value[:12] + "…"  # a digest
+    return str(value)
+
+
+def _remove_unfinished_files(outdir: Path) -> None:
+    """The temporary files a killed run's processes were writing (.NAME.….tmp): with the folder
+    locked, no one is writing them now."""
+    for folder in (outdir, outdir / NOTICES, outdir / WORK, outdir / WORK / "shapes"):
+        if folder.is_dir():
+            for path in folder.glob(".*.tmp"):
+                path.unlink(missing_ok=True)
 
 
 def _spool(member_file, config, spool: Path, window, today, limit):
@@ -299,15 +484,34 @@ def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Setti
         return
     # spawn, not fork: the parent has loaded fontconfig and Pango, which do not survive a fork.
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(
+    pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=options.workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(config, options.renderer, shape_folder),
-    ) as pool:
+        initargs=(config, options.renderer, shape_folder, os.getpid()),
+    )
+    try:
         futures = {pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
+    except BaseException:
+        # Interrupted (or a chunk failed, or the generator was closed early): the workers are
+        # killed, not waited for; what they were writing is a temporary file a resume removes.
+        _kill_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    # The executor has no public way to stop a running job; its processes are in _processes.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _ShapeStore:
@@ -355,8 +559,14 @@ class _WorkerState:
 _worker: _WorkerState | None = None  # one per worker process, set by its initializer
 
 
-def _init_worker(config: settings.Settings, renderer: str, shape_folder: Path) -> None:
+def _init_worker(
+    config: settings.Settings, renderer: str, shape_folder: Path, parent: int | None = None
+) -> None:
     global _worker
+    if parent is not None:
+        lifetime.die_with_parent(parent)  # even a SIGKILLed run leaves no worker behind
+    # Ctrl-C reaches the whole process group: the parent stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker = _WorkerState(config, renderer, shape_folder)
 
 

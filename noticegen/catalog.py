@@ -31,7 +31,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from noticegen import project
+from noticegen import i18n, project
 
 DOMAIN = "notice"
 # The modules whose `_("…")` calls hold every word a reader sees (templates only place them).
@@ -48,9 +48,7 @@ RELEASE_LOCALES = (
 )  # fmt: skip
 # Fixed, so that extracting twice from the same code gives the same file.
 TEMPLATE_DATE = dt.datetime(2024, 10, 25, tzinfo=dt.UTC)
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
-MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
-RUBY = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
+PLACEHOLDER = i18n.PLACEHOLDER
 
 
 class CatalogError(Exception):
@@ -65,9 +63,18 @@ def po_path(locale: str, root: Path | None = None) -> Path:
     return (root or project.LOCALES) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def locales(root: Path | None = None) -> list[str]:
+def locales(root: Path | None = None, only: Iterable[str] | None = None) -> list[str]:
+    """The locales that have a catalog; `only` (--locale) picks some, each of which must exist."""
     base = root or project.LOCALES
-    return sorted(path.parent.parent.name for path in base.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    present = sorted(path.parent.parent.name for path in base.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    if only is None:
+        return present
+    unknown = [locale for locale in only if locale not in present]
+    if unknown:
+        raise CatalogError(
+            f"--locale {', '.join(unknown)}: no catalog; the catalogs are {', '.join(present)}"
+        )
+    return list(dict.fromkeys(only))
 
 
 def _read(path: Path, locale: str | None = None) -> Catalog:
@@ -110,11 +117,11 @@ def extract(root: Path | None = None, sources: Iterable[str] = SOURCES) -> Catal
     return catalog
 
 
-def update(root: Path | None = None) -> dict[str, int]:
+def update(root: Path | None = None, only: Iterable[str] | None = None) -> dict[str, int]:
     """Merge the template into every catalog; returns how many entries each now has to review."""
     template = _read(template_path(root))
     result = {}
-    for locale in locales(root):
+    for locale in locales(root, only):
         path = po_path(locale, root)
         catalog = _read(path, locale)
         catalog.update(template)
@@ -123,9 +130,18 @@ def update(root: Path | None = None) -> dict[str, int]:
     return result
 
 
-def compile_catalogs(root: Path | None = None) -> list[Path]:
+def compile_catalogs(root: Path | None = None, only: Iterable[str] | None = None) -> list[Path]:
+    """The .mo files; none is written while any chosen catalog has an entry that would break a
+    page (what `check` calls fatal): CatalogError names the locale and the entry."""
+    chosen = locales(root, only)
+    fatal = [finding for locale in chosen for finding in fatal_findings(locale, root)]
+    if fatal:
+        more = f" (and {len(fatal) - 1} more; `noticegen catalog check` lists them)"
+        raise CatalogError(
+            f"not compiled: {fatal[0]}{more if len(fatal) > 1 else ''}; fix the catalog first"
+        )
     written = []
-    for locale in locales(root):
+    for locale in chosen:
         catalog = _read(po_path(locale, root), locale)
         target = po_path(locale, root).with_suffix(".mo")
         with open(target, "wb") as stream:
@@ -159,9 +175,9 @@ class Status:
         return 100.0 * self.translated / self.total if self.total else 0.0
 
 
-def status(root: Path | None = None) -> list[Status]:
+def status(root: Path | None = None, only: Iterable[str] | None = None) -> list[Status]:
     result = []
-    for locale in locales(root):
+    for locale in locales(root, only):
         messages = _messages(_read(po_path(locale, root), locale))
         translated = [m for m in messages if m.string and not m.fuzzy]
         result.append(
@@ -204,10 +220,30 @@ class Finding:
         return f"{self.locale}: 「{excerpt}」: {self.problem}"
 
 
-def check(root: Path | None = None, release: Iterable[str] = RELEASE_LOCALES) -> list[Finding]:
+def fatal_findings(locale: str, root: Path | None = None) -> list[Finding]:
+    """What would break a page or the .mo file: wrong placeholders, markup or readings, and what
+    `msgfmt -c` rejects. (Untranslated and fuzzy entries only fall back to the Japanese.)"""
+    path = po_path(locale, root)
+    found = [
+        finding
+        for message in _messages(_read(path, locale))
+        for finding in _check_message(locale, message, release=False)
+    ]
+    if shutil.which("msgfmt") is not None:
+        found += _msgfmt(locale, path)
+    return found
+
+
+def check(
+    root: Path | None = None,
+    release: Iterable[str] = RELEASE_LOCALES,
+    only: Iterable[str] | None = None,
+) -> list[Finding]:
     """Everything that must be fixed before the catalogs ship; an empty list means none."""
     findings: list[Finding] = []
-    present = set(locales(root))
+    present = set(locales(root, only))
+    if only is not None:
+        release = [locale for locale in release if locale in present]
     template = {m.id for m in _messages(_read(template_path(root)))}
     for locale in sorted(set(release) - present):
         findings.append(Finding(locale, "", "release locale has no catalog"))
@@ -233,12 +269,7 @@ def _check_message(locale: str, message: Message, release: bool) -> list[Finding
         found.append(Finding(locale, msgid, "fuzzy: a human must review it"))
     if not text:
         return found
-    if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(text)):
-        found.append(Finding(locale, msgid, "placeholders differ from the Japanese"))
-    if sorted(MARKUP.findall(msgid)) != sorted(MARKUP.findall(text)):
-        found.append(Finding(locale, msgid, "markup differs from the Japanese"))
-    if text.count("｜") != len(RUBY.findall(text)) or text.count("《") != text.count("》"):
-        found.append(Finding(locale, msgid, "unbalanced reading notation ｜漢字《かんじ》"))
+    found += [Finding(locale, msgid, problem) for problem in i18n.translation_problems(msgid, text)]
     return found
 
 
@@ -348,7 +379,7 @@ def translate(
     provider. A human translation (any non-empty string) is never overwritten."""
     reports = []
     last_request = [float("-inf")]
-    for locale in only or locales(root):
+    for locale in locales(root, only):
         target = PROVIDER_LANGUAGES.get(locale, locale)
         if target is None:
             continue

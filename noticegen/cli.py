@@ -9,7 +9,9 @@ processed. Messages and logs name households by id only.
 from __future__ import annotations
 
 import argparse
+import codecs
 import datetime as dt
+import errno
 import logging
 import os
 import sys
@@ -37,12 +39,49 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head -1`
+ENCODINGS = ("utf-8", "cp932")
+# OS errors that are the operator's to fix (a full or read-only disk, no permission, a file where
+# a folder should be): status 2 with one line, never a "bug".
+OPERATOR_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.EEXIST,
+    errno.ENAMETOOLONG,
+    errno.ENOENT,
+}
 
 log = logging.getLogger("noticegen")
 
 
 class UsageError(Exception):
     """A mistake in how the command was called; reported in one line, exit status 2."""
+
+
+def _encoding(name: str) -> str:
+    """--encoding: utf-8 or cp932, however spelt (UTF8, ms932 …); anything else is refused."""
+    try:
+        found = codecs.lookup(name).name
+    except LookupError:
+        found = None
+    if found not in ENCODINGS:
+        raise argparse.ArgumentTypeError(f"{name!r}: use utf-8 or cp932")
+    return found
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: must be at least 1")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,12 +103,15 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("input", type=Path, metavar="INPUT", help="member file (CSV)")
             sub.add_argument(
                 "--encoding",
+                type=_encoding,
                 metavar="NAME",
                 help="override the detected encoding of INPUT (utf-8 or cp932)",
             )
 
     def one_household(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--household", required=True, metavar="ID", help="世帯番号")
+        sub.add_argument(
+            "--household", required=True, metavar="ID", help="the household's id (世帯番号)"
+        )
         sub.add_argument(
             "--lang",
             metavar="CODE",
@@ -90,33 +132,46 @@ def _parser() -> argparse.ArgumentParser:
         choices=render.FORMATS,
         help="output format (default: from the file name's suffix, else pdf)",
     )
-    render_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="PATH")
+    render_cmd.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="PATH", help="the file to write"
+    )
 
     voice_cmd = commands.add_parser(
         "voice-text", help="print the text each page's voice code carries"
     )
     common(voice_cmd)
     one_household(voice_cmd)
-    voice_cmd.add_argument("--page", type=int, metavar="N", help="only page N (from 1)")
+    voice_cmd.add_argument("--page", type=_at_least_one, metavar="N", help="only page N (from 1)")
 
     batch_cmd = commands.add_parser(
         "batch", help="the print vendor's run: every household into print-ready PDFs"
     )
     common(batch_cmd)
-    batch_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR")
     batch_cmd.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="worker processes (default 1)"
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="OUTDIR",
+        help="the folder to write (new or empty; locked while the run lasts)",
+    )
+    batch_cmd.add_argument(
+        "--workers", type=_at_least_one, default=1, metavar="N", help="worker processes (default 1)"
     )
     batch_cmd.add_argument(
         "--chunk-size",
-        type=int,
+        type=_at_least_one,
         default=batch.DEFAULT_CHUNK_SIZE,
         metavar="N",
         help=f"notices per PDF file (default {batch.DEFAULT_CHUNK_SIZE})",
     )
-    batch_cmd.add_argument("--resume", action="store_true", help="continue a killed run in OUTDIR")
     batch_cmd.add_argument(
-        "--limit", type=int, metavar="N", help="only the first N households of INPUT"
+        "--resume",
+        action="store_true",
+        help="continue a stopped or killed run in OUTDIR (same INPUT, configuration and options)",
+    )
+    batch_cmd.add_argument(
+        "--limit", type=_at_least_one, metavar="N", help="only the first N households of INPUT"
     )
 
     preview_cmd = commands.add_parser(
@@ -128,32 +183,49 @@ def _parser() -> argparse.ArgumentParser:
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; any other needs an access token)",
     )
-    preview_cmd.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    preview_cmd.add_argument(
+        "--port", type=int, default=8000, help="the port to listen on (default 8000)"
+    )
 
     catalog_cmd = commands.add_parser(
         "catalog", help="the locale catalogs: extract, update, translate, check, status, compile"
     )
     common(catalog_cmd, with_input=False)
     catalog_cmd.add_argument(
-        "action", choices=("extract", "update", "translate", "check", "status", "compile")
+        "action",
+        choices=("extract", "update", "translate", "check", "status", "compile"),
+        help="extract the words into the template; update the catalogs from it; translate "
+        "(machine pre-fill, for review); check for release; status per locale; compile .mo files",
     )
     catalog_cmd.add_argument(
-        "--locale", action="append", metavar="CODE", help="translate: only these locales"
+        "--locale",
+        action="append",
+        metavar="CODE",
+        help="only this locale (repeatable; update, translate, check, status and compile)",
     )
 
     barcode_cmd = commands.add_parser(
         "barcode", help="the customer-barcode symbols for one address, to check a case by hand"
     )
     common(barcode_cmd, with_input=False)
-    barcode_cmd.add_argument("postal_code", metavar="POSTAL_CODE")
-    barcode_cmd.add_argument("address", metavar="ADDRESS")
-    barcode_cmd.add_argument("address2", metavar="ADDRESS2", nargs="?")
+    barcode_cmd.add_argument("postal_code", metavar="POSTAL_CODE", help="the postal code")
+    barcode_cmd.add_argument("address", metavar="ADDRESS", help="the address line")
+    barcode_cmd.add_argument(
+        "address2", metavar="ADDRESS2", nargs="?", help="the second address line (building, room)"
+    )
 
     site_cmd = commands.add_parser(
         "site", help="the translated web pages that explain the notice (no member file read)"
     )
     common(site_cmd, with_input=False)
-    site_cmd.add_argument("-o", "--output", required=True, type=Path, metavar="SITEDIR")
+    site_cmd.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        metavar="SITEDIR",
+        help="the folder to write (new, empty, or one this command wrote before)",
+    )
     site_cmd.add_argument(
         "--lang",
         action="append",
@@ -191,38 +263,23 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     context = f"noticegen {args.command}"
     try:
-        if args.command == "render":
-            return _render(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "voice-text":
-            return _voice_text(args)
-        if args.command == "barcode":
-            return _barcode(args)
-        if args.command == "preview":
-            from noticegen import preview  # only this command needs the web framework
-
-            return preview.serve(
-                args.input, args.host, args.port, args.config, encoding=args.encoding
-            )
-        if args.command == "catalog":
-            return _catalog(args)
-        if args.command == "site":
-            return _site(args)
-        if args.command == "batch":
-            return batch.run(
-                batch.Options(
-                    input=args.input,
-                    outdir=args.output,
-                    config=args.config,
-                    workers=args.workers,
-                    chunk_size=args.chunk_size,
-                    resume=args.resume,
-                    limit=args.limit,
-                    encoding=args.encoding,
-                )
-            )
-        raise AssertionError(f"unhandled command {args.command}")
+        status = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe is found here, not at exit
+        return status
+    except batch.Interrupted as stopped:
+        print(
+            f"noticegen: stopped by {stopped.signal_name}; no worker left running and the chunks "
+            f"already written are kept: continue with the same command and --resume",
+            file=sys.stderr,
+        )
+        return stopped.exit_status
+    except KeyboardInterrupt:
+        print("noticegen: stopped by SIGINT", file=sys.stderr)
+        return 128 + 2
+    except BrokenPipeError:
+        # `noticegen catalog status | head -1`: the reader has what it wanted; no traceback.
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
     except (
         UsageError,
         records.InputError,
@@ -237,16 +294,70 @@ def main(argv: list[str] | None = None) -> int:
     ) as error:
         print(f"noticegen: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        if error.errno not in OPERATOR_ERRNOS:
+            return _unexpected(error, context)
+        # A full or read-only disk, a missing permission: the operator's to fix, not a bug.
+        where = f" {error.filename}" if error.filename else ""
+        print(f"noticegen: error: cannot use{where}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:  # a bug: say what was being done, but never echo data
-        where = getattr(error, "noticegen_context", context)
-        print(
-            f"noticegen: unexpected failure in {where}: {type(error).__name__} "
-            "(set NOTICEGEN_DEBUG=1 for the traceback; please report it)",
-            file=sys.stderr,
+        return _unexpected(error, context)
+
+
+def _unexpected(error: Exception, context: str) -> int:
+    where = getattr(error, "noticegen_context", context)
+    print(
+        f"noticegen: unexpected failure in {where}: {type(error).__name__} "
+        "(set NOTICEGEN_DEBUG=1 for the traceback; please report it)",
+        file=sys.stderr,
+    )
+    if os.environ.get("NOTICEGEN_DEBUG") == "1":
+        traceback.print_exc()
+    return EXIT_FAILURE
+
+
+def _discard_stdout() -> None:
+    """After a closed pipe, Python's own flush at exit would fail again: stdout goes nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "render":
+        return _render(args)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "voice-text":
+        return _voice_text(args)
+    if args.command == "barcode":
+        return _barcode(args)
+    if args.command == "preview":
+        from noticegen import preview  # only this command needs the web framework
+
+        return preview.serve(args.input, args.host, args.port, args.config, encoding=args.encoding)
+    if args.command == "catalog":
+        return _catalog(args)
+    if args.command == "site":
+        return _site(args)
+    if args.command == "batch":
+        return batch.run(
+            batch.Options(
+                input=args.input,
+                outdir=args.output,
+                config=args.config,
+                workers=args.workers,
+                chunk_size=args.chunk_size,
+                resume=args.resume,
+                limit=args.limit,
+                encoding=args.encoding,
+            )
         )
-        if os.environ.get("NOTICEGEN_DEBUG") == "1":
-            traceback.print_exc()
-        return EXIT_FAILURE
+    raise AssertionError(f"unhandled command {args.command}")
 
 
 def _load(args: argparse.Namespace) -> tuple[settings.Settings, records.MemberFile]:
@@ -354,19 +465,22 @@ def _barcode(args: argparse.Namespace) -> int:
 
 def _catalog(args: argparse.Namespace) -> int:
     config = settings.load(args.config)
+    only = args.locale  # --locale: every action but extract works on these catalogs alone
     if args.action == "extract":
+        if only is not None:
+            raise UsageError("--locale does not apply to extract: the template has no locale")
         template = catalog.extract()
         print(f"{catalog.template_path()}: {len([m for m in template if m.id])} messages")
     elif args.action == "update":
-        for locale, to_review in catalog.update().items():
+        for locale, to_review in catalog.update(only=only).items():
             print(f"{locale}: {to_review} entries to translate or review")
     elif args.action == "compile":
-        for path in catalog.compile_catalogs():
+        for path in catalog.compile_catalogs(only=only):
             print(f"compiled {path}")
     elif args.action == "status":
-        print(catalog.status_table(catalog.status()))
+        print(catalog.status_table(catalog.status(only=only)))
     elif args.action == "check":
-        findings = catalog.check()
+        findings = catalog.check(only=only)
         for finding in findings:
             print(finding)
         print(f"{len(findings)} problems" if findings else "catalogs ready for release")

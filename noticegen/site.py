@@ -19,6 +19,7 @@ import functools
 import hashlib
 import io
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,13 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from noticegen import catalog, i18n, notice, project, render, settings, voicecode
+from noticegen import catalog, i18n, notice, outputs, project, render, settings, voicecode
 from noticegen.records import Household, Member
 from noticegen.view import JAPANESE_LOCALES, NoticeView
 
 STYLESHEET = "site.css"
+# Written into SITEDIR first: a folder holding it is one this command wrote, and may be replaced.
+MARKER = ".noticegen-site"
 SAMPLE_PDF = "sample-notice.pdf"
 IMAGE_DPI = 110
 SITE_TEMPLATES = "site"
@@ -180,6 +183,7 @@ def build(
                 f"no web page for {code!r}; available: {', '.join(site_locales())}"
             )
         i18n.translator(code)  # an unknown locale fails before any work
+    _check_output_folder(Path(outdir))
     files: dict[str, bytes] = {}
     if workers > 1 and len(chosen) > 1:
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
@@ -193,6 +197,7 @@ def build(
             files.update(_locale_files(code, config, chosen))
     files["index.html"] = _index(chosen).encode()
     files[STYLESHEET] = (project.TEMPLATES / SITE_TEMPLATES / STYLESHEET).read_bytes()
+    _empty_own_folder(Path(outdir))
     written = []
     for name in sorted(files):
         path = Path(outdir) / name
@@ -200,6 +205,38 @@ def build(
         path.write_bytes(files[name])
         written.append(path)
     return written
+
+
+def _check_output_folder(outdir: Path) -> None:
+    """SITEDIR is new, empty, or a site this command wrote (its marker file): never a folder of
+    someone else's files, which a build would mix with its own or replace."""
+    if outdir.is_symlink():
+        raise outputs.OutputError(f"{outdir} is a symbolic link; give the real folder as -o")
+    if outdir.exists() and not outdir.is_dir():
+        raise outputs.OutputError(f"-o {outdir} is a file, not a folder")
+    if outdir.is_dir() and any(outdir.iterdir()) and not (outdir / MARKER).is_file():
+        raise outputs.OutputError(
+            f"{outdir} is not empty and was not written by noticegen site; give a new or empty "
+            "folder (or one noticegen site wrote, which is replaced)"
+        )
+
+
+def _empty_own_folder(outdir: Path) -> None:
+    """The previous build's files go (nothing else is there: see _check_output_folder); the
+    marker comes first, so that a build stopped half-way is still known as this command's."""
+    _check_output_folder(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for path in outdir.iterdir():
+        if path.name == MARKER:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    (outdir / MARKER).write_text(
+        "This folder was written by noticegen site; the next build replaces all of it.\n",
+        encoding="utf-8",
+    )
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from noticegen import project
 from tests.conftest import SAMPLE_UTF8, load_sample_generator
 from tests.pdf_helpers import page_texts, squeeze
 
-CHUNK_SIZE = 6
+CHUNK_SIZE = 4  # many chunks: a stop comes between some of them
 
 
 def batch_command(outdir: Path, *extra: str, input_path: Path = SAMPLE_UTF8) -> list[str]:
@@ -141,7 +141,12 @@ def test_each_sheet_front_carries_a_datamatrix_with_sequence_and_sheet(complete_
                 found = zxingcpp.read_barcodes(
                     page.render(scale=300 / 72).to_pil(), formats=zxingcpp.BarcodeFormat.DataMatrix
                 )
-                assert [code.text for code in found] == [f"{int(row['seq']):06d}-{sheet}/{sheets}"]
+                # The reply form's front also holds a DataMatrix: the household id alone, top
+                # right, away from the inserter's mark in the left margin.
+                marks = [code.text for code in found if code.text != row["household_id"]]
+                assert marks == [f"{int(row['seq']):06d}-{sheet}/{sheets}"]
+                if sheet == sheets:  # the reply form's own sheet
+                    assert row["household_id"] in [code.text for code in found]
                 back = document[int(row["first_page"]) - 1 + 2 * (sheet - 1) + 1]
                 assert not zxingcpp.read_barcodes(
                     back.render(scale=300 / 72).to_pil(), formats=zxingcpp.BarcodeFormat.DataMatrix
@@ -224,3 +229,164 @@ def test_limit_takes_the_first_households_of_the_file(tmp_path):
     assert summary["households_in"] == summary["notices_out"] == 5
     manifest = read_csv(tmp_path / "out" / "manifest.csv")
     assert {row["household_id"] for row in manifest} == {f"H000{n}" for n in range(1, 6)}
+
+
+def processes_in_group(group: int) -> list[int]:
+    """The pids of the live processes of a process group (zombies are gone already)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat_line = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat_line.rsplit(")", 1)[1].split()
+        if int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def wait_for_no_process(group: int, limit_s: float) -> float:
+    began = time.monotonic()
+    while processes_in_group(group):
+        assert time.monotonic() - began < limit_s, f"still running: {processes_in_group(group)}"
+        time.sleep(0.1)
+    return time.monotonic() - began
+
+
+STOP_LIMIT_S = 15.0  # generous: the machine is shared
+
+
+def test_sigint_sigterm_and_sigkill_stop_everything_and_resume_to_identical_bytes(
+    complete_run, tmp_path
+):
+    """A real 2-worker run stopped three times at random moments, each time resumed: every stop
+    is quick, leaves no process, says how to continue; the end is the uninterrupted run's files."""
+    outdir = tmp_path / "stopped"
+    rng = random.Random()
+    for attempt, (signum, to_group) in enumerate(
+        [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGKILL, False)]
+    ):
+        process = subprocess.Popen(
+            batch_command(outdir, "--workers", "2", *(["--resume"] if attempt else [])),
+            cwd=project.ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group: the workers are found by it
+        )
+        time.sleep(rng.uniform(3.0, 8.0))
+        assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
+        assert len(processes_in_group(process.pid)) >= 3, "no workers were running"
+        began = time.monotonic()
+        if to_group:
+            os.killpg(process.pid, signum)  # Ctrl-C in a terminal reaches the whole group
+        else:
+            process.send_signal(signum)
+        status = process.wait(timeout=STOP_LIMIT_S)
+        stderr = process.stderr.read()
+        process.stderr.close()
+        wait_for_no_process(process.pid, STOP_LIMIT_S - (time.monotonic() - began))
+        assert time.monotonic() - began <= STOP_LIMIT_S
+        if signum == signal.SIGKILL:
+            assert status == -signal.SIGKILL  # the parent is gone, and its workers followed
+        else:
+            assert status == 128 + signum, stderr
+            last = stderr.strip().splitlines()[-1]
+            assert "--resume" in last and signal.Signals(signum).name in last, stderr
+            assert "Traceback" not in stderr
+        assert (outdir / ".run" / "state.json").exists()
+        assert not (outdir / "summary.json").exists()
+    result = run_batch(outdir, "--resume", "--workers", "2")
+    assert result.returncode == 3, result.stderr
+    assert tree(outdir) == tree(complete_run)
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    outdir = tmp_path / "out"
+    first = subprocess.Popen(
+        batch_command(outdir), cwd=project.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (outdir / ".run" / "state.json").exists():
+            assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()
+            time.sleep(0.1)
+        for extra in ([], ["--resume"]):
+            second = run_batch(outdir, *extra)
+            assert second.returncode == 2, second.stderr
+            assert "in use by another noticegen batch" in second.stderr
+            assert str(outdir) in second.stderr and "Traceback" not in second.stderr
+        assert first.poll() is None  # the first run was not disturbed
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=STOP_LIMIT_S) == 143
+        first.stderr.close()
+    # The lock went with the first run: the folder can be resumed now.
+    result = run_batch(outdir, "--resume", "--limit", "3")
+    assert result.returncode == 2 and "--limit was not given, now 3" in result.stderr
+
+
+def test_an_input_that_changes_while_it_is_read_stops_the_run_with_status_2(
+    tmp_path, monkeypatch, capsys
+):
+    from noticegen import cli, records
+
+    member_file = tmp_path / "members.csv"
+    member_file.write_bytes(SAMPLE_UTF8.read_bytes())
+    real_read = records.read
+
+    def read_while_another_program_writes(*args, **kwargs):
+        for number, outcome in enumerate(real_read(*args, **kwargs)):
+            if number == 2:
+                with open(member_file, "ab") as stream:
+                    stream.write(b"H9999,\r\n")
+            yield outcome
+
+    monkeypatch.setattr(records, "read", read_while_another_program_writes)
+    outdir = tmp_path / "out"
+    status = cli.main(["batch", str(member_file), "-o", str(outdir), "--chunk-size", "4"])
+    assert status == 2
+    assert "changed while it was being read" in capsys.readouterr().err
+    assert not outdir.exists()  # a new run leaves nothing behind: run it again later
+
+    monkeypatch.setattr(records, "read", real_read)  # the file is still now: the run proceeds
+    status = cli.main(["batch", str(member_file), "-o", str(outdir), "--limit", "2"])
+    assert status == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--limit", "0"], "--limit"),
+        (["--chunk-size", "0"], "--chunk-size"),
+        (["--workers", "-1"], "--workers"),
+        (["--encoding", "latin-1"], "utf-8 or cp932"),
+        (["--encoding", "klingon"], "utf-8 or cp932"),
+    ],
+)
+def test_operator_mistakes_exit_2_and_write_nothing(tmp_path, extra, expected):
+    result = run_batch(tmp_path / "out", *extra)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_that_is_a_file_or_a_full_disk_exits_2(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from noticegen import cli, outputs
+
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = run_batch(tmp_path / "a-file")
+    assert result.returncode == 2 and "is a file" in result.stderr, result.stderr
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(outputs, "write_private", full_disk)
+    status = cli.main(["batch", str(SAMPLE_UTF8), "-o", str(tmp_path / "out"), "--limit", "1"])
+    error = capsys.readouterr().err
+    assert status == 2, error
+    assert "No space left on device" in error and "unexpected" not in error

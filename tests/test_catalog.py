@@ -198,3 +198,54 @@ def test_po_files_are_valid_for_babel(root):
         assert read_po(stream)[TITLE].string == "Aviso"
     shutil.rmtree(root / "es")
     assert catalog.locales(root) == []
+
+
+def test_compile_refuses_what_check_calls_fatal_and_writes_no_mo(root):
+    write_po(root, "en", {TITLE: "Member information notice"})
+    write_po(root, "ko", {PAGE: "{pages}페이지."})  # a placeholder renamed: the page would break
+    with pytest.raises(catalog.CatalogError) as refused:
+        catalog.compile_catalogs(root)
+    assert "ko" in str(refused.value) and "{page}ページ目。" in str(refused.value)
+    assert "placeholders differ" in str(refused.value)
+    assert list(root.glob("*/LC_MESSAGES/*.mo")) == []  # not even the sound catalog's
+    # Untranslated entries are not fatal (the Japanese is shown): en alone compiles.
+    (path,) = catalog.compile_catalogs(root, only=["en"])
+    assert path.parent.parent.name == "en"
+
+
+def test_every_catalog_action_keeps_to_locale(root):
+    write_po(root, "en", {TITLE: "Member information notice"})
+    write_po(root, "ko", {PAGE: "{pages}페이지."})
+    assert [row.locale for row in catalog.status(root, only=["en"])] == ["en"]
+    assert list(catalog.update(root, only=["en"])) == ["en"]
+    assert {f.locale for f in catalog.check(root, release=("en", "ko"), only=["en"])} == {"en"}
+    with pytest.raises(catalog.CatalogError, match="--locale xx"):
+        catalog.status(root, only=["xx"])
+    with pytest.raises(catalog.CatalogError, match="--locale xx"):
+        catalog.compile_catalogs(root, only=["xx"])
+    options = catalog.TranslateOptions(batch_size=500, timeout_s=5, retries=0, min_interval_s=0)
+    reports = catalog.translate(FakeProvider(), options, root, only=["en"])
+    assert [report.locale for report in reports] == ["en"]
+
+
+def test_a_broken_or_empty_entry_renders_as_the_japanese_with_one_warning(caplog):
+    import gettext
+
+    from noticegen import i18n
+
+    class Broken(gettext.NullTranslations):
+        def gettext(self, message):
+            return {PAGE: "Page {pages}.", TITLE: " ", BOTH: "{page} of {total}"}.get(
+                message, message
+            )
+
+    translator = i18n.Translator("en", Broken())
+    with caplog.at_level("WARNING", logger="noticegen"):
+        for _ in range(3):
+            assert translator.gettext(PAGE).format(page=1) == "1ページ目。"
+            assert translator.gettext(TITLE) == TITLE  # empty: the Japanese
+            assert translator.gettext(BOTH) == "{page} of {total}"  # sound: used
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 2, warnings  # one per broken entry, however often it is shown
+    assert any("placeholders differ" in warning for warning in warnings)
+    assert any("empty" in warning for warning in warnings)

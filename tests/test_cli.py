@@ -162,3 +162,100 @@ def test_no_full_my_number_in_any_output_report_or_log(tmp_path, sample_full_myn
         assert number not in everything
     leftovers = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_every_command_and_option_has_an_english_description():
+    import argparse
+
+    from noticegen import cli
+
+    def described(parser: argparse.ArgumentParser, where: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    assert choice.help and choice.help.isascii() is not None, choice.dest
+                for name, sub in action.choices.items():
+                    described(sub, f"{where} {name}")
+                continue
+            name = action.option_strings[-1] if action.option_strings else action.dest
+            assert action.help, f"{where} {name} has no description"
+            assert any("a" <= c.lower() <= "z" for c in action.help), f"{where} {name}"
+
+    described(cli._parser(), "noticegen")
+    for command in cli._parser()._actions[-1].choices:
+        result = run(command, "--help")
+        assert result.returncode == 0, command
+
+
+def test_a_closed_pipe_ends_quietly_with_141():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "noticegen", "catalog", "status"],
+        cwd=project.ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # like `| head -0`: the reader is gone before the first line
+    _out, error = process.communicate(timeout=120)
+    assert process.returncode == 141, error
+    assert b"Traceback" not in error and b"Exception ignored" not in error
+
+
+# Every command, with every operator mistake that applies to it: never status 1 (a "bug").
+MISTAKES = {
+    "missing input": ["missing.csv"],
+    "input is a folder": ["{tmp}"],
+    "not a member file": ["{tmp}/not-a-member-file.csv"],
+    "encoding": ["samples/members.csv", "--encoding", "latin-1"],
+    "bad config": ["samples/members.csv", "--config", "{tmp}/bad.toml"],
+    "missing config": ["samples/members.csv", "--config", "{tmp}/missing.toml"],
+}
+OUTPUT_MISTAKES = {
+    "output in a missing folder": "{tmp}/no/such/folder/out",
+    "output under a file": "{tmp}/a-file/out",
+}
+
+
+def _mistaken_runs():
+    with_input = {
+        "render": ["--household", "H0001", "-o", "{tmp}/x.pdf"],
+        "voice-text": ["--household", "H0001"],
+        "check": [],
+        "batch": ["-o", "{tmp}/batch-out"],
+        "preview": ["--port", "0"],
+    }
+    for command, rest in with_input.items():
+        for mistake, args in MISTAKES.items():
+            yield f"{command}: {mistake}", [command, *args, *rest]
+    yield "batch: --limit 0", ["batch", "samples/members.csv", "-o", "{tmp}/o", "--limit", "0"]
+    yield "batch: -o a file", ["batch", "samples/members.csv", "-o", "{tmp}/a-file"]
+    yield "voice-text: --page 0", ["voice-text", "samples/members.csv", "--household", "H0001", "--page", "0"]  # fmt: skip
+    for mistake, output in OUTPUT_MISTAKES.items():
+        yield f"render: {mistake}", ["render", "samples/members.csv", "--household", "H0001", "-o", output]  # fmt: skip
+        yield f"check: {mistake}", ["check", "samples/members.csv", "--report", output]
+    # (site and batch create a missing folder: not a mistake for them)
+    yield "site: output under a file", ["site", "--lang", "en", "-o", "{tmp}/a-file/out"]
+    yield "site: a folder of other files", ["site", "--lang", "en", "-o", "{tmp}"]
+    yield "site: unknown --lang", ["site", "--lang", "xx", "-o", "{tmp}/site"]
+    for action in ("update", "check", "status", "compile", "translate"):
+        yield f"catalog {action}: unknown --locale", ["catalog", action, "--locale", "xx"]
+    yield "catalog extract --locale", ["catalog", "extract", "--locale", "en"]
+    yield "catalog: bad config", ["catalog", "status", "--config", "{tmp}/bad.toml"]
+    yield "barcode: bad postal code", ["barcode", "12", "東京都"]
+    yield "barcode: bad config", ["barcode", "1000001", "東京都", "--config", "{tmp}/bad.toml"]
+
+
+@pytest.mark.parametrize(("name", "args"), list(_mistaken_runs()), ids=lambda v: str(v))
+def test_no_operator_mistake_is_a_bug(tmp_path, name, args):
+    (tmp_path / "bad.toml").write_text('[sender]\nphon = "03"\n', encoding="utf-8")
+    (tmp_path / "not-a-member-file.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "noticegen", *(arg.format(tmp=tmp_path) for arg in args)],
+        capture_output=True,
+        text=True,
+        cwd=project.ROOT,
+        timeout=120,  # preview would serve for ever: a mistake must stop it first
+    )
+    assert result.returncode == 2, (name, result.stderr)
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) >= 1

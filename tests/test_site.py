@@ -261,3 +261,21 @@ def test_works_without_javascript_and_prints_without_navigation(site_dir, browse
         assert page.locator("h1").is_visible()
     finally:
         context.close()
+
+
+def test_site_refuses_a_folder_of_other_files_and_replaces_its_own(tmp_path):
+    from noticegen import outputs
+
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("someone else's", encoding="utf-8")
+    with pytest.raises(outputs.OutputError, match="not written by noticegen site"):
+        site.build(foreign, locales=("en",), workers=1)
+    assert [p.name for p in foreign.iterdir()] == ["keep.txt"]
+
+    own = tmp_path / "own"
+    site.build(own, locales=("en",), workers=1)
+    (own / "stale.html").write_text("from an older build", encoding="utf-8")
+    site.build(own, locales=("en",), workers=1)
+    assert not (own / "stale.html").exists()
+    assert (own / site.MARKER).is_file() and (own / "en" / "index.html").is_file()
