@@ -119,7 +119,7 @@ def assert_accessible_structure(response) -> Outline:
         ("ｼｹﾝ ﾕｲ", "H0001"),
         ("1222207", "H0001"),
         ("１２２２２０７", "H0001"),
-        ("0146983", "H0001"),  # a member who is not the head, by insured number
+        ("板1222207", "H0001"),  # 記号 and 番号 together (the household's, shared by its members)
         ("試験 美咲", "H0001"),
     ],
 )
