@@ -30,9 +30,12 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import shutil
 import signal
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,6 +227,7 @@ def _locked(outdir: Path):
 
 
 def _run(options: Options, config: settings.Settings, member_file: records.MemberFile) -> int:
+    started = time.monotonic()
     work = _prepare(options)
     resumed = (work / "state.json").exists()
     # The reader reads a private copy of INPUT, made and hashed in one pass: the digest is that of
@@ -277,7 +281,7 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
     if len(pending) < len(chunks):
         log.info("resuming: %d of %d chunks already done", len(chunks) - len(pending), len(chunks))
     bar = progress.Progress(sum(len(chunk.entries) for chunk in pending), "notices")
-    rendering = _render_chunks(pending, options, config)
+    rendering = _render_chunks(pending, options, config, bar.advance)
     try:
         for chunk, done in rendering:
             # Logged here, not in the worker: spawned workers do not share the parent's log set-up.
@@ -291,7 +295,6 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
                 if done.laid_out_in_full is None
                 else f", {done.laid_out_in_full} laid out in full",
             )
-            bar.advance(done.notices)
     finally:
         rendering.close()  # on an interrupt: the workers are stopped now, not when collected
     bar.close()
@@ -314,7 +317,8 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
     print(
         f"households_in {summary['households_in']} = notices_out {summary['notices_out']} "
         f"+ rejected {summary['rejected']}: {'balanced' if balanced else 'NOT BALANCED'}; "
-        f"{summary['pages_out']} pages, {summary['sheets_out']} sheets in {len(chunks)} files"
+        f"{summary['pages_out']} pages, {summary['sheets_out']} sheets in {len(chunks)} files; "
+        f"took {progress.duration(time.monotonic() - started)}"
     )
     if not balanced:
         raise AssertionError("households_in != notices_out + rejected")
@@ -473,33 +477,54 @@ def _chunk_rows(work: Path, chunk: Chunk) -> list[dict]:
 # Rendering a chunk (in a worker process)
 
 
-def _render_chunks(chunks: list[Chunk], options: Options, config: settings.Settings):
-    """Render the chunks, in worker processes when asked; yields (chunk, notices) as each ends."""
+def _render_chunks(
+    chunks: list[Chunk],
+    options: Options,
+    config: settings.Settings,
+    on_notice: Callable[[int], None] = lambda _count: None,
+):
+    """Render the chunks, in worker processes when asked; yields (chunk, notices) as each ends.
+    `on_notice(1)` is called as each notice is drawn (the progress bar), in this process."""
     shape_folder = options.outdir / WORK / "shapes"
     outputs.make_private_dir(shape_folder)
     if options.workers == 1 or len(chunks) <= 1:
-        state = _WorkerState(config, options.renderer, shape_folder)
+        state = _WorkerState(config, options.renderer, shape_folder, on_notice=on_notice)
         for chunk in chunks:
             yield chunk, render_chunk(chunk, options.outdir, state)
         return
     # spawn, not fork: the parent has loaded fontconfig and Pango, which do not survive a fork.
     context = multiprocessing.get_context("spawn")
+    drawn = context.Queue()  # one item per notice drawn, from the workers
     pool = concurrent.futures.ProcessPoolExecutor(
         max_workers=options.workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(config, options.renderer, shape_folder, os.getpid()),
+        initargs=(config, options.renderer, shape_folder, os.getpid(), drawn),
     )
+
+    def report_drawn() -> None:
+        with contextlib.suppress(queue.Empty):
+            while True:
+                on_notice(drawn.get_nowait())
+
     try:
         futures = {pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks}
-        for future in concurrent.futures.as_completed(futures):
-            yield futures[future], future.result()
+        running = set(futures)
+        while running:
+            ended, running = concurrent.futures.wait(
+                running, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            report_drawn()
+            for future in ended:
+                yield futures[future], future.result()
     except BaseException:
         # Interrupted (or a chunk failed, or the generator was closed early): the workers are
         # killed, not waited for; what they were writing is a temporary file a resume removes.
         _kill_workers(pool)
         raise
     pool.shutdown(wait=True)
+    report_drawn()
+    drawn.close()
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
@@ -544,6 +569,7 @@ class _WorkerState:
     encoder: voicecode.Encoder | None = None
     # The page shapes this worker has measured or found, kept from chunk to chunk.
     shapes: variable_print.Renderer | None = None
+    on_notice: Callable[[int], None] | None = None  # told of each notice drawn (progress)
 
     def __post_init__(self) -> None:
         if self.shapes is None:
@@ -560,14 +586,20 @@ _worker: _WorkerState | None = None  # one per worker process, set by its initia
 
 
 def _init_worker(
-    config: settings.Settings, renderer: str, shape_folder: Path, parent: int | None = None
+    config: settings.Settings,
+    renderer: str,
+    shape_folder: Path,
+    parent: int | None = None,
+    drawn=None,
 ) -> None:
     global _worker
     if parent is not None:
         lifetime.die_with_parent(parent)  # even a SIGKILLed run leaves no worker behind
     # Ctrl-C reaches the whole process group: the parent stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = _WorkerState(config, renderer, shape_folder)
+    _worker = _WorkerState(
+        config, renderer, shape_folder, on_notice=drawn.put if drawn is not None else None
+    )
 
 
 def _render_in_worker(chunk: Chunk, outdir: Path) -> ChunkDone:
@@ -636,9 +668,11 @@ def _chunk_output(
         next_page += pages
     if state.renderer == "full":
         data, laid_out = _chunk_pdf([part for parts in notices for part in parts], chunk), None
+        if state.on_notice is not None:
+            state.on_notice(len(notices))
     else:
         assert state.shapes is not None
-        data, laid_out = _chunk_pdf_from_shapes(notices, chunk, state.shapes)
+        data, laid_out = _chunk_pdf_from_shapes(notices, chunk, state.shapes, state.on_notice)
     return data, rows, laid_out
 
 
@@ -647,7 +681,10 @@ def _chunk_title(chunk: Chunk) -> str:
 
 
 def _chunk_pdf_from_shapes(
-    notices: list[tuple[view.NoticeView, ...]], chunk: Chunk, shapes: variable_print.Renderer
+    notices: list[tuple[view.NoticeView, ...]],
+    chunk: Chunk,
+    shapes: variable_print.Renderer,
+    on_notice: Callable[[int], None] | None = None,
 ) -> tuple[bytes, int]:
     """The chunk's notices in one file, drawn over page shapes where that shows what a full
     render would; returns the file and how many notices had to be laid out in full."""
@@ -660,6 +697,8 @@ def _chunk_pdf_from_shapes(
             error.noticegen_context = f"seq {chunk.first_seq + position}"  # type: ignore[attr-defined]
             raise
         laid_out += not drawn
+        if on_notice is not None:
+            on_notice(1)
     return target.finish(), laid_out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -268,39 +269,60 @@ def test_sigint_sigterm_and_sigkill_stop_everything_and_resume_to_identical_byte
     for attempt, (signum, to_group) in enumerate(
         [(signal.SIGINT, True), (signal.SIGTERM, False), (signal.SIGKILL, False)]
     ):
-        process = subprocess.Popen(
-            batch_command(outdir, "--workers", "2", *(["--resume"] if attempt else [])),
-            cwd=project.ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # its own process group: the workers are found by it
-        )
-        time.sleep(rng.uniform(3.0, 8.0))
-        assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
-        assert len(processes_in_group(process.pid)) >= 3, "no workers were running"
-        began = time.monotonic()
-        if to_group:
-            os.killpg(process.pid, signum)  # Ctrl-C in a terminal reaches the whole group
-        else:
-            process.send_signal(signum)
-        status = process.wait(timeout=STOP_LIMIT_S)
-        stderr = process.stderr.read()
-        process.stderr.close()
-        wait_for_no_process(process.pid, STOP_LIMIT_S - (time.monotonic() - began))
-        assert time.monotonic() - began <= STOP_LIMIT_S
-        if signum == signal.SIGKILL:
-            assert status == -signal.SIGKILL  # the parent is gone, and its workers followed
-        else:
-            assert status == 128 + signum, stderr
-            last = stderr.strip().splitlines()[-1]
-            assert "--resume" in last and signal.Signals(signum).name in last, stderr
-            assert "Traceback" not in stderr
-        assert (outdir / ".run" / "state.json").exists()
-        assert not (outdir / "summary.json").exists()
+        # A file, not a pipe: a worker left behind must fail the test, not hang its read.
+        stderr_path = tmp_path / f"stderr-{attempt}.txt"
+        with open(stderr_path, "wb") as stderr_file:
+            process = subprocess.Popen(
+                batch_command(outdir, "--workers", "2", *(["--resume"] if attempt else [])),
+                cwd=project.ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr_file,
+                start_new_session=True,  # its own process group: the workers are found by it
+            )
+        try:
+            _stop_and_check(process, signum, to_group, rng, outdir, stderr_path)
+        finally:
+            for pid in processes_in_group(process.pid):  # only after a failure
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     result = run_batch(outdir, "--resume", "--workers", "2")
     assert result.returncode == 3, result.stderr
     assert tree(outdir) == tree(complete_run)
+
+
+def _stop_and_check(process, signum, to_group, rng, outdir, stderr_path):
+    time.sleep(rng.uniform(3.0, 8.0))
+    assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
+    assert len(processes_in_group(process.pid)) >= 3, "no workers were running"
+    if signum == signal.SIGKILL:
+        # Workers stopped (SIGSTOP) cannot end on their own when they find the parent gone:
+        # only the kernel's parent-death signal can end them, which is what is shown here.
+        workers = [
+            pid
+            for pid in processes_in_group(process.pid)
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 2
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+    began = time.monotonic()
+    if to_group:
+        os.killpg(process.pid, signum)  # Ctrl-C in a terminal reaches the whole group
+    else:
+        process.send_signal(signum)
+    status = process.wait(timeout=STOP_LIMIT_S)
+    wait_for_no_process(process.pid, STOP_LIMIT_S - (time.monotonic() - began))
+    assert time.monotonic() - began <= STOP_LIMIT_S
+    stderr = stderr_path.read_text(encoding="utf-8")
+    if signum == signal.SIGKILL:
+        assert status == -signal.SIGKILL  # the parent is gone, and its workers followed
+    else:
+        assert status == 128 + signum, stderr
+        last = stderr.strip().splitlines()[-1]
+        assert "--resume" in last and signal.Signals(signum).name in last, stderr
+        assert "Traceback" not in stderr
+    assert (outdir / ".run" / "state.json").exists()
+    assert not (outdir / "summary.json").exists()
 
 
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):

