@@ -373,6 +373,9 @@ def _prepare(options: Options) -> Path:
     exists and is locked by this run."""
     outdir, work = options.outdir, options.outdir / WORK
     state = work / "state.json"
+    if (outdir / "summary.json").exists() and work.exists():
+        # Killed between writing summary.json (the run complete) and removing its working state.
+        shutil.rmtree(work)
     if state.exists():
         if not options.resume:
             raise BatchError(

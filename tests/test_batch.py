@@ -412,3 +412,13 @@ def test_an_output_that_is_a_file_or_a_full_disk_exits_2(tmp_path, monkeypatch, 
     error = capsys.readouterr().err
     assert status == 2, error
     assert "No space left on device" in error and "unexpected" not in error
+
+
+def test_a_run_killed_after_its_summary_is_complete_and_its_state_is_cleared(tmp_path):
+    outdir = tmp_path / "out"
+    (outdir / ".run").mkdir(parents=True)
+    (outdir / ".run" / "state.json").write_text("{}", encoding="utf-8")
+    (outdir / "summary.json").write_text("{}", encoding="utf-8")
+    result = run_batch(outdir, "--resume")
+    assert result.returncode == 2 and "completed run" in result.stderr, result.stderr
+    assert not (outdir / ".run").exists()
