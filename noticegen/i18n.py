@@ -82,12 +82,16 @@ def available_locales() -> tuple[str, ...]:
     return (SOURCE_LOCALE, *compiled)
 
 
-@functools.cache  # one per locale and process: a broken entry is warned of once
 def translator(locale: str = SOURCE_LOCALE) -> Translator:
+    return _translator(locale, project.LOCALES)
+
+
+@functools.cache  # one per locale, folder and process: a broken entry is warned of once
+def _translator(locale: str, folder) -> Translator:
     if locale == SOURCE_LOCALE:
         return Translator(locale, gettext.NullTranslations())
     try:
-        catalog = gettext.translation(DOMAIN, localedir=project.LOCALES, languages=[locale])
+        catalog = gettext.translation(DOMAIN, localedir=folder, languages=[locale])
     except FileNotFoundError:
         raise UnknownLocaleError(
             f"no catalog for {locale!r}; available: {', '.join(available_locales())}"
