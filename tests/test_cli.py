@@ -45,7 +45,7 @@ def test_render_pdf_html_and_png(tmp_path):
     assert result.returncode == 0, result.stderr
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert mode(pdf) == 0o600
-    assert len(page_texts(pdf.read_bytes())) == 4
+    assert len(page_texts(pdf.read_bytes())) == 6  # page 1, the check page, the guide, the form
     assert "H0001" in result.stderr  # the log names the household by id …
     assert "試験" not in result.stderr  # … and by nothing else
 
