@@ -511,7 +511,12 @@ def _render_chunks(
                 on_notice(drawn.get_nowait())
 
     try:
-        futures = {pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks}
+        # The workers are started by these submits: they inherit SIGINT ignored, so that a Ctrl-C
+        # (which reaches the whole process group) finds none of them still starting up.
+        with _sigint_ignored():
+            futures = {
+                pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks
+            }
         running = set(futures)
         while running:
             ended, running = concurrent.futures.wait(
@@ -528,6 +533,20 @@ def _render_chunks(
     pool.shutdown(wait=True)
     report_drawn()
     drawn.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are the main thread's: a run in another thread has no Ctrl-C
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
