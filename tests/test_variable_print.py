@@ -85,7 +85,7 @@ def test_every_sample_page_is_pixel_identical_to_a_full_layout(both_runs):
         finally:
             drawn.close()
             laid_out.close()
-    assert compared == 216
+    assert compared == 326
 
 
 def test_drawn_pages_read_back_as_the_same_text(both_runs):
@@ -116,8 +116,10 @@ def test_most_sample_notices_are_drawn_and_the_rest_laid_out_in_full(
     # H0015's name is too long for one line of its cell; a line of H0013's やさしい日本語 part
     # fills its cell to within the safety margin.
     assert laid_out == ["H0013", "H0015"]
-    assert target.pages_drawn + target.pages_laid_out == 216
-    assert renderer.shapes_measured < len(sample_households) * 2
+    assert target.pages_drawn + target.pages_laid_out == 326
+    # Page 1 and the reply form's pages are shaped by each household's members (which cells
+    # hold a reading, a number or 「登録なし」); the check, guide and blank pages are shared.
+    assert renderer.shapes_measured < len(sample_households) * 3
 
 
 def _with_marks(parts, seq):
@@ -130,18 +132,23 @@ def _with_marks(parts, seq):
 
 def test_shapes_leave_out_the_household_data(sample_households, config, encoder):
     by_id = {household.household_id: household for household in sample_households}
-    # H0004 and H0027 differ in names, dates, numbers and address, not in layout.
-    one, other = (
-        variable_print.pages(notice.make_all(by_id[key], config, encoder)[0])
-        for key in ("H0004", "H0027")
-    )
-    assert [page.shape for page in one] == [page.shape for page in other]
+    views = {key: notice.make_all(by_id[key], config, encoder)[0] for key in by_id}
+    kinds = [page.kind for page in views["H0004"].pages]
+    # H0004 and H0027 differ in names, dates, numbers and address, not in layout; but H0027 has a
+    # member aged 70–74, so its check page carries the 高齢受給者証 reminder.
+    one, other = (variable_print.pages(views[key]) for key in ("H0004", "H0027"))
+    assert [page.kind for page in views["H0027"].pages] == kinds
+    for kind, mine, theirs in zip(kinds, one, other, strict=True):
+        assert (mine.shape == theirs.shape) is (kind != "check"), kind
     assert one[0].texts != other[0].texts
     assert "仮名" in "".join(one[0].texts)
-    # A household with another number of members has another page 1, the same guide pages.
-    third = variable_print.pages(notice.make_all(by_id["H0005"], config, encoder)[0])
+    # A household with another number of members has another page 1 and reply form, the same
+    # check and guide pages.
+    third = variable_print.pages(views["H0005"])
+    assert [page.kind for page in views["H0005"].pages] == kinds
     assert third[0].shape != one[0].shape
-    assert [page.shape for page in third[1:]] == [page.shape for page in one[1:]]
+    for kind, mine, theirs in zip(kinds, one, third, strict=True):
+        assert (mine.shape == theirs.shape) is (kind not in ("personal", "form")), kind
 
 
 def test_what_is_drawn_does_not_depend_on_which_household_a_shape_was_measured_with(
