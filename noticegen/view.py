@@ -397,10 +397,13 @@ def build(
     needs_blank = total % 2 == 1  # duplex: every notice ends on the back of a sheet
     total += needs_blank
     # The form is set at the standard type sizes in every edition (it keeps its layout for the
-    # office), four members a page; beside Japanese its labels carry their translation: two.
+    # office), four members a page; beside Japanese its labels carry their translation: two in
+    # the compact CJK scripts, one in the others (measured: a test renders every locale's form).
     form_rows_per_page = FORM_ROWS_PER_PAGE
-    if translator.locale != i18n.SOURCE_LOCALE:
-        form_rows_per_page //= 2
+    if translator.locale in ("ja-x-easy", "ko", "zh-Hans", "zh-Hant"):
+        form_rows_per_page = 2
+    elif translator.locale != i18n.SOURCE_LOCALE:
+        form_rows_per_page = 1
     # The reply form starts on the front of a sheet of its own (the notice so far is even), so it
     # can be torn off and returned without taking any of the notice with it.
     form_pages = (

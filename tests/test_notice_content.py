@@ -273,3 +273,45 @@ def test_a_full_page_one_with_the_new_fields_overlaps_nothing(config, head_is_me
     for index, first in enumerate(texts):
         for second in texts[index + 1 :]:
             assert not _overlap(first[:4], second[:4]), (first, second)
+
+
+FOOT_MM = 53.0  # the page's foot, kept for the voice codes and the return address (print.css)
+
+
+def _bottom_mm(page, css_class: str) -> float:
+    from tests.conftest import MM_PER_PX
+
+    bottoms = []
+
+    def visit(box):
+        element = getattr(box, "element", None)
+        if element is not None and css_class in (element.get("class") or "").split():
+            bottoms.append((box.position_y + box.margin_height()) * MM_PER_PX)
+        for child in getattr(box, "children", None) or ():
+            visit(child)
+
+    visit(page._page_box)
+    return max(bottoms)
+
+
+@pytest.mark.parametrize("locale", i18n.available_locales())
+def test_every_languages_reply_form_fits_above_the_foot(config, locale):
+    members = tuple(
+        member(f"見本 {index}", f"ミホン {index}", dt.date(1960, 12, 28), f"{index:02d}", "1234")
+        for index in range(1, 5)
+    )
+    language = None if locale == i18n.SOURCE_LOCALE else locale
+    parts = notice.make_all(household(*members, language=language), config, voicecode.QrEncoder())
+    last = parts[-1]  # the form ends the notice: in the translated part of a bilingual one
+    assert all(page.kind != "form" for part in parts[:-1] for page in part.pages)
+    document = render.document(last)
+    assert len(document.pages) == last.page_count  # nothing spilled onto a page of its own
+    forms = [
+        page
+        for page, laid_out in zip(last.pages, document.pages, strict=True)
+        if page.kind == "form"
+    ]
+    assert sum(len(page.form_rows) for page in forms) == 4
+    for page, laid_out in zip(last.pages, document.pages, strict=True):
+        if page.kind == "form":
+            assert _bottom_mm(laid_out, "form") <= 297 - FOOT_MM, (locale, page.number)
