@@ -3,7 +3,7 @@
     .venv/bin/python bench/hostile_input.py [--quick]
 
 Every file of tests/hostile_files.py is checked by a `noticegen check` process of its own, whose
-peak resident memory the kernel reports (wait4). One household of 8,000 to 200,000 rows shows how
+peak resident memory the kernel reports (VmHWM). One household of 8,000 to 200,000 rows shows how
 the time grows with the rows (linear: the rows per second stay level), beside a baseline in the
 same run: a well-formed file of as many rows in ordinary households of 1-4 members.
 """

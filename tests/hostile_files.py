@@ -64,27 +64,34 @@ class CheckRun:
     peak_mib: float
 
 
+# Runs `noticegen` and, as the process ends, writes its peak resident memory (VmHWM: the kernel's
+# high-water mark of this process's own memory since it started) to the file NOTICEGEN_PEAK_FILE
+# names. Not wait4's ru_maxrss: Linux carries that over from the parent across fork and exec, so a
+# child of a large test process would report the test process's size.
+_MEASURED_MAIN = """
+import atexit, os, runpy, sys
+
+def report_peak():
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["NOTICEGEN_PEAK_FILE"], "w", encoding="ascii") as out:
+        out.write(peak.split()[1])
+
+atexit.register(report_peak)
+sys.argv[0] = "noticegen"
+runpy.run_module("noticegen", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_check(path: Path, report_path: Path) -> CheckRun:
     """`noticegen check PATH --report REPORT` in a process of its own, with its peak memory."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "noticegen", "check", str(path), "--report", str(report_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    peak_file = report_path.with_name(report_path.name + ".peak")
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURED_MAIN, "check", str(path), "--report", str(report_path)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "NOTICEGEN_PEAK_FILE": str(peak_file)},
+        timeout=300,
     )
-    # Read both pipes in threads (communicate), then reap the process with wait4 for its rusage.
-    reaped: dict = {}
-    original_wait = process._wait  # type: ignore[attr-defined]
-
-    def wait_with_rusage(timeout):
-        if process.returncode is None:
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            reaped["usage"] = usage
-        return original_wait(timeout=timeout)
-
-    process._wait = wait_with_rusage  # type: ignore[attr-defined]
-    stdout, stderr = process.communicate(timeout=300)
     rows: list[dict] = []
     size = 0
     if report_path.exists():
@@ -92,12 +99,12 @@ def run_check(path: Path, report_path: Path) -> CheckRun:
         size = len(data)
         rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     return CheckRun(
-        process.returncode,
-        stdout.decode("utf-8"),
-        stderr.decode("utf-8"),
+        result.returncode,
+        result.stdout.decode("utf-8"),
+        result.stderr.decode("utf-8"),
         rows,
         size,
-        reaped["usage"].ru_maxrss / 1024,
+        int(peak_file.read_text(encoding="ascii")) / 1024,  # VmHWM is in kB
     )
 
 

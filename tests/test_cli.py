@@ -120,7 +120,7 @@ def test_check_counts_and_report(tmp_path):
     assert mode(report) == 0o600
     rows = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["household_id", "line", "code", "message"]
-    assert len(rows) == 1 + 16
+    assert len(rows) == 1 + 18
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id["H0048"][1:3] == ["123;128", "HOUSEHOLD_SPLIT"]
     for row in rows[1:]:

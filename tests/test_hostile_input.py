@@ -2,8 +2,8 @@
 every row still ends in exactly one outcome.
 
 The files come from tests/hostile_files.py (bench/hostile_input.py times the same files). Memory
-is the peak resident size of a real `noticegen check` process, read from the kernel (wait4), not a
-guess from inside the process.
+is the peak resident size of a real `noticegen check` process, as the kernel counts it (VmHWM), read
+as the process ends.
 """
 
 from __future__ import annotations
