@@ -520,7 +520,7 @@ def test_cli_renders_and_prints_voice_text_with_a_command_encoder(
     data = output.read_bytes()
     assert data.startswith(b"%PDF-")
     texts = page_texts(data)
-    assert len(texts) == 4
+    assert len(texts) == 6  # page 1, the check page, the guide, the reply form
     # An external encoder's code is not called a QR code.
     assert "音声読み上げ用コード" in texts[0]
     assert "QRコード）" not in "".join(texts).replace("外国語", "")
