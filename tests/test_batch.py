@@ -280,7 +280,8 @@ def test_sigint_sigterm_and_sigkill_stop_everything_and_resume_to_identical_byte
                 start_new_session=True,  # its own process group: the workers are found by it
             )
         try:
-            _stop_and_check(process, signum, to_group, rng, outdir, stderr_path)
+            chunks = len(list((complete_run / "notices").glob("*.pdf")))
+            _stop_and_check(process, signum, to_group, rng, outdir, stderr_path, chunks)
         finally:
             for pid in processes_in_group(process.pid):  # only after a failure
                 with contextlib.suppress(ProcessLookupError):
@@ -290,8 +291,21 @@ def test_sigint_sigterm_and_sigkill_stop_everything_and_resume_to_identical_byte
     assert tree(outdir) == tree(complete_run)
 
 
-def _stop_and_check(process, signum, to_group, rng, outdir, stderr_path):
-    time.sleep(rng.uniform(3.0, 8.0))
+def _written_chunks(outdir: Path) -> int:
+    return len(list((outdir / "notices").glob("*.pdf"))) if (outdir / "notices").is_dir() else 0
+
+
+def _stop_and_check(process, signum, to_group, rng, outdir, stderr_path, chunks):
+    # A random moment while work remains, whatever the machine's speed: once the workers run
+    # and a random number of further chunks (0-2, leaving at least 3 of the run's) are written,
+    # after a random fraction of a second. A fixed delay let a fast machine finish first.
+    target = min(_written_chunks(outdir) + rng.randint(0, 2), chunks - 3)
+    deadline = time.monotonic() + 120
+    while len(processes_in_group(process.pid)) < 3 or _written_chunks(outdir) < target:
+        assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, 0.5))
     assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
     assert len(processes_in_group(process.pid)) >= 3, "no workers were running"
     if signum == signal.SIGKILL:
