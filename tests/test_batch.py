@@ -297,15 +297,18 @@ def _written_chunks(outdir: Path) -> int:
 
 def _stop_and_check(process, signum, to_group, rng, outdir, stderr_path, chunks):
     # A random moment while work remains, whatever the machine's speed: once the workers run
-    # and a random number of further chunks (0-2, leaving at least 3 of the run's) are written,
-    # after a random fraction of a second. A fixed delay let a fast machine finish first.
-    target = min(_written_chunks(outdir) + rng.randint(0, 2), chunks - 3)
+    # and a random 0 or 1 further chunk is written, after a random fraction of a second. A fixed
+    # delay let a fast machine finish first. Each stop then costs at most about three of the
+    # run's chunks (the one waited for, two finishing in the pause), so three stops leave work.
+    written = _written_chunks(outdir)
+    assert chunks - written >= 4, "too little work left to stop the run in the middle"
+    target = written + rng.randint(0, 1)
     deadline = time.monotonic() + 120
     while len(processes_in_group(process.pid)) < 3 or _written_chunks(outdir) < target:
         assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
         assert time.monotonic() < deadline, "the run made no progress"
         time.sleep(0.02)
-    time.sleep(rng.uniform(0.0, 0.5))
+    time.sleep(rng.uniform(0.0, 0.3))
     assert process.poll() is None, "the run ended before it was stopped; nothing was shown"
     assert len(processes_in_group(process.pid)) >= 3, "no workers were running"
     if signum == signal.SIGKILL:
@@ -317,6 +320,15 @@ def _stop_and_check(process, signum, to_group, rng, outdir, stderr_path, chunks)
             if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         assert len(workers) == 2
+        # A worker still importing has not yet asked for the parent-death signal (its
+        # initializer does, first thing, and a worker that finds its parent gone then exits by
+        # itself); stopped there, it could do neither. So stop them once their imports are done
+        # (WeasyPrint has loaded Pango) and the initializer has had a moment.
+        deadline = time.monotonic() + 60
+        while not all(b"libpango" in Path(f"/proc/{pid}/maps").read_bytes() for pid in workers):
+            assert time.monotonic() < deadline, "the workers never finished starting"
+            time.sleep(0.05)
+        time.sleep(0.5)
         for pid in workers:
             os.kill(pid, signal.SIGSTOP)
     began = time.monotonic()
