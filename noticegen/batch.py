@@ -777,18 +777,7 @@ def sheet_mark(seq: int, sheet: int, sheets: int) -> bytes:
 
     A DataMatrix, not a QR code, so that no phone mistakes it for a voice code.
     """
-    import zxingcpp
-    from PIL import Image
-
-    barcode = zxingcpp.create_barcode(
-        f"{seq:06d}-{sheet}/{sheets}", zxingcpp.BarcodeFormat.DataMatrix
-    )
-    image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
-    width, height = image.shape[1], image.shape[0]
-    picture = Image.frombytes("L", (width, height), bytes(memoryview(image))).convert("1")
-    out = io.BytesIO()
-    picture.save(out, format="PNG")
-    return out.getvalue()
+    return voicecode.datamatrix_png(f"{seq:06d}-{sheet}/{sheets}")
 
 
 def _weight(sheets: int, config: settings.Settings) -> tuple[float, str]:

@@ -199,8 +199,8 @@ def png_data_uri(data: bytes) -> str:
 def datamatrix_png(text: str) -> bytes:
     """A DataMatrix holding `text`, one pixel per module with its quiet zone, as a 1-bit PNG.
 
-    For codes that machines and staff read (the reply form's household id), never voice codes: a
-    phone's camera does not take a DataMatrix for text to speak.
+    For codes that machines and staff read (the inserter's sheet marks, the reply form's household
+    id), never voice codes: a phone's camera does not take a DataMatrix for text to speak.
     """
     from PIL import Image
 
