@@ -230,12 +230,12 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
     started = time.monotonic()
     work = _prepare(options)
     resumed = (work / "state.json").exists()
-    # The reader reads a private copy of INPUT, made and hashed in one pass: the digest is that of
-    # the very bytes read, whatever happens to INPUT meanwhile.
-    snapshot = work / "input"
+    # INPUT's digest now, and again over the very bytes the reader turns into households (in the
+    # same pass): the two and the file's identity must agree, or INPUT changed while it was read.
+    # INPUT is never copied: it holds full My Numbers, which no file of noticegen's may hold.
     before = _file_identity(options.input)
-    input_sha256 = _copy_hashed(options.input, snapshot)
-    _check_unchanged(options.input, work, before, None, resumed)
+    input_sha256 = _sha256(options.input)
+    _check_unchanged(options.input, work, before, resumed)
     # Everything the output depends on: a resumed run must see exactly the same.
     identity = {
         "input_sha256": input_sha256,
@@ -247,14 +247,14 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
         "noticegen": __version__,
     }
     _check_identity(options, work, identity)
-    member_file = dataclasses.replace(member_file, path=snapshot)
     window = (config.envelope.window_width_mm, config.envelope.window_height_mm)
     today = dt.date.today()
 
+    read_digest = hashlib.sha256()
     spooled, rejections, households_in, warnings = _spool(
-        member_file, config, work / "spool.bin", window, today, options.limit
+        member_file, config, work / "spool.bin", window, today, options.limit, read_digest
     )
-    _check_unchanged(options.input, work, before, input_sha256, resumed)
+    _check_unchanged(options.input, work, before, resumed, read_digest.hexdigest() == input_sha256)
     if warnings:
         # Counts only (the household ids are in `noticegen check`'s listing): what check warns of.
         log.warning(
@@ -333,29 +333,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_hashed(source: Path, target: Path) -> str:
-    """Copy `source` to `target` (0600) and return the sha256 of the bytes copied: one read."""
-    digest = hashlib.sha256()
-    with open(source, "rb") as stream, outputs.open_private(target) as out:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-            out.write(block)
-    return digest.hexdigest()
-
-
 def _file_identity(path: Path) -> tuple[int, int, int, int]:
     found = os.stat(path)
     return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def _check_unchanged(
-    path: Path, work: Path, before: tuple, digest: str | None, resumed: bool
+    path: Path, work: Path, before: tuple, resumed: bool, same_bytes: bool = True
 ) -> None:
     """INPUT is the file it was when the run began (same inode, size and time, and, once read,
-    the same sha256); if not, the run stops (exit 2) before any notice is rendered from it. A new
-    run's folder is left empty; a resumed run's state is left as it was, for --resume."""
+    the bytes read had its sha256); if not, the run stops (exit 2) before any notice is rendered
+    from it. A new run's folder is left empty; a resumed run's state is left as it was."""
     try:
-        same = _file_identity(path) == before and (digest is None or _sha256(path) == digest)
+        same = same_bytes and _file_identity(path) == before
     except FileNotFoundError:
         same = False
     if same:
@@ -430,17 +420,25 @@ def _remove_unfinished_files(outdir: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _spool(member_file, config, spool: Path, window, today, limit):
-    """Read the member file once: accepted households into the spool, rejections into a list."""
+def _spool(member_file, config, spool: Path, window, today, limit, digest):
+    """Read the member file once: accepted households into the spool, rejections into a list;
+    the bytes read go to `digest`."""
     spooled: list[_Spooled] = []
     rejections: list[records.Rejection] = []
     warnings = Counter(str(warning.code) for warning in member_file.warnings)
     households_in = 0
     bar = progress.Progress(progress.count_lines(member_file.path), "rows read")
-    with outputs.open_private(spool) as stream:
-        for outcome in records.read(
-            member_file, fonts.coverage(), today, window, reference=config.dates.reference
-        ):
+    outcomes = records.read(
+        member_file,
+        fonts.coverage(),
+        today,
+        window,
+        reference=config.dates.reference,
+        digest=digest,
+    )
+    # closing: a --limit that stops early still reads the rest of the file into the digest.
+    with outputs.open_private(spool) as stream, contextlib.closing(outcomes):
+        for outcome in outcomes:
             if limit is not None and households_in >= limit:
                 break
             households_in += 1

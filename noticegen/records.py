@@ -209,10 +209,42 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def _open_text(path: Path, encoding: str):
-    # surrogateescape keeps undecodable bytes visible as U+DC80–U+DCFF, so one bad row becomes a
-    # BAD_ROW rejection instead of failing the whole file.
-    return open(path, encoding=encoding, errors="surrogateescape", newline="")
+def _open_text(path: Path, encoding: str, digest=None):
+    """The file as text. With `digest` (a hashlib object), every byte read from the file is fed
+    to it, so a caller knows the digest of exactly the bytes this reading saw."""
+    if digest is None:
+        # surrogateescape keeps undecodable bytes visible as U+DC80–U+DCFF, so one bad row becomes
+        # a BAD_ROW rejection instead of failing the whole file.
+        return open(path, encoding=encoding, errors="surrogateescape", newline="")
+    raw = _HashingReader(open(path, "rb", buffering=0), digest)  # noqa: SIM115 (closed by the caller)
+    return io.TextIOWrapper(
+        io.BufferedReader(raw), encoding=encoding, errors="surrogateescape", newline=""
+    )
+
+
+class _HashingReader(io.RawIOBase):
+    """A binary file whose bytes, as they are read, also go to a digest."""
+
+    def __init__(self, raw, digest) -> None:
+        self._raw, self._digest = raw, digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._raw.readinto(buffer)
+        if count:
+            self._digest.update(memoryview(buffer)[:count])
+        return count
+
+    def drain(self) -> None:
+        """The rest of the file into the digest (a reading that stopped early, e.g. --limit)."""
+        while block := self._raw.read(1 << 20):
+            self._digest.update(block)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def column_label(index: int, japanese: bool = False) -> str:
@@ -429,14 +461,19 @@ def _parse_record(text: str) -> list[str]:
         return ["\udcff"]  # a NUL byte: an undecodable row
 
 
-def _rows(member_file: MemberFile) -> Iterator[_RawRow]:
-    """Every data row (the header skipped, blank lines dropped)."""
-    with _open_text(member_file.path, member_file.encoding) as stream:
-        records = _records(stream)
-        next(records, None)
-        for row in records:
-            if row.unclosed_quote or row.too_long or any(c.strip(_CELL_SPACE) for c in row.cells):
-                yield row
+def _rows(member_file: MemberFile, digest=None) -> Iterator[_RawRow]:
+    """Every data row (the header skipped, blank lines dropped); with `digest`, the whole file's
+    bytes go to it as they are read (see _open_text), even when the caller stops early."""
+    with _open_text(member_file.path, member_file.encoding, digest) as stream:
+        try:
+            records = _records(stream)
+            next(records, None)
+            for row in records:
+                if row.unclosed_quote or row.too_long or any(map(_clean, row.cells)):
+                    yield row
+        finally:
+            if digest is not None:
+                stream.buffer.raw.drain()
 
 
 def _household_key(index: int, cells: list[str]) -> str:
@@ -467,11 +504,11 @@ class _Block:
         return range(self.rows[0].line, self.last_line + 1)
 
 
-def _blocks(member_file: MemberFile) -> Iterator[_Block]:
+def _blocks(member_file: MemberFile, digest=None) -> Iterator[_Block]:
     """Contiguous runs of rows with the same household id, and runs of rows with none."""
     block: _Block | None = None
     id_index = member_file.columns.index("household_id")
-    for row in _rows(member_file):
+    for row in _rows(member_file, digest):
         key = _household_key(id_index, row.cells)
         if block is not None and key != block.key:
             yield block
@@ -528,16 +565,19 @@ def read(
     window_mm: tuple[float, float],
     *,
     reference: dt.date | None = None,
+    digest=None,
 ) -> Iterator[Household | Rejection]:
     """Every household of the file in file order, each as a Household or a Rejection.
 
     `window_mm` is the envelope window's (width, height), which decides whether an address fits;
     `reference` is the configuration's reference date (`[dates] reference`), `today` when None.
+    With `digest` (a hashlib object), the bytes the households are read from go to it: a caller
+    compares it with the file's digest to know they were the bytes it meant.
     """
     judging = _Judging(printable, today, reference or today, window_mm)
     split = _split_households(member_file)
     reported_split: set[str] = set()
-    for block in _blocks(member_file):
+    for block in _blocks(member_file, digest):
         if block.key in split:
             if block.key not in reported_split:
                 reported_split.add(block.key)

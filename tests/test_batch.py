@@ -448,3 +448,28 @@ def test_a_run_killed_after_its_summary_is_complete_and_its_state_is_cleared(tmp
     result = run_batch(outdir, "--resume")
     assert result.returncode == 2 and "completed run" in result.stderr, result.stderr
     assert not (outdir / ".run").exists()
+
+
+def test_no_file_of_a_run_holds_a_full_my_number_while_it_runs(
+    tmp_path, monkeypatch, sample_full_mynumbers
+):
+    """The working folder (spool, state, shapes) is looked at while the run renders: the input is
+    read where it is, never copied, and the spool keeps the last four digits only."""
+    from noticegen import batch, cli
+
+    real_render_chunks = batch._render_chunks
+    seen: list[Path] = []
+
+    def look_then_render(chunks, options, *args, **kwargs):
+        for path in options.outdir.rglob("*"):
+            if path.is_file():
+                seen.append(path)
+                data = path.read_bytes()
+                for number in sample_full_mynumbers:
+                    assert number.encode() not in data, path
+        return real_render_chunks(chunks, options, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "_render_chunks", look_then_render)
+    status = cli.main(["batch", str(SAMPLE_UTF8), "-o", str(tmp_path / "out"), "--limit", "3"])
+    assert status == 0
+    assert any(path.name == "spool.bin" for path in seen)  # the working state was looked at
