@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -607,17 +606,9 @@ def read_all(
 
 def _split_rejection(household_id: str, split: _Split) -> Rejection:
     lines = tuple(split.lines)
-    found = rules.problem("household_split", lines, household_id=household_id)
-    if split.count > len(lines):  # the message says how many rows it does not list
-        found = dataclasses.replace(
-            found,
-            message_ja=found.message_ja.replace(
-                f"{lines_text(lines)}行目", f"{lines_text(lines, split.count)}行目", 1
-            ),
-            message_en=found.message_en.replace(
-                f"lines {lines_text(lines)}", f"lines {lines_text(lines, split.count)}", 1
-            ),
-        )
+    found = rules.problem(
+        "household_split", lines, row_count=split.count, household_id=household_id
+    )
     return Rejection(household_id, (found,), lines, row_count=split.count)
 
 

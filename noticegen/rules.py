@@ -344,18 +344,19 @@ def lines_text(lines: Sequence[int], count: int | None = None) -> str:
     return text
 
 
-def _fields(lines: Sequence[int], values: dict) -> dict:
-    filled = {"where": lines_text(lines), **values}
+def _fields(lines: Sequence[int], values: dict, row_count: int | None = None) -> dict:
+    filled = {"where": lines_text(lines, row_count), **values}
     if "column" in values:
         filled["column_ja"] = f"「{COLUMN_NAMES_JA[values['column']]}」({values['column']})"
     return filled
 
 
-def problem(key: str, lines: Sequence[int], **values) -> Problem:
-    """The problem `key` of MESSAGES at `lines`, its wording filled with `values`."""
+def problem(key: str, lines: Sequence[int], *, row_count: int | None = None, **values) -> Problem:
+    """The problem `key` of MESSAGES at `lines`, its wording filled with `values`; `row_count`,
+    when `lines` lists only the first of more rows, says how many there are."""
     message = MESSAGES[key]
     assert isinstance(message.code, Code), key
-    fields = _fields(lines, values)
+    fields = _fields(lines, values, row_count)
     return Problem(message.code, lines, message.ja.format(**fields), message.en.format(**fields))
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 import babel.dates
 
-from noticegen import addressblock, fonts, i18n, mynumber, postal, voice, voicecode
+from noticegen import addressblock, fonts, i18n, mynumber, postal, rules, voice, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
@@ -1036,18 +1036,9 @@ def _guide_sections(
     return [page_card, page_visit]
 
 
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    """Completed years on `day`.
-
-    >>> age_on(dt.date(1954, 10, 1), dt.date(2024, 10, 1)), age_on(dt.date(1954, 10, 2), dt.date(2024, 10, 1))
-    (70, 69)
-    """
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
 def has_member_aged_70_to_74(household: Household, reference: dt.date) -> bool:
     """Whether a member is 70–74 on the reference date (the age of the 高齢受給者証)."""
-    return any(70 <= age_on(member.birth_date, reference) <= 74 for member in household.members)
+    return any(rules.is_70_to_74(member.birth_date, reference) for member in household.members)
 
 
 def _fields(household: Household, settings: Settings, translator: Translator) -> tuple[Field, ...]:
