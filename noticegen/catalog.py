@@ -32,6 +32,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from noticegen import i18n, project
+from noticegen import locales as registry  # `locales` below lists the catalogs on disk
 
 DOMAIN = "notice"
 # The modules whose `_("…")` calls hold every word a reader sees (templates only place them).
@@ -42,10 +43,7 @@ SOURCES = (
     "noticegen/site.py",
 )
 # The locales the ward publishes; a release needs every one complete.
-RELEASE_LOCALES = (
-    "ja-x-easy", "en", "zh-Hans", "zh-Hant", "ko", "vi", "ne", "tl",
-    "my", "pt", "es", "th", "id", "km", "mn",
-)  # fmt: skip
+RELEASE_LOCALES = registry.TRANSLATED
 # Fixed, so that extracting twice from the same code gives the same file.
 TEMPLATE_DATE = dt.datetime(2024, 10, 25, tzinfo=dt.UTC)
 PLACEHOLDER = i18n.PLACEHOLDER
@@ -79,7 +77,7 @@ def locales(root: Path | None = None, only: Iterable[str] | None = None) -> list
 
 def _read(path: Path, locale: str | None = None) -> Catalog:
     with open(path, "rb") as stream:
-        return read_po(stream, locale=_babel_locale(locale) if locale else None)
+        return read_po(stream, locale=registry.get(locale).babel if locale else None)
 
 
 def _write(catalog: Catalog, path: Path) -> None:
@@ -87,11 +85,6 @@ def _write(catalog: Catalog, path: Path) -> None:
     write_po(out, catalog, width=0, sort_output=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(out.getvalue())
-
-
-def _babel_locale(locale: str) -> str:
-    """Babel's name for a locale (ja-x-easy is Japanese to Babel)."""
-    return {"ja-x-easy": "ja", "zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant"}.get(locale, locale)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,10 +308,6 @@ class Provider(Protocol):
     def translate_batch(self, texts: list[str], target: str) -> list[str]: ...
 
 
-# deep-translator's language codes for ours; Easy Japanese is written by people, never machines.
-PROVIDER_LANGUAGES = {"zh-Hans": "zh-CN", "zh-Hant": "zh-TW", "tl": "tl", "ja-x-easy": None}
-
-
 @dataclass
 class DeepTranslatorProvider:
     """One of deep-translator's services (google, deepl, microsoft, …), configured by name."""
@@ -380,7 +369,7 @@ def translate(
     reports = []
     last_request = [float("-inf")]
     for locale in locales(root, only):
-        target = PROVIDER_LANGUAGES.get(locale, locale)
+        target = registry.get(locale).provider_code
         if target is None:
             continue
         path = po_path(locale, root)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from noticegen import mynumber, rules
+from noticegen import locales, mynumber, rules
 from noticegen.rules import COLUMN_NAMES_JA, HOUSEHOLD_ID, InputWarning, Printable, Problem
 
 # The rules' vocabulary, which callers of the reader use too.
@@ -82,39 +82,13 @@ NUMERIC_COLUMNS = frozenset(
         "mynumber",
     )
 )
-# The locales noticegen writes, and the spellings the core system may export for them.
-LANGUAGES = (
-    "en", "zh-Hans", "zh-Hant", "ko", "vi", "ne", "tl", "my",
-    "pt", "es", "th", "id", "km", "mn", "ja-x-easy",
-)  # fmt: skip
-LANGUAGE_ALIASES = {
-    "zh": "zh-Hans",
-    "zh-cn": "zh-Hans",
-    "zh-sg": "zh-Hans",
-    "zh-hans-cn": "zh-Hans",
-    "zh-tw": "zh-Hant",
-    "zh-hk": "zh-Hant",
-    "zh-mo": "zh-Hant",
-    "zh-hant-tw": "zh-Hant",
-    "fil": "tl",
-    "pt-br": "pt",
-    "pt-pt": "pt",
-    "es-es": "es",
-    "es-mx": "es",
-    "en-us": "en",
-    "en-gb": "en",
-    "ko-kr": "ko",
-    "vi-vn": "vi",
-    "ne-np": "ne",
-    "my-mm": "my",
-    "th-th": "th",
-    "id-id": "id",
-    "km-kh": "km",
-    "mn-mn": "mn",
-    "ja": "",
-    "ja-jp": "",
+# The spellings of a `language` cell, lower-cased, and the locale each means; Japanese (the notice's
+# own language) means no translated part ("").
+_LANGUAGE_LOOKUP = {
+    spelling: "" if locale.code == locales.SOURCE else locale.code
+    for locale in locales.ALL
+    for spelling in (locale.code.lower(), *locale.aliases)
 }
-_LANGUAGE_LOOKUP = {code.lower(): code for code in LANGUAGES} | LANGUAGE_ALIASES
 
 _NUMERIC_FOLD = str.maketrans(
     "０１２３４５６７８９－‐‑‒–—―−ー／", "0123456789---------/"
@@ -147,7 +121,7 @@ class Household:
     postal_code: str  # seven ASCII digits
     address: str
     address2: str | None
-    language: str | None  # one of LANGUAGES; None: Japanese only
+    language: str | None  # one of locales.TRANSLATED; None: Japanese only
     members: tuple[Member, ...]
     lines: tuple[int, ...]
     warnings: tuple[InputWarning, ...] = ()

@@ -9,14 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import jinja2
 import markupsafe
 
-from noticegen import fonts, project
+from noticegen import fonts, i18n, project
 from noticegen.view import NoticeView
 
 if TYPE_CHECKING:
@@ -30,14 +29,13 @@ PDF_VARIANT = "pdf/ua-1"
 
 # Readings in やさしい日本語 are written ｜漢字《かんじ》 in the catalog. Browsers lay out <ruby>;
 # WeasyPrint does not (its issue #406), so print gets the reading in brackets after the word.
-_RUBY = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
 
 
 def _ruby_for_html(value):
     if not isinstance(value, str) or "｜" not in value:
         return value
     pieces, last = [], 0
-    for match in _RUBY.finditer(value):
+    for match in i18n.RUBY.finditer(value):
         pieces.append(markupsafe.escape(value[last : match.start()]))
         pieces.append(
             markupsafe.Markup("<ruby>{}<rp>（</rp><rt>{}</rt><rp>）</rp></ruby>").format(
@@ -52,7 +50,7 @@ def _ruby_for_html(value):
 def _ruby_for_print(value):
     if not isinstance(value, str) or "｜" not in value:
         return value
-    return _RUBY.sub(r"\1（\2）", value)
+    return i18n.RUBY.sub(r"\1（\2）", value)
 
 
 # The household's own data in the notice templates, marked with `| var` (text) and class "vi"

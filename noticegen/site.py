@@ -291,12 +291,9 @@ def japanese_runs(text: str, locale: str) -> markupsafe.Markup:
     return markupsafe.Markup("").join(pieces)
 
 
-_READING = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
-
-
 def _without_readings(text: str) -> str:
     """For <title> and attributes, which hold no markup: the word without its reading."""
-    return _READING.sub(r"\1", text)
+    return i18n.RUBY.sub(r"\1", text)
 
 
 def _index(chosen: tuple[str, ...]) -> str:

@@ -15,7 +15,17 @@ from typing import Literal
 
 import babel.dates
 
-from noticegen import addressblock, fonts, i18n, mynumber, postal, rules, voice, voicecode
+from noticegen import (
+    addressblock,
+    fonts,
+    i18n,
+    locales,
+    mynumber,
+    postal,
+    rules,
+    voice,
+    voicecode,
+)
 from noticegen.i18n import Translator
 from noticegen.records import Household, Member
 from noticegen.settings import Settings
@@ -400,7 +410,10 @@ def build(
     # office), four members a page; beside Japanese its labels carry their translation: two in
     # the compact CJK scripts, one in the others (measured: a test renders every locale's form).
     form_rows_per_page = FORM_ROWS_PER_PAGE
-    if translator.locale in ("ja-x-easy", "ko", "zh-Hans", "zh-Hant"):
+    if (
+        translator.locale != i18n.SOURCE_LOCALE
+        and locales.get(translator.locale).guide_packing == "cjk"
+    ):
         form_rows_per_page = 2
     elif translator.locale != i18n.SOURCE_LOCALE:
         form_rows_per_page = 1
@@ -537,7 +550,7 @@ def build(
         member_cards=edition.member_cards,
         # Readings in brackets make Easy Japanese titles as long as translated ones.
         title_in_masthead=translator.locale == "ja",
-        sentence_gap="" if translator.locale in ("ja", "ja-x-easy", "zh-Hans", "zh-Hant") else " ",
+        sentence_gap=locales.get(translator.locale).sentence_gap,
         type_sizes=edition.type_sizes,
         address_sizes={
             "postal": addressblock.POSTAL_PT,
@@ -617,7 +630,7 @@ def N_(message: str) -> str:
 
 # Locales whose readers read 和暦 as printed; the others get the Gregorian date in their own form,
 # with the 和暦 beside it, since that is what the Japanese pages and the office show.
-JAPANESE_LOCALES = ("ja", "ja-x-easy")
+JAPANESE_LOCALES = tuple(locale.code for locale in locales.ALL if locale.reads_wareki)
 
 
 def _edition(large_print: bool, locale: str) -> Edition:
@@ -627,10 +640,11 @@ def _edition(large_print: bool, locale: str) -> Edition:
     edition = LARGE_PRINT if large_print else STANDARD
     if locale in JAPANESE_LOCALES:
         return edition
-    if locale in ("ko", "zh-Hans", "zh-Hant"):
+    packing = locales.get(locale).guide_packing
+    if packing == "cjk":
         chars = edition.guide_chars_per_line
         lines = edition.guide_lines_per_page
-    elif locale in ("th", "my", "km", "ne"):  # tall stacked marks: fewer, shorter lines
+    elif packing == "tall":  # stacked marks: fewer, shorter lines
         chars = edition.guide_chars_per_line * 3 // 2
         lines = edition.guide_lines_per_page * 4 // 5
     else:
@@ -656,10 +670,6 @@ def _font_families(locale: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(stack))
 
 
-def _babel_locale(locale: str) -> str:
-    return {"zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant", "tl": "fil"}.get(locale, locale)
-
-
 def _date(date: dt.date, locale: str = "ja") -> str:
     """A date as the locale's reader reads it.
 
@@ -669,9 +679,7 @@ def _date(date: dt.date, locale: str = "ja") -> str:
     wareki = format_wareki(date)
     if locale in JAPANESE_LOCALES:
         return wareki
-    return (
-        f"{babel.dates.format_date(date, format='long', locale=_babel_locale(locale))} ({wareki})"
-    )
+    return f"{babel.dates.format_date(date, format='long', locale=locales.get(locale).babel)} ({wareki})"
 
 
 def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, str]:
@@ -684,7 +692,7 @@ def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, str]:
     wareki = to_wareki(date)
     if locale not in JAPANESE_LOCALES:
         return (
-            babel.dates.format_date(date, format="medium", locale=_babel_locale(locale)),
+            babel.dates.format_date(date, format="medium", locale=locales.get(locale).babel),
             f"({wareki})",
         )
     return f"{wareki.era.name}{wareki.year_text}年", f"{wareki.month}月{wareki.day}日"

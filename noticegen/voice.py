@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from noticegen.i18n import Translator
+from noticegen.i18n import RUBY, Translator
 
 if TYPE_CHECKING:
     from noticegen.view import ItemList, MemberRow, NoticeView, Page, Paragraph
@@ -114,7 +114,6 @@ def speakable(text: str, locale: str = "ja") -> str:
 
 # The full stop a sentence gets when it has none; Thai marks a sentence's end with a space only.
 _FULL_STOP = {"km": "។", "my": "။", "ne": "।", "th": ""}
-_READING = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
 
 
 def without_readings(text: str) -> str:
@@ -123,7 +122,7 @@ def without_readings(text: str) -> str:
     >>> without_readings("｜保険証《ほけんしょう》を ｜見《み》せます")
     'ほけんしょうを みせます'
     """
-    return _READING.sub(r"\2", text)
+    return RUBY.sub(r"\2", text)
 
 
 def digit_separator(locale: str) -> str:

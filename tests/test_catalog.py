@@ -10,7 +10,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from noticegen import catalog, project
+from noticegen import catalog, locales, project
 
 TITLE = "国民健康保険 加入者情報のお知らせ"
 PAGE = "{page}ページ目。"
@@ -28,7 +28,7 @@ def root(tmp_path) -> Path:
 def write_po(root: Path, locale: str, strings: dict[str, str], fuzzy: set[str] = frozenset()):
     template = catalog._read(catalog.template_path(root))
     po = Catalog(
-        locale=catalog._babel_locale(locale),
+        locale=locales.get(locale).babel,
         fuzzy=False,
         revision_date=catalog.TEMPLATE_DATE,
         last_translator="noticegen team",

@@ -19,7 +19,7 @@ import jinja2
 from flask import Response, abort, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from noticegen import i18n, project, records
+from noticegen import i18n, locales, project, records
 from noticegen.preview import security
 from noticegen.preview.audit import AuditLog
 from noticegen.preview.directory import MAX_QUERY_LENGTH, Directory
@@ -31,25 +31,6 @@ log = logging.getLogger("noticegen.preview")
 TEMPLATES = project.TEMPLATES / "preview"
 LIST_LIMIT = 500  # rows per list on the problems page
 
-# Each language by its Japanese name (for the clerk) and in its own script (for the resident).
-LANGUAGE_NAMES = {
-    "ja": ("日本語", "日本語"),
-    "ja-x-easy": ("やさしい日本語", "やさしい にほんご"),
-    "en": ("英語", "English"),
-    "zh-Hans": ("中国語（簡体字）", "简体中文"),
-    "zh-Hant": ("中国語（繁体字）", "繁體中文"),
-    "ko": ("韓国語", "한국어"),
-    "vi": ("ベトナム語", "Tiếng Việt"),
-    "ne": ("ネパール語", "नेपाली"),
-    "tl": ("タガログ語", "Tagalog"),
-    "my": ("ミャンマー語", "မြန်မာဘာသာ"),
-    "pt": ("ポルトガル語", "Português"),
-    "es": ("スペイン語", "Español"),
-    "th": ("タイ語", "ภาษาไทย"),
-    "id": ("インドネシア語", "Bahasa Indonesia"),
-    "km": ("クメール語", "ភាសាខ្មែរ"),
-    "mn": ("モンゴル語", "Монгол хэл"),
-}
 
 # Endpoints reachable without signing in (when a token is set), and the pages a browser is sent
 # to the sign-in form from (anything else gets a plain 401).
@@ -61,7 +42,12 @@ LIMITED_ACTIONS = frozenset({"denied", "host_refused", "login_throttled", "login
 
 
 def language_name(code: str) -> tuple[str, str]:
-    return LANGUAGE_NAMES.get(code, (code, code))
+    """A language by its Japanese name (for the clerk) and in its own script (for the resident)."""
+    try:
+        locale = locales.get(code)
+    except locales.UnknownLocaleError:
+        return code, code
+    return locale.japanese_name, locale.native_name
 
 
 class PreviewApp(flask.Flask):
