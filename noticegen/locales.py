@@ -43,6 +43,10 @@ class Locale:
     provider_code: str | None = None
     # Other spellings of the locale that a core system may export in the member file.
     aliases: tuple[str, ...] = ()
+    # How a web address's symbols are said (www.city.itabashi.tokyo.jp → www dot city dot …): the
+    # voice text reads them as words, never as raw punctuation.
+    url_dot: str = "dot"
+    url_slash: str = "slash"
 
     @property
     def is_japanese(self) -> bool:
@@ -52,17 +56,19 @@ class Locale:
 EASY_JAPANESE = "ja-x-easy"
 
 _JAPANESE_STYLE = dict(sentence_gap="", full_stop="。", list_separator="、")
+_JAPANESE_URL = dict(url_dot="ドット", url_slash="スラッシュ")
 
 # In the order the ward lists its languages: Japanese, then by the size of each group of residents.
 ALL: tuple[Locale, ...] = (
     Locale(
         "ja", "日本語", "日本語", "Japanese", "ja", "Jpan", "ja",
         reads_wareki=True, guide_packing="cjk", aliases=("ja-jp", "jpn"), **_JAPANESE_STYLE,
+        **_JAPANESE_URL,
     ),
     Locale(
         EASY_JAPANESE, "やさしい日本語", "やさしい にほんご", "Easy Japanese", "ja", "Jpan", "ja",
         reads_wareki=True, guide_packing="cjk", aliases=("ja-easy", "easy-ja", "yasashii"),
-        **_JAPANESE_STYLE,
+        **_JAPANESE_STYLE, **_JAPANESE_URL,
     ),
     Locale(
         "en", "英語", "English", "English", "en", "Latn", "en",
@@ -72,23 +78,27 @@ ALL: tuple[Locale, ...] = (
         "zh-Hans", "中国語（簡体字）", "简体中文", "Chinese (Simplified)", "zh_Hans", "Hans", "zh-Hans",
         guide_packing="cjk", provider_code="zh-CN",
         aliases=("zh", "zh-cn", "zh-sg", "zh-hans-cn", "chi", "zho"), **_JAPANESE_STYLE,
+        url_dot="点", url_slash="斜杠",
     ),
     Locale(
         "zh-Hant", "中国語（繁体字）", "繁體中文", "Chinese (Traditional)", "zh_Hant", "Hant", "zh-Hant",
         guide_packing="cjk", provider_code="zh-TW",
         aliases=("zh-tw", "zh-hk", "zh-mo", "zh-hant-tw"), **_JAPANESE_STYLE,
+        url_dot="點", url_slash="斜線",
     ),
     Locale(
         "ko", "韓国語", "한국어", "Korean", "ko", "Kore", "ko",
         guide_packing="cjk", provider_code="ko", aliases=("ko-kr", "kor"),
+        url_dot="점", url_slash="슬래시",
     ),
     Locale(
         "vi", "ベトナム語", "Tiếng Việt", "Vietnamese", "vi", "Latn", "vi",
-        provider_code="vi", aliases=("vi-vn", "vie"),
+        provider_code="vi", aliases=("vi-vn", "vie"), url_dot="chấm", url_slash="gạch chéo",
     ),
     Locale(
         "ne", "ネパール語", "नेपाली", "Nepali", "ne", "Deva", "ne",
         full_stop="।", guide_packing="tall", provider_code="ne", aliases=("ne-np", "nep"),
+        url_dot="डट", url_slash="स्ल्यास",
     ),
     Locale(
         "tl", "タガログ語", "Tagalog", "Tagalog", "fil", "Latn", "tl",
@@ -97,30 +107,33 @@ ALL: tuple[Locale, ...] = (
     Locale(
         "my", "ミャンマー語", "မြန်မာဘာသာ", "Burmese", "my", "Mymr", "my",
         full_stop="။", guide_packing="tall", provider_code="my", aliases=("my-mm", "mya", "bur"),
+        url_dot="ဒေါ့", url_slash="မျဉ်းစောင်း",
     ),
     Locale(
         "pt", "ポルトガル語", "Português", "Portuguese", "pt", "Latn", "pt",
-        provider_code="pt", aliases=("pt-br", "pt-pt", "por"),
+        provider_code="pt", aliases=("pt-br", "pt-pt", "por"), url_dot="ponto", url_slash="barra",
     ),
     Locale(
         "es", "スペイン語", "Español", "Spanish", "es", "Latn", "es",
-        provider_code="es", aliases=("es-es", "es-mx", "spa"),
+        provider_code="es", aliases=("es-es", "es-mx", "spa"), url_dot="punto", url_slash="barra",
     ),
     Locale(
         "th", "タイ語", "ภาษาไทย", "Thai", "th", "Thai", "th",
         full_stop="", guide_packing="tall", provider_code="th", aliases=("th-th", "tha"),
+        url_dot="จุด", url_slash="ทับ",
     ),
     Locale(
         "id", "インドネシア語", "Bahasa Indonesia", "Indonesian", "id", "Latn", "id",
-        provider_code="id", aliases=("id-id", "ind", "in"),
+        provider_code="id", aliases=("id-id", "ind", "in"), url_dot="titik", url_slash="garis miring",
     ),
     Locale(
         "km", "クメール語", "ភាសាខ្មែរ", "Khmer", "km", "Khmr", "km",
         full_stop="។", guide_packing="tall", provider_code="km", aliases=("km-kh", "khm"),
+        url_dot="ចុច", url_slash="សញ្ញាទ្រេត",
     ),
     Locale(
         "mn", "モンゴル語", "Монгол хэл", "Mongolian", "mn", "Cyrl", "mn",
-        provider_code="mn", aliases=("mn-mn", "mon"),
+        provider_code="mn", aliases=("mn-mn", "mon"), url_dot="цэг", url_slash="ташуу зураас",
     ),
 )  # fmt: skip
 
