@@ -558,8 +558,11 @@ def svg(
 
 
 def png(barcode: CustomerBarcode) -> bytes:
-    """The bars as a 1-bit PNG, one pixel per bar unit (133 × 6), to be printed at width_mm ×
+    """The bars as a grey PNG, one pixel per bar unit (133 × 6), to be printed at width_mm ×
     height_mm with image-rendering: pixelated. A PDF draws one image far faster than 67 shapes.
+
+    8-bit grey, black and white pixels only: WeasyPrint draws a grey PNG in DeviceGray (black ink
+    alone on a press) but turns a 1-bit one into RGB, which a press prints in four inks.
     """
     from PIL import Image
 
@@ -568,7 +571,7 @@ def png(barcode: CustomerBarcode) -> bytes:
         top, height = _BAR_SPAN[bar]
         for y in range(top, top + height):
             rows[y][2 * index] = 0
-    image = Image.frombytes("L", (_WIDTH_UNITS, _HEIGHT_UNITS), b"".join(rows)).convert("1")
+    image = Image.frombytes("L", (_WIDTH_UNITS, _HEIGHT_UNITS), b"".join(rows))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -167,7 +167,10 @@ def qr_symbol(text: str) -> _Symbol | None:
 
 
 def png(symbol: _Symbol) -> bytes:
-    """The symbol as a 1-bit PNG, one pixel per module, quiet zone included.
+    """The symbol as a grey PNG (black and white pixels), one pixel per module, quiet zone included.
+
+    8-bit grey, not 1-bit: WeasyPrint draws a grey PNG in DeviceGray (black ink alone on a press)
+    but turns a 1-bit one into RGB, which a press prints in four inks.
 
     Printed with image-rendering: pixelated, a module stays a sharp square at any size; building
     the image in C is about ten times faster than writing an SVG path in Python.
@@ -176,8 +179,8 @@ def png(symbol: _Symbol) -> bytes:
 
     n = symbol.modules
     q = QUIET_ZONE_MODULES
-    image = Image.new("1", (n + 2 * q, n + 2 * q), 1)
-    image.paste(Image.frombytes("L", (n, n), symbol.image).convert("1"), (q, q))
+    image = Image.new("L", (n + 2 * q, n + 2 * q), 255)
+    image.paste(Image.frombytes("L", (n, n), symbol.image), (q, q))  # zxing-cpp writes 0 and 255
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
@@ -197,7 +200,8 @@ def png_data_uri(data: bytes) -> str:
 
 
 def datamatrix_png(text: str) -> bytes:
-    """A DataMatrix holding `text`, one pixel per module with its quiet zone, as a 1-bit PNG.
+    """A DataMatrix holding `text`, one pixel per module with its quiet zone, as a grey PNG of
+    black and white pixels (drawn in DeviceGray, as png() says).
 
     For codes that machines and staff read (the inserter's sheet marks, the reply form's household
     id), never voice codes: a phone's camera does not take a DataMatrix for text to speak.
@@ -207,7 +211,7 @@ def datamatrix_png(text: str) -> bytes:
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix)
     image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
     width, height = image.shape[1], image.shape[0]
-    picture = Image.frombytes("L", (width, height), bytes(memoryview(image))).convert("1")
+    picture = Image.frombytes("L", (width, height), bytes(memoryview(image)))
     out = io.BytesIO()
     picture.save(out, format="PNG")
     return out.getvalue()
