@@ -634,11 +634,11 @@ JAPANESE_LOCALES = tuple(locale.code for locale in locales.ALL if locale.reads_w
 
 
 def _edition(large_print: bool, locale: str) -> Edition:
-    """The edition for a locale. Translations print members as small tables (six columns of
-    translated headings and Gregorian dates do not fit A4), and pack the guide by their script's
-    line length."""
+    """The edition for a locale. Translations and やさしい日本語 print members as small tables (six
+    columns of translated headings, or of headings with their readings, and Gregorian dates do not
+    fit A4), and pack the guide by their script's line length."""
     edition = LARGE_PRINT if large_print else STANDARD
-    if locale in JAPANESE_LOCALES:
+    if locale == i18n.SOURCE_LOCALE:
         return edition
     packing = locales.get(locale).guide_packing
     if packing == "cjk":
@@ -676,19 +676,41 @@ def _date(date: dt.date, locale: str = "ja") -> str:
     >>> _date(dt.date(2024, 10, 25), "en")
     'October 25, 2024 (令和6年10月25日)'
     """
+    if locale == locales.EASY_JAPANESE:
+        return "".join(_easy_date_groups(date))
     wareki = format_wareki(date)
     if locale in JAPANESE_LOCALES:
         return wareki
     return f"{babel.dates.format_date(date, format='long', locale=locales.get(locale).babel)} ({wareki})"
 
 
-def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, str]:
-    """A date in two pieces for a narrow column: era year and month-day, or the locale's date and
-    the 和暦.
+def _easy_date_groups(date: dt.date) -> tuple[str, str, str]:
+    """A date in やさしい日本語, after the 2020 guideline (在留支援のためのやさしい日本語ガイドライン,
+    出入国在留管理庁・文化庁): the Western year, which every reader knows, then the era year that
+    Japanese papers print, its name read in hiragana (an era's first year as 1年, not 元年).
+
+    >>> _easy_date_groups(dt.date(2024, 10, 25))
+    ('2024年', '（れいわ 6年）', '10月25日')
+    >>> _easy_date_groups(dt.date(1989, 1, 8))
+    ('1989年', '（へいせい 1年）', '1月8日')
+    """
+    wareki = to_wareki(date)
+    return (
+        f"{date.year}年",
+        f"（{wareki.era.reading} {wareki.year}年）",
+        f"{wareki.month}月{wareki.day}日",
+    )
+
+
+def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, ...]:
+    """A date in pieces for a narrow column: era year and month-day, or the locale's date and
+    the 和暦 (やさしい日本語: the Western year, the era year read in hiragana, month-day).
 
     >>> _date_groups(dt.date(1989, 1, 8))
     ('平成元年', '1月8日')
     """
+    if locale == locales.EASY_JAPANESE:
+        return _easy_date_groups(date)
     wareki = to_wareki(date)
     if locale not in JAPANESE_LOCALES:
         return (
