@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import math
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ import jinja2
 import markupsafe
 
 from noticegen import catalog, i18n, notice, outputs, project, render, settings, voicecode
+from noticegen import locales as registry
 from noticegen.records import Household, Member
 from noticegen.view import JAPANESE_LOCALES, NoticeView
 
@@ -38,25 +40,10 @@ SAMPLE_PDF = "sample-notice.pdf"
 IMAGE_DPI = 110
 SITE_TEMPLATES = "site"
 
-# Each language named in its own script, for the chooser.
-LANGUAGE_NAMES = {
-    "ja": "日本語",
-    "ja-x-easy": "やさしい日本語",
-    "en": "English",
-    "zh-Hans": "简体中文",
-    "zh-Hant": "繁體中文",
-    "ko": "한국어",
-    "vi": "Tiếng Việt",
-    "ne": "नेपाली",
-    "tl": "Tagalog",
-    "my": "မြန်မာဘာသာ",
-    "pt": "Português",
-    "es": "Español",
-    "th": "ภาษาไทย",
-    "id": "Bahasa Indonesia",
-    "km": "ភាសាខ្មែរ",
-    "mn": "Монгол хэл",
-}
+# A numbered badge's radius over a picture, as a share of the picture's width (the badges scale
+# with the picture), and the white space kept between a badge and the nearest printed character.
+BADGE_RADIUS = 0.027
+BADGE_GAP = 0.004
 
 
 def N_(message: str) -> str:
@@ -100,10 +87,21 @@ class Callout:
     number: int
     name: str  # the part's name as the notice prints it (from the catalog)
     explanation: Words
-    left: float  # the part's box, in % of the page image
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A numbered box over a picture, in the picture's pixels: the part's outline, and a badge
+    with the part's number placed where it covers no printed character."""
+
+    number: int
+    left: float
     top: float
     width: float
     height: float
+    badge_x: float
+    badge_y: float
+    badge_r: float
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,17 @@ class Figure:
     alt: Words
     width: int
     height: int
-    callouts: tuple[Callout, ...]
+    marks: tuple[Mark, ...]
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language as the chooser lists it: its name in its own script and the title of its page
+    (the same text as that page's <title> and <h1>, from its catalog)."""
+
+    code: str
+    name: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -129,15 +137,16 @@ def site_locales() -> tuple[str, ...]:
     return tuple(code for code in ("ja", *catalog.RELEASE_LOCALES) if code in available)
 
 
-def sample_household() -> Household:
-    """A fictional household, made here and never read from a member file."""
+def sample_household(language: str | None = None) -> Household:
+    """A fictional household, made here and never read from a member file; with `language`, one
+    that prefers that language and so is mailed the bilingual notice."""
     return Household(
         household_id="SAMPLE",
         head_name="見本 太郎",
         postal_code="1730004",
         address="東京都板橋区板橋二丁目1番1号",
         address2=None,
-        language=None,
+        language=None if language == i18n.SOURCE_LOCALE else language,
         members=(
             Member(
                 name="見本 太郎",
@@ -178,7 +187,7 @@ def build(
     config = config or settings.load()
     chosen = site_locales() if locales is None else tuple(dict.fromkeys(locales))
     for code in chosen:
-        if code not in LANGUAGE_NAMES:
+        if code not in registry.CODES:
             raise i18n.UnknownLocaleError(
                 f"no web page for {code!r}; available: {', '.join(site_locales())}"
             )
@@ -296,13 +305,33 @@ def _without_readings(text: str) -> str:
     return i18n.RUBY.sub(r"\1", text)
 
 
+# The notice's title (a msgid of view.py): each language's page is titled with it, and the
+# chooser lists each language with that same text, so a reader finds the page they were promised.
+TITLE = "国民健康保険 加入者情報のお知らせ"
+
+
+def page_title(locale: str) -> str:
+    """A locale's page title, as its <title> and the chooser show it (without readings).
+
+    >>> page_title("ja")
+    '国民健康保険 加入者情報のお知らせ'
+    """
+    return _without_readings(i18n.translator(locale).gettext(TITLE))
+
+
+def _languages(chosen: tuple[str, ...]) -> list[Language]:
+    return [Language(code, registry.get(code).native_name, page_title(code)) for code in chosen]
+
+
 def _index(chosen: tuple[str, ...]) -> str:
+    english = "en" if "en" in i18n.available_locales() else None
     return (
         _environment()
         .get_template("index.html.j2")
         .render(
-            languages=[(code, LANGUAGE_NAMES[code]) for code in chosen],
-            title=i18n.translator("ja").gettext("国民健康保険 加入者情報のお知らせ"),
+            languages=_languages(chosen),
+            title=page_title(i18n.SOURCE_LOCALE),
+            subtitle=page_title(english) if english else None,
         )
     )
 
@@ -318,22 +347,37 @@ def _locale_files(
     """The locale's folder: index.html, the sample notice as PDF and its pages as images."""
     translator = i18n.translator(locale)
     encoder = voicecode.encoder_for(config.voice_code)
-    views = notice.make_all(sample_household(), config, encoder, locale=locale)
-    view = views[0]
+    # The notice as a household that prefers this language receives it: the Japanese pages,
+    # then the same in its language (for Japanese, the Japanese pages alone).
+    views = notice.make_all(sample_household(locale), config, encoder)
+    view = views[-1]
     markup = render.html(views, for_print=True)
     document = render.document(views)
     # The same bytes as render.pdf(views) writes, from the layout measured here.
     identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
     pdf = document.write_pdf(pdf_variant=render.PDF_VARIANT, pdf_identifier=identifier)
-    boxes = _part_boxes(document)
+    boxes = _part_boxes(document, tuple(part.page_count for part in views))
+    callouts = _callouts(view, translator, {key for _part, key in boxes})
+    numbers = {key: callout.number for key, callout in callouts}
     files = {f"{locale}/{SAMPLE_PDF}": pdf}
     figures = []
-    pages_shown = sorted({page for page, _ in boxes.values()})
-    callouts = _callouts(view, translator, boxes)
-    for index in pages_shown:
+    for index in sorted({page for page, _box in boxes.values()}):
         name = f"sample-page-{index + 1}.png"
-        image, width, height = _page_png(pdf, index)
+        image, width, height, characters, pictures = _page_picture(pdf, index)
         files[f"{locale}/{name}"] = image
+        marks: list[Mark] = []
+        for (_part, key), (page, box) in sorted(
+            boxes.items(), key=lambda item: numbers[item[0][1]]
+        ):
+            if page != index:
+                continue
+            outline = _outline(
+                (box[0] * width, box[1] * height, box[2] * width, box[3] * height),
+                characters,
+                width,
+            )
+            x, y, r = _badge_place(outline, characters + pictures, marks, width, height)
+            marks.append(Mark(numbers[key], *(round(v, 1) for v in (*outline, x, y, r))))
         figures.append(
             Figure(
                 src=name,
@@ -344,7 +388,7 @@ def _locale_files(
                 ),
                 width=width,
                 height=height,
-                callouts=tuple(c for key, c in callouts if boxes[key][0] == index),
+                marks=tuple(marks),
             )
         )
     page = (
@@ -353,9 +397,10 @@ def _locale_files(
         .render(
             locale=locale,
             view=view,
+            title=page_title(locale),
             parts=_parts(view, translator),
             figures=figures,
-            callouts=[c for _, c in callouts],
+            callouts=[callout for _key, callout in callouts],
             download=_words(
                 translator, "見本のお知らせ（PDF、{size} KB）", size=str(-(-len(pdf) // 1024))
             ),
@@ -366,8 +411,7 @@ def _locale_files(
             ),
             japanese_data=locale not in JAPANESE_LOCALES,
             tel=tel_uri(view.contact.phone),
-            languages=[(code, LANGUAGE_NAMES[code]) for code in chosen],
-            language_names=LANGUAGE_NAMES,
+            languages=_languages(chosen),
             stylesheet=f"../{STYLESHEET}",
             pdf_name=SAMPLE_PDF,
         )
@@ -386,26 +430,32 @@ _PARTS = (
     ("contact", ("div",), ("contact",)),
 )
 
+Box = tuple[float, float, float, float]  # left, top, width, height
 
-def _part_boxes(document) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
-    """Where each part first appears: its page and its box in % of the page."""
-    found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
+
+def _part_boxes(document, part_pages: tuple[int, ...]) -> dict[tuple[int, str], tuple[int, Box]]:
+    """Where each part first appears in each part of the notice (the Japanese pages, then the
+    translated ones): keyed by (part, key), its page and its box as fractions of the page."""
+    assert sum(part_pages) == len(document.pages), (part_pages, len(document.pages))
+    starts = [sum(part_pages[:n]) for n in range(len(part_pages))]
+    found: dict[tuple[int, str], tuple[int, Box]] = {}
     for index, page in enumerate(document.pages):
+        part = max(n for n, start in enumerate(starts) if start <= index)
         page_box = page._page_box
         width, height = page_box.margin_width(), page_box.margin_height()
         for box in _element_boxes(page_box):
             classes = (box.element.get("class") or "").split()
             for key, tags, wanted in _PARTS:
-                if key in found or box.element_tag not in tags:
+                if (part, key) in found or box.element_tag not in tags:
                     continue
                 if wanted is None or any(c in classes for c in wanted):
-                    found[key] = (
+                    found[(part, key)] = (
                         index,
                         (
-                            100 * box.position_x / width,
-                            100 * box.position_y / height,
-                            100 * box.margin_width() / width,
-                            100 * box.margin_height() / height,
+                            box.position_x / width,
+                            box.position_y / height,
+                            box.margin_width() / width,
+                            box.margin_height() / height,
                         ),
                     )
     return found
@@ -430,7 +480,10 @@ def _element_boxes(page_box) -> Iterator:
     yield from walk(page_box)
 
 
-def _callouts(view: NoticeView, translator: i18n.Translator, boxes) -> list[tuple[str, Callout]]:
+def _callouts(
+    view: NoticeView, translator: i18n.Translator, keys: set[str]
+) -> list[tuple[str, Callout]]:
+    """The numbered explanations, one per part found, in the order of _PARTS."""
     _ = translator.gettext
     table = next(page.members for page in view.pages if page.members is not None)
     voice_label = view.voice_codes[0].codes[0].label if view.voice_codes else ""
@@ -459,24 +512,10 @@ def _callouts(view: NoticeView, translator: i18n.Translator, boxes) -> list[tupl
     }
     result = []
     for number, (key, _tags, _classes) in enumerate(
-        (part for part in _PARTS if part[0] in boxes), start=1
+        (part for part in _PARTS if part[0] in keys), start=1
     ):
         name, msgid, values = names[key]
-        left, top, width, height = boxes[key][1]
-        result.append(
-            (
-                key,
-                Callout(
-                    number,
-                    name,
-                    _words(translator, msgid, **values),
-                    round(left, 2),
-                    round(top, 2),
-                    round(width, 2),
-                    round(height, 2),
-                ),
-            )
-        )
+        result.append((key, Callout(number, name, _words(translator, msgid, **values))))
     return result
 
 
@@ -494,17 +533,137 @@ def _parts(view: NoticeView, translator: i18n.Translator) -> list[Part]:
     return parts
 
 
-def _page_png(pdf: bytes, index: int) -> tuple[bytes, int, int]:
+def _page_picture(pdf: bytes, index: int) -> tuple[bytes, int, int, list[Box], list[Box]]:
+    """A page as a PNG, and what is printed on it that a callout must not cover: every
+    character's box and every image's (the voice codes, the QR code), in the picture's pixels."""
     import pypdfium2
+    import pypdfium2.raw as pdfium_c
 
     document = pypdfium2.PdfDocument(pdf)
     try:
-        image = document[index].render(scale=IMAGE_DPI / 72).to_pil()
+        page = document[index]
+        scale = IMAGE_DPI / 72
+        image = page.render(scale=scale).to_pil()
+        page_height = page.get_height()
+
+        def pixels(left: float, bottom: float, right: float, top: float) -> Box:
+            return (left * scale, (page_height - top) * scale, (right - left) * scale,
+                    (top - bottom) * scale)  # fmt: skip
+
+        characters = []
+        text = page.get_textpage()
+        for char in range(text.count_chars()):
+            left, bottom, right, top = text.get_charbox(char)
+            if right > left and top > bottom:
+                characters.append(pixels(left, bottom, right, top))
+        pictures = [
+            pixels(*picture.get_bounds())
+            for picture in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])
+        ]
     finally:
         document.close()
     out = io.BytesIO()
     image.convert("RGB").save(out, format="PNG", optimize=False)
-    return out.getvalue(), image.width, image.height
+    return out.getvalue(), image.width, image.height, characters, pictures
 
 
-__all__ = ["LANGUAGE_NAMES", "build", "sample_household", "site_locales", "tel_uri"]
+# The dashed outline's stroke, and how far each side may stand off the part's own box (out, then
+# in), as shares of the picture's width: the stroke runs in white space, never across a character.
+OUTLINE_STROKE = 3
+OUTLINE_OFFSETS = (0.007, 0.005, 0.0035, 0.002, 0.0, -0.002, -0.004)
+
+
+def _outline(box: Box, characters: list[Box], width: int) -> Box:
+    """The part's box with each side moved where its stroke crosses no character: a part's box
+    hugs its glyphs (a title without padding, a caption at the table's edge) or the line before
+    it. Each side takes the first offset that works, outward first, its stroke as long as the
+    other sides make it (a few rounds, as moving one side lengthens the others); the last offset
+    if none does (the site's tests then say so)."""
+    half = OUTLINE_STROKE / 2 + 0.5
+    original = [box[0], box[1], box[0] + box[2], box[1] + box[3]]  # left, top, right, bottom
+    edges = list(original)
+    outward = (-1, -1, 1, 1)
+
+    def clear(x0: float, y0: float, x1: float, y1: float) -> bool:
+        return not any(
+            cx < x1 and x0 < cx + cw and cy < y1 and y0 < cy + ch for cx, cy, cw, ch in characters
+        )
+
+    def band(side: int, at: float) -> tuple[float, float, float, float]:
+        left, top, right, bottom = edges
+        if side in (0, 2):
+            return at - half, top - half, at + half, bottom + half
+        return left - half, at - half, right + half, at + half
+
+    for _round in range(3):
+        for side in range(4):
+            for share in OUTLINE_OFFSETS:
+                at = original[side] + outward[side] * share * width
+                if clear(*band(side, at)):
+                    break
+            edges[side] = at
+    left, top, right, bottom = edges
+    return left, top, right - left, bottom - top
+
+
+def _badge_place(
+    outline: Box, obstacles: list[Box], marks: list[Mark], width: int, height: int
+) -> tuple[float, float, float]:
+    """Where a part's numbered badge goes: the free spot nearest the outline (the highest, then
+    the leftmost of equally near ones),
+    where the badge (with a gap around it) covers no character, no image and no other badge,
+    inside the picture. Returns the badge's centre and radius, in the picture's pixels.
+
+    The badges are drawn in the picture's own coordinates (an SVG over it), so what is free here
+    stays free at every size the browser shows the picture at.
+    """
+    radius = BADGE_RADIUS * width
+    reach = radius + BADGE_GAP * width  # half the side of the square kept clear
+    left, top, box_width, box_height = outline
+    around = 4 * radius
+    near = [
+        (x, y, x + w, y + h)
+        for x, y, w, h in obstacles
+        if x < left + box_width + around + reach
+        and x + w > left - around - reach
+        and y < top + box_height + around + reach
+        and y + h > top - around - reach
+    ]
+    step = radius / 2
+    columns = int((box_width + 2 * around) / step) + 1
+    rows = int((box_height + 2 * around) / step) + 1
+    candidates = sorted(
+        (
+            (left - around + column * step, top - around + row * step)
+            for row in range(rows)
+            for column in range(columns)
+        ),
+        key=lambda point: (_from_outline(point, outline), point[1], point[0]),
+    )
+    for x, y in candidates:
+        if not (reach <= x <= width - reach and reach <= y <= height - reach):
+            continue
+        if any(
+            x - reach < right and x + reach > x0 and y - reach < bottom and y + reach > y0
+            for x0, y0, right, bottom in near
+        ):
+            continue
+        if any(
+            (x - mark.badge_x) ** 2 + (y - mark.badge_y) ** 2 < (2 * reach) ** 2 for mark in marks
+        ):
+            continue
+        return x, y, radius
+    raise AssertionError(f"no free place for a callout badge near {outline}")
+
+
+def _from_outline(point: tuple[float, float], outline: Box) -> float:
+    """How far a point is from a rectangle's edges, inside or out."""
+    x, y = point
+    left, top, width, height = outline
+    right, bottom = left + width, top + height
+    if left <= x <= right and top <= y <= bottom:
+        return min(x - left, right - x, y - top, bottom - y)
+    return math.hypot(max(left - x, 0, x - right), max(top - y, 0, y - bottom))
+
+
+__all__ = ["TITLE", "build", "page_title", "sample_household", "site_locales", "tel_uri"]

@@ -9,6 +9,7 @@ file and the stylesheet with the machine's Java.
 
 from __future__ import annotations
 
+import html
 import html.parser
 import itertools
 import json
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from noticegen import cli, i18n, project, records, site
+from noticegen import cli, i18n, notice, project, records, settings, site, voicecode
+from noticegen import locales as registry
 from tests.browser_helpers import axe_violations
 
 VNU_JAR = project.ROOT / ".cache/npm/node_modules/vnu-jar/build/dist/vnu.jar"
@@ -79,9 +81,10 @@ def test_the_chooser_names_each_language_in_its_own_script(site_dir):
     }
     assert list(links) == [f"{locale}/index.html" for locale in LOCALES]
     text = (site_dir / "index.html").read_text(encoding="utf-8")
-    for locale, name in site.LANGUAGE_NAMES.items():
+    for locale in LOCALES:
         assert links[f"{locale}/index.html"]["lang"] == locale
-        assert f">{name}</a>" in text
+        name = registry.get(locale).native_name
+        assert f'<span class="language-name">{name}</span>' in text
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -99,9 +102,13 @@ def test_lang_dir_alternates_and_the_notice_words(site_dir, locale):
     assert f"<title>{plain_title}</title>" in text
     assert 'href="tel:+81-3-3964-1111"' in text
     assert 'href="sample-notice.pdf"' in text
-    # Five parts explained, with as many numbered boxes over the pictures.
-    assert text.count('<span class="callout-box"') == 5
+    # Five parts explained; each numbered box over the pictures of the Japanese pages (and of
+    # the translated ones, which have them again) has its explanation.
     assert len(re.findall(r"<li><span class=\"callout-number\"", text)) == 5
+    numbers = re.findall(r'class="callout-badge" data-number="(\d)"', text)
+    assert set(numbers) == {"1", "2", "3", "4", "5"}
+    assert len(numbers) == (5 if locale == "ja" else 10)
+    assert text.count('<rect class="callout-box"') == len(numbers)
     if locale not in ("ja", "ja-x-easy"):
         # The office's Japanese data inside a translated page is tagged as Japanese.
         assert '<p><span lang="ja">板橋区 健康生きがい部 国保年金課</span></p>' in text
@@ -160,14 +167,10 @@ def test_nothing_personal_the_build_reads_no_member_file(monkeypatch, tmp_path):
     for name in ("open_member_file", "read", "read_all"):
         monkeypatch.setattr(records, name, refuse)
     written = site.build(tmp_path / "site", locales=("en",), workers=1)
-    assert {p.relative_to(tmp_path / "site").as_posix() for p in written} == {
-        "index.html",
-        "site.css",
-        "en/index.html",
-        "en/sample-notice.pdf",
-        "en/sample-page-1.png",
-        "en/sample-page-2.png",
-    }
+    names = {p.relative_to(tmp_path / "site").as_posix() for p in written}
+    pictures = {name for name in names if re.fullmatch(r"en/sample-page-\d+\.png", name)}
+    assert names - pictures == {"index.html", "site.css", "en/index.html", "en/sample-notice.pdf"}
+    assert "en/sample-page-1.png" in pictures and len(pictures) >= 2
     # The sample household is fictional: its names are the samples' placeholder ones.
     assert site.sample_household().head_name == "見本 太郎"
 
@@ -279,3 +282,147 @@ def test_site_refuses_a_folder_of_other_files_and_replaces_its_own(tmp_path):
     site.build(own, locales=("en",), workers=1)
     assert not (own / "stale.html").exists()
     assert (own / site.MARKER).is_file() and (own / "en" / "index.html").is_file()
+
+
+def _pdf_texts(path: Path) -> list[str]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        return [document[index].get_textpage().get_text_range() for index in range(len(document))]
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "ja-x-easy", "th"])
+def test_the_pictures_are_the_mailed_bilingual_notice(site_dir, locale):
+    """The sample and its pictures are the notice a household preferring the language receives:
+    the Japanese pages, then the same in its language, numbered through both."""
+    config = settings.load()
+    japanese, translated = notice.make_all(
+        site.sample_household(locale), config, voicecode.encoder_for(config.voice_code)
+    )
+    texts = _pdf_texts(site_dir / locale / site.SAMPLE_PDF)
+    assert len(texts) == japanese.page_count + translated.page_count
+    assert "国民健康保険加入者情報のお知らせ" in re.sub(r"\s", "", texts[0])
+    first_translated = japanese.page_count
+    # The title as print shows it (やさしい日本語's readings in brackets after the word).
+    printed = i18n.RUBY.sub(r"\1（\2）", i18n.translator(locale).gettext(site.TITLE))
+    title = re.sub(r"\s", "", printed)
+    assert title in re.sub(r"\s", "", texts[first_translated]), texts[first_translated][:300]
+    page = (site_dir / locale / "index.html").read_text(encoding="utf-8")
+    shown = [int(n) for n in re.findall(r'<img src="sample-page-(\d+)\.png"', page)]
+    # Pictures of both parts: page 1 as mailed (Japanese), and the translated part's own.
+    assert shown[0] == 1 and any(n > first_translated for n in shown), shown
+
+
+def test_one_title_per_language(site_dir):
+    """The chooser lists each language with the title of its page, which is that page's <title>
+    and (readings aside) its <h1>: one text, the notice's title from the language's catalog."""
+    index = (site_dir / "index.html").read_text(encoding="utf-8")
+    listed = dict(
+        re.findall(
+            r'<a href="([^"/]+)/index\.html"[^>]*><span class="language-name">[^<]*</span> '
+            r'<span class="page-title">([^<]*)</span></a>',
+            index,
+        )
+    )
+    assert list(listed) == list(LOCALES)
+    for locale in LOCALES:
+        page = (site_dir / locale / "index.html").read_text(encoding="utf-8")
+        title = html.unescape(re.search(r"<title>(.*)</title>", page).group(1))
+        h1 = re.search(r"<h1>(.*?)</h1>", page).group(1)
+        h1 = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<rp>.*?</rp>|<rt>.*?</rt>", "", h1)))
+        assert html.unescape(listed[locale]) == title == h1 == site.page_title(locale), locale
+    # The index's own title: the Japanese and the English page titles, not words of its own.
+    index_title = html.unescape(re.search(r"<title>(.*)</title>", index).group(1))
+    assert index_title == f"{site.page_title('ja')} / {site.page_title('en')}"
+
+
+def _char_boxes(pdf: Path, index: int) -> tuple[float, float, list[tuple[float, ...]]]:
+    """Every printed character's box on a page of the PDF, in points from the top-left."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[index]
+        width, height = page.get_size()
+        text = page.get_textpage()
+        boxes = []
+        for char in range(text.count_chars()):
+            left, bottom, right, top = text.get_charbox(char)
+            if right > left and top > bottom:
+                boxes.append((left, height - top, right, height - bottom))
+        return width, height, boxes
+    finally:
+        document.close()
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_callouts_cover_no_printed_character(site_dir, browser, locale):
+    """Measured in the browser at 1280 and 320 px: no numbered badge, and no stroke of a box,
+    lies over any character of the picture, the characters' boxes taken from the PDF the
+    picture was rasterised from and scaled onto the picture as shown."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto((site_dir / locale / "index.html").as_uri(), wait_until="load")
+        for width in (1280, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            figures = page.evaluate(
+                """() => [...document.querySelectorAll('.sample-image')].map(figure => {
+                    const rect = e => { const b = e.getBoundingClientRect();
+                                        return [b.left, b.top, b.right, b.bottom]; };
+                    const img = figure.querySelector('img');
+                    return {src: img.getAttribute('src'), img: rect(img),
+                            natural: img.naturalWidth,
+                            badges: [...figure.querySelectorAll('.callout-badge circle')].map(rect),
+                            svg: rect(figure.querySelector('svg')),
+                            boxes: [...figure.querySelectorAll('rect.callout-box')].map(r => {
+                                const b = r.getBBox();  // without the stroke, in the picture's px
+                                return [b.x, b.y, b.x + b.width, b.y + b.height]; })};
+                })"""
+            )
+            assert figures and all(f["badges"] for f in figures)
+            for figure in figures:
+                number = int(re.fullmatch(r"sample-page-(\d+)\.png", figure["src"]).group(1))
+                pdf_width, _h, chars = _char_boxes(site_dir / locale / site.SAMPLE_PDF, number - 1)
+                x0, y0, x1, _y1 = figure["img"]
+                scale = (x1 - x0) / pdf_width
+                shown = [
+                    (x0 + a * scale, y0 + b * scale, x0 + c * scale, y0 + d * scale)
+                    for a, b, c, d in chars
+                ]
+                assert len(shown) > 100, figure["src"]
+                for badge in figure["badges"]:
+                    covered = [c for c in shown if _overlap(badge, c)]
+                    assert not covered, (locale, width, figure["src"], badge, covered[:3])
+                # The dashed box's stroke (3 of the picture's pixels) runs between characters:
+                # each is wholly inside the box or wholly outside it.
+                # The SVG lies exactly over the picture: its units are the picture's pixels.
+                assert figure["svg"] == figure["img"]
+                ratio = (x1 - x0) / figure["natural"]
+                half = 1.5 * ratio
+                for box in figure["boxes"]:
+                    left, top, right, bottom = (
+                        x0 + box[0] * ratio, y0 + box[1] * ratio,
+                        x0 + box[2] * ratio, y0 + box[3] * ratio,
+                    )  # fmt: skip
+                    outer = (left - half, top - half, right + half, bottom + half)
+                    inner = (left + half, top + half, right - half, bottom - half)
+                    crossed = [
+                        c
+                        for c in shown
+                        if _overlap(outer, c)
+                        and not (
+                            inner[0] <= c[0] and c[2] <= inner[2]
+                            and inner[1] <= c[1] and c[3] <= inner[3]
+                        )
+                    ]  # fmt: skip
+                    assert not crossed, (locale, width, figure["src"], crossed[:3])
+    finally:
+        context.close()
