@@ -426,3 +426,20 @@ def test_callouts_cover_no_printed_character(site_dir, browser, locale):
                     assert not crossed, (locale, width, figure["src"], crossed[:3])
     finally:
         context.close()
+
+
+def test_easy_japanese_says_setai_on_the_web_as_on_paper(site_dir):
+    """世帯 is 「世帯」 read せたい on the web page and in the notice it explains (never せたい
+    alone, never 家族 in its place outside the one explanation)."""
+    page = (site_dir / "ja-x-easy" / "index.html").read_text(encoding="utf-8")
+    assert "<ruby>世帯<rp>（</rp><rt>せたい</rt><rp>）</rp></ruby>" in page
+    words = re.sub(r"<rt>.*?</rt>|<rp>.*?</rp>", "", page.split("<main", 1)[1])
+    words = re.sub(r"<[^>]+>", "", words)
+    assert "せたい" not in words
+    printed = "".join(_pdf_texts(site_dir / "ja-x-easy" / site.SAMPLE_PDF))
+    assert "世帯（せたい）" in printed
+    assert not re.search(r"(?<!（)せたい", printed)
+    for text in (words, printed):
+        explained = re.sub(r"\s", "", text).replace("（いっしょに住んでいる家族）", "")
+        explained = explained.replace("（いっしょに住（す）んでいる家族（かぞく））", "")
+        assert "家族" not in explained
