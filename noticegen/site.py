@@ -41,8 +41,9 @@ IMAGE_DPI = 110
 SITE_TEMPLATES = "site"
 
 # A numbered badge's radius over a picture, as a share of the picture's width (the badges scale
-# with the picture), and the white space kept between a badge and the nearest printed character.
-BADGE_RADIUS = 0.027
+# with the picture): the largest that finds room beside every box of the page, for badges that
+# stay legible on a phone. And the white space kept between a badge and the nearest character.
+BADGE_RADII = (0.034, 0.027, 0.021)
 BADGE_GAP = 0.004
 
 
@@ -87,6 +88,8 @@ class Callout:
     number: int
     name: str  # the part's name as the notice prints it (from the catalog)
     explanation: Words
+    # The part's name as the Japanese pages print it, for finding it there (None in Japanese).
+    japanese_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,7 +360,7 @@ def _locale_files(
     identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
     pdf = document.write_pdf(pdf_variant=render.PDF_VARIANT, pdf_identifier=identifier)
     boxes = _part_boxes(document, tuple(part.page_count for part in views))
-    callouts = _callouts(view, translator, {key for _part, key in boxes})
+    callouts = _callouts(view, translator, {key for _part, key in boxes}, views[0])
     numbers = {key: callout.number for key, callout in callouts}
     files = {f"{locale}/{SAMPLE_PDF}": pdf}
     figures = []
@@ -365,19 +368,34 @@ def _locale_files(
         name = f"sample-page-{index + 1}.png"
         image, width, height, characters, pictures = _page_picture(pdf, index)
         files[f"{locale}/{name}"] = image
-        marks: list[Mark] = []
-        for (_part, key), (page, box) in sorted(
-            boxes.items(), key=lambda item: numbers[item[0][1]]
-        ):
-            if page != index:
-                continue
-            outline = _outline(
-                (box[0] * width, box[1] * height, box[2] * width, box[3] * height),
-                characters,
-                width,
+        outlines = [
+            (
+                numbers[key],
+                _outline(
+                    (box[0] * width, box[1] * height, box[2] * width, box[3] * height),
+                    characters,
+                    width,
+                ),
             )
-            x, y, r = _badge_place(outline, characters + pictures, marks, width, height)
-            marks.append(Mark(numbers[key], *(round(v, 1) for v in (*outline, x, y, r))))
+            for (_part, key), (page, box) in sorted(
+                boxes.items(), key=lambda item: numbers[item[0][1]]
+            )
+            if page == index
+        ]
+        for share in BADGE_RADII:
+            marks: list[Mark] = []
+            try:
+                for number, outline in outlines:
+                    x, y = _badge_place(
+                        outline, share * width, characters + pictures, marks, width, height
+                    )
+                    r = share * width
+                    marks.append(Mark(number, *(round(v, 1) for v in (*outline, x, y, r))))
+                break
+            except NoRoom:
+                continue
+        else:
+            raise NoRoom(f"no room for the callouts' numbers on page {index + 1} ({locale})")
         figures.append(
             Figure(
                 src=name,
@@ -480,32 +498,45 @@ def _element_boxes(page_box) -> Iterator:
     yield from walk(page_box)
 
 
-def _callouts(
-    view: NoticeView, translator: i18n.Translator, keys: set[str]
-) -> list[tuple[str, Callout]]:
-    """The numbered explanations, one per part found, in the order of _PARTS."""
-    _ = translator.gettext
+def _part_names(view: NoticeView) -> dict[str, str]:
+    """Each explained part's name as the view prints it."""
     table = next(page.members for page in view.pages if page.members is not None)
-    voice_label = view.voice_codes[0].codes[0].label if view.voice_codes else ""
+    return {
+        "title": view.title,
+        "members": table.caption,
+        "mynumber": table.heading_mynumber,
+        "voice": view.voice_codes[0].codes[0].label if view.voice_codes else "",
+        "contact": view.contact.heading,
+    }
+
+
+def _callouts(
+    view: NoticeView, translator: i18n.Translator, keys: set[str], japanese: NoticeView
+) -> list[tuple[str, Callout]]:
+    """The numbered explanations, one per part found, in the order of _PARTS; beside a
+    translation, each with the name the Japanese pages print, which the reader looks for there."""
+    _ = translator.gettext
+    printed = _part_names(view)
+    in_japanese = _part_names(japanese) if japanese is not view else {}
     names = {
-        "title": (view.title, "このお知らせの名前です。", {}),
+        "title": (printed["title"], "このお知らせの名前です。", {}),
         "members": (
-            table.caption,
+            printed["members"],
             "あなたの世帯の加入者の登録情報です。氏名、生年月日、記号・番号などが正しいか確かめてください。",
             {},
         ),
         "mynumber": (
-            table.heading_mynumber,
+            printed["mynumber"],
             "ひも付けられているマイナンバーの下4桁だけを表示しています。「{none}」は、マイナンバーが登録されていないことを示します。",
             {"none": _("登録なし")},
         ),
         "voice": (
-            voice_label,
+            printed["voice"],
             "スマートフォンで読み取ると、そのページの内容を音声で聞けます。右の余白にある半円の切り欠きが目印です。",
             {},
         ),
         "contact": (
-            view.contact.heading,
+            printed["contact"],
             "内容に誤りがあるときや、わからないことがあるときは、ここに連絡してください。",
             {},
         ),
@@ -515,7 +546,18 @@ def _callouts(
         (part for part in _PARTS if part[0] in keys), start=1
     ):
         name, msgid, values = names[key]
-        result.append((key, Callout(number, name, _words(translator, msgid, **values))))
+        japanese_name = in_japanese.get(key)
+        result.append(
+            (
+                key,
+                Callout(
+                    number,
+                    name,
+                    _words(translator, msgid, **values),
+                    japanese_name if japanese_name != name else None,
+                ),
+            )
+        )
     return result
 
 
@@ -606,18 +648,21 @@ def _outline(box: Box, characters: list[Box], width: int) -> Box:
     return left, top, right - left, bottom - top
 
 
+class NoRoom(LookupError):
+    """No white space near a box holds its number."""
+
+
 def _badge_place(
-    outline: Box, obstacles: list[Box], marks: list[Mark], width: int, height: int
-) -> tuple[float, float, float]:
+    outline: Box, radius: float, obstacles: list[Box], marks: list[Mark], width: int, height: int
+) -> tuple[float, float]:
     """Where a part's numbered badge goes: the free spot nearest the outline (the highest, then
     the leftmost of equally near ones),
     where the badge (with a gap around it) covers no character, no image and no other badge,
-    inside the picture. Returns the badge's centre and radius, in the picture's pixels.
+    inside the picture. Returns the badge's centre, in the picture's pixels.
 
     The badges are drawn in the picture's own coordinates (an SVG over it), so what is free here
     stays free at every size the browser shows the picture at.
     """
-    radius = BADGE_RADIUS * width
     reach = radius + BADGE_GAP * width  # half the side of the square kept clear
     left, top, box_width, box_height = outline
     around = 4 * radius
@@ -652,8 +697,8 @@ def _badge_place(
             (x - mark.badge_x) ** 2 + (y - mark.badge_y) ** 2 < (2 * reach) ** 2 for mark in marks
         ):
             continue
-        return x, y, radius
-    raise AssertionError(f"no free place for a callout badge near {outline}")
+        return x, y
+    raise NoRoom(f"no free place for a callout badge near {outline}")
 
 
 def _from_outline(point: tuple[float, float], outline: Box) -> float:

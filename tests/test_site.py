@@ -109,6 +109,9 @@ def test_lang_dir_alternates_and_the_notice_words(site_dir, locale):
     assert set(numbers) == {"1", "2", "3", "4", "5"}
     assert len(numbers) == (5 if locale == "ja" else 10)
     assert text.count('<rect class="callout-box"') == len(numbers)
+    if locale != "ja":
+        # Each part also named as the Japanese pages print it, for finding it there.
+        assert '<span lang="ja">（登録されている加入者情報）</span>' in text
     if locale not in ("ja", "ja-x-easy"):
         # The office's Japanese data inside a translated page is tagged as Japanese.
         assert '<p><span lang="ja">板橋区 健康生きがい部 国保年金課</span></p>' in text
