@@ -46,6 +46,7 @@ from noticegen import (
     lifetime,
     notice,
     outputs,
+    press,
     progress,
     records,
     render,
@@ -168,6 +169,7 @@ def run(options: Options) -> int:
         if value is not None and value < 1:
             raise BatchError(f"{name} {value}: must be at least 1")
     config = settings.load(options.config)
+    press.output_profile(config.press)  # a missing or wrong profile stops the run before it starts
     member_file = records.open_member_file(options.input, options.encoding)
     with _interrupts_raise(), _locked(options.outdir):
         return _run(options, config, member_file)
@@ -244,6 +246,8 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
         "limit": options.limit,
         "encoding": member_file.encoding,
         "renderer": options.renderer,
+        # The configuration names the press profile's file; its bytes go into every chunk file.
+        "output_profile_sha256": hashlib.sha256(press.output_profile(config.press)).hexdigest(),
         "noticegen": __version__,
     }
     _check_identity(options, work, identity)
@@ -590,6 +594,7 @@ class _WorkerState:
     # The page shapes this worker has measured or found, kept from chunk to chunk.
     shapes: variable_print.Renderer | None = None
     on_notice: Callable[[int], None] | None = None  # told of each notice drawn (progress)
+    profile: bytes | None = None  # the press condition's ICC profile, read once per worker
 
     def __post_init__(self) -> None:
         if self.shapes is None:
@@ -600,6 +605,11 @@ class _WorkerState:
         if self.encoder is None:
             self.encoder = voicecode.encoder_for(self.config.voice_code)
         return self.encoder
+
+    def get_profile(self) -> bytes:
+        if self.profile is None:
+            self.profile = press.output_profile(self.config.press)
+        return self.profile
 
 
 _worker: _WorkerState | None = None  # one per worker process, set by its initializer
@@ -681,19 +691,34 @@ def _chunk_output(
             raise
         pages = sum(part.page_count for part in parts)
         parts = tuple(
-            dataclasses.replace(part, print_marks=_print_marks(part, seq, pages)) for part in parts
+            dataclasses.replace(part, print_marks=_print_marks(part, seq, pages, config.press))
+            for part in parts
         )
         notices.append(parts)
         rows.append(_manifest_row(parts, household, seq, chunk, next_page, config))
         next_page += pages
+    finishing = _press_finishing(_chunk_title(chunk), config, state.get_profile())
     if state.renderer == "full":
-        data, laid_out = _chunk_pdf([part for parts in notices for part in parts], chunk), None
+        views = [part for parts in notices for part in parts]
+        data, laid_out = _chunk_pdf(views, chunk, finishing), None
         if state.on_notice is not None:
             state.on_notice(len(notices))
     else:
         assert state.shapes is not None
-        data, laid_out = _chunk_pdf_from_shapes(notices, chunk, state.shapes, state.on_notice)
+        data, laid_out = _chunk_pdf_from_shapes(
+            notices, chunk, state.shapes, finishing, state.on_notice
+        )
     return data, rows, laid_out
+
+
+def _press_finishing(title: str, config: settings.Settings, profile: bytes):
+    """What makes a chunk file the configured PDF/X file: given the assembled pikepdf document,
+    finishes it and returns the PDF version to save it as."""
+
+    def finishing(pdf) -> str:
+        return press.finish(pdf, title, config.press, config.dates.issue, profile)
+
+    return finishing
 
 
 def _chunk_title(chunk: Chunk) -> str:
@@ -704,11 +729,12 @@ def _chunk_pdf_from_shapes(
     notices: list[tuple[view.NoticeView, ...]],
     chunk: Chunk,
     shapes: variable_print.Renderer,
+    finishing: Callable,
     on_notice: Callable[[int], None] | None = None,
 ) -> tuple[bytes, int]:
     """The chunk's notices in one file, drawn over page shapes where that shows what a full
     render would; returns the file and how many notices had to be laid out in full."""
-    target = variable_print.ChunkFile(_chunk_title(chunk))
+    target = variable_print.ChunkFile(_chunk_title(chunk), finishing)
     laid_out = 0
     for position, parts in enumerate(notices):
         try:
@@ -722,7 +748,7 @@ def _chunk_pdf_from_shapes(
     return target.finish(), laid_out
 
 
-def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
+def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk, finishing: Callable) -> bytes:
     """The chunk's notices in one file, laid out a few at a time.
 
     WeasyPrint keeps a whole document's layout in memory (about 4 MiB a notice), so a chunk of 500
@@ -742,15 +768,16 @@ def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk) -> bytes:
         with pikepdf.open(io.BytesIO(data)) as part:
             combined.pages.extend(part.pages)
     variable_print.tag_subsets_by_content(combined)
+    version = finishing(combined)
     out = io.BytesIO()
     # deterministic_id: the file identifier comes from the content, so reruns are byte-identical.
-    combined.save(out, deterministic_id=True, compress_streams=True)
+    combined.save(out, deterministic_id=True, compress_streams=True, force_version=version)
     combined.close()
     return out.getvalue()
 
 
 def _print_marks(
-    finished: view.NoticeView, seq: int, total_pages: int
+    finished: view.NoticeView, seq: int, total_pages: int, place: settings.Press
 ) -> tuple[view.PrintMark, ...]:
     """The marks of one part's pages; sheets are counted through the whole (bilingual) notice."""
     sheets = total_pages // 2
@@ -765,6 +792,11 @@ def _print_marks(
                     voicecode.png_data_uri(sheet_mark(seq, sheet, sheets)) if front else None
                 ),
                 sheet_mark_alt=f"封入機用マーク {seq:06d} {sheet}/{sheets}",
+                sequence_left_mm=place.sequence_left_mm,
+                sequence_top_mm=place.sequence_top_mm,
+                sheet_mark_left_mm=place.sheet_mark_left_mm,
+                sheet_mark_top_mm=place.sheet_mark_top_mm,
+                sheet_mark_size_mm=place.sheet_mark_size_mm,
             )
         )
     return tuple(marks)

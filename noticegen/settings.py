@@ -22,6 +22,9 @@ A4_WIDTH_MM = 210.0
 A4_HEIGHT_MM = 297.0
 
 
+PDFX_VERSIONS = ("PDF/X-4", "PDF/X-1a")
+
+
 class ConfigError(Exception):
     """A configuration value a user must fix; `key` is its dotted name."""
 
@@ -95,6 +98,23 @@ class Mailing:
 
 
 @dataclasses.dataclass(frozen=True)
+class Press:
+    """The batch's print files as the vendor's prepress takes them (see noticegen.press)."""
+
+    pdfx: str  # "PDF/X-4" or "PDF/X-1a"
+    output_profile: str  # the press condition's CMYK ICC profile (a file)
+    output_condition_identifier: str
+    output_condition: str
+    registry_name: str
+    # Where the marks sit, in mm from the sheet's top-left corner (the README draws them).
+    sequence_left_mm: float
+    sequence_top_mm: float
+    sheet_mark_left_mm: float
+    sheet_mark_top_mm: float
+    sheet_mark_size_mm: float  # the DataMatrix with its quiet zone, square
+
+
+@dataclasses.dataclass(frozen=True)
 class Preview:
     # The staff preview (noticegen.preview). Its access token is deliberately not a field: it is
     # read by the preview itself, so the secret never enters Settings or the digest.
@@ -131,6 +151,7 @@ class Settings:
     voice_code: VoiceCodeOptions
     large_print: LargePrint
     mailing: Mailing
+    press: Press
     preview: Preview
     translation: Translation
     digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
@@ -269,6 +290,14 @@ def _validate(settings: Settings) -> None:
             "dates",
             "must satisfy issue < transition <= paper_card_limit (the notice precedes the change)",
         )
+    press = settings.press
+    if press.pdfx not in PDFX_VERSIONS:
+        raise ConfigError("press.pdfx", 'must be "PDF/X-4" or "PDF/X-1a"')
+    for name in ("sequence_left_mm", "sequence_top_mm", "sheet_mark_left_mm", "sheet_mark_top_mm"):
+        if not 0 <= getattr(press, name) <= 200:
+            raise ConfigError(f"press.{name}", "must be on the A4 sheet (0 to 200 mm)")
+    if not 4 <= press.sheet_mark_size_mm <= 20:
+        raise ConfigError("press.sheet_mark_size_mm", "must be from 4 to 20 mm")
     voice_code = settings.voice_code
     if voice_code.encoder not in ("qr", "command"):
         raise ConfigError("voice_code.encoder", 'must be "qr" or "command"')

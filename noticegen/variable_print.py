@@ -45,6 +45,7 @@ import html
 import io
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -458,6 +459,9 @@ class ChunkFile:
     """One print file being assembled: pages in order, fonts and images shared across them."""
 
     title: str
+    # Makes the assembled document a press's file (the batch's PDF/X finishing, noticegen.press);
+    # returns the PDF version to save it as. None: a plain PDF.
+    finishing: Callable[[Any], str] | None = None
     pdf: Any = None
     fonts: dict = field(default_factory=dict)  # WeasyPrint Font objects used by the data runs
     _forms: dict = field(default_factory=dict)  # shape digest → the form, copied into this file
@@ -536,8 +540,9 @@ class ChunkFile:
                 {f"/{key}": value for key, value in state.items()}
             )
         tag_subsets_by_content(self.pdf)
+        version = self.finishing(self.pdf) if self.finishing is not None else None
         out = io.BytesIO()
-        self.pdf.save(out, deterministic_id=True, compress_streams=True)
+        self.pdf.save(out, deterministic_id=True, compress_streams=True, force_version=version)
         self.pdf.close()
         return out.getvalue()
 

@@ -269,6 +269,12 @@ class PrintMark:
     sequence: str  # 「No. 000123」
     sheet_mark_uri: str | None  # the DataMatrix, on the front of a sheet
     sheet_mark_alt: str
+    # Where they sit on the sheet, in mm from its top-left corner (the configuration's [press]).
+    sequence_left_mm: float
+    sequence_top_mm: float
+    sheet_mark_left_mm: float
+    sheet_mark_top_mm: float
+    sheet_mark_size_mm: float
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pypdfium2
 import pytest
 from PIL import ImageChops
 
-from noticegen import batch, i18n, notice, project, render, variable_print
+from noticegen import batch, i18n, notice, project, render, settings, variable_print
 from tests.conftest import SAMPLE_UTF8
 from tests.pdf_helpers import page_texts
 
@@ -124,7 +124,9 @@ def test_most_sample_notices_are_drawn_and_the_rest_laid_out_in_full(
 def _with_marks(parts, seq):
     total = sum(part.page_count for part in parts)
     return tuple(
-        dataclasses.replace(part, print_marks=batch._print_marks(part, seq, total))
+        dataclasses.replace(
+            part, print_marks=batch._print_marks(part, seq, total, settings.load().press)
+        )
         for part in parts
     )
 
