@@ -8,7 +8,10 @@ The batch assembles its chunk files with pikepdf (variable_print, or whole layou
   metadata with the dates and identifiers ISO 15930-7 asks for), Trapped False, the PDF version;
 - TrimBox and BleedBox on every page: the A4 sheet, since nothing on the notice bleeds;
 - no colour space a page declares without using: WeasyPrint gives every page two Lab spaces,
-  which PDF/X-1a does not allow and a preflight lists.
+  which PDF/X-1a does not allow and a preflight lists;
+- grey images in DeviceGray: WeasyPrint writes a 1-bit PNG (an external voice-code encoder may
+  print one) as an RGB image, which a press would print in four inks; an RGB image whose pixels
+  are all grey is rewritten as the same pixels in DeviceGray. An image in colour stays as it is.
 
 The dates written are the configured issue date (dates.issue), so that the same run gives the
 same bytes (resume and reruns are compared byte for byte). The tagged notice of `noticegen
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import zlib
 from pathlib import Path
 
 from noticegen import settings
@@ -124,6 +128,35 @@ def _drop_unused_colour_spaces(holder) -> None:
             del spaces[name]
 
 
+def _grey_images(pdf) -> None:
+    """RGB images whose every pixel is grey, rewritten in DeviceGray (black ink only)."""
+    import pikepdf
+    from PIL import ImageChops
+
+    for candidate in pdf.objects:
+        if (
+            not isinstance(candidate, pikepdf.Stream)
+            or candidate.get("/Subtype") != "/Image"
+            or candidate.get("/ColorSpace") != "/DeviceRGB"
+            or candidate.get("/BitsPerComponent") != 8
+            or "/Decode" in candidate
+        ):
+            continue
+        picture = pikepdf.PdfImage(candidate).as_pil_image()
+        if picture.mode != "RGB":
+            continue
+        red, green, blue = picture.split()
+        if (
+            ImageChops.difference(red, green).getbbox()
+            or ImageChops.difference(red, blue).getbbox()
+        ):
+            continue  # colour the design means: left for the preflight to report
+        candidate.write(zlib.compress(red.tobytes()), filter=pikepdf.Name.FlateDecode)
+        if "/DecodeParms" in candidate:
+            del candidate["/DecodeParms"]
+        candidate.ColorSpace = pikepdf.Name.DeviceGray
+
+
 def finish(pdf, title: str, options: settings.Press, issue: dt.date, profile: bytes) -> str:
     """Make the pikepdf document `pdf` a PDF/X file (in place); returns the PDF version to save
     it with (pikepdf's save(min_version=..., force_version=...))."""
@@ -142,6 +175,7 @@ def finish(pdf, title: str, options: settings.Press, issue: dt.date, profile: by
     for candidate in pdf.objects:
         if isinstance(candidate, pikepdf.Stream) and candidate.get("/Subtype") == "/Form":
             _drop_unused_colour_spaces(candidate)
+    _grey_images(pdf)
 
     profile_stream = pdf.make_stream(profile)
     profile_stream.N = 4

@@ -606,7 +606,7 @@ class _Picture:
 
     width: int
     height: int
-    bits: int  # 1 (codes and marks) or 8
+    bits: int  # 8 (the project's codes and marks), or 1 (an external encoder's PNG)
     data: bytes
 
 

@@ -391,3 +391,41 @@ def test_mark_positions_follow_the_configuration(sample_households, config, enco
     x_mm = mark.position.top_left.x * MM_PER_INCH / 150
     y_mm = mark.position.top_left.y * MM_PER_INCH / 150
     assert 150 <= x_mm <= 151.5 and 4 <= y_mm <= 5.5
+
+
+def test_grey_rgb_images_become_devicegray_and_colour_stays(config):
+    """What an external encoder's 1-bit PNG becomes in a full layout (RGB), made black ink."""
+    from PIL import Image
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    grey = Image.new("RGB", (8, 8), (255, 255, 255))
+    grey.paste((0, 0, 0), (2, 2, 6, 6))
+    red = Image.new("RGB", (8, 8), (255, 0, 0))
+    images = []
+    for picture in (grey, red):
+        images.append(
+            pdf.make_stream(
+                picture.tobytes(),
+                Type=pikepdf.Name.XObject,
+                Subtype=pikepdf.Name.Image,
+                Width=8,
+                Height=8,
+                ColorSpace=pikepdf.Name.DeviceRGB,
+                BitsPerComponent=8,
+            )
+        )
+    page = pdf.pages[0]
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(G=images[0], R=images[1]))
+    page.obj.Contents = pdf.make_stream(b"q 8 0 0 8 0 0 cm /G Do Q q 8 0 0 8 20 0 cm /R Do Q")
+    version = press.finish(
+        pdf, "test", config.press, config.dates.issue, press.output_profile(config.press)
+    )
+    grey_image, red_image = images
+    assert grey_image.ColorSpace == "/DeviceGray"
+    assert pikepdf.PdfImage(grey_image).as_pil_image().tobytes() == grey.convert("L").tobytes()
+    assert red_image.ColorSpace == "/DeviceRGB"
+    out = io.BytesIO()
+    pdf.save(out, force_version=version)
+    problems = preflight(out.getvalue(), config.press)
+    assert problems == ["page 1: RGB image /R"], problems
