@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 import markupsafe
 
-from noticegen import fonts, i18n, project
+from noticegen import fonts, i18n, project, tagged_pdf
 from noticegen.view import NoticeView
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ def _weasyprint():
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    tagged_pdf.install(weasyprint)
     return weasyprint, FontConfiguration()
 
 
@@ -99,7 +100,7 @@ def font_configuration():
 def html(view: NoticeView | Sequence[NoticeView], for_print: bool = False) -> str:
     """A notice as one HTML document: one part, or the parts of a bilingual notice."""
     parts = _parts(view)
-    return document_html(parts, parts[0].document_title, parts[0].lang, for_print)
+    return document_html(parts, parts[0].document_title, parts[0].lang_tag, for_print)
 
 
 def _parts(view: NoticeView | Sequence[NoticeView]) -> tuple[NoticeView, ...]:
@@ -138,9 +139,15 @@ def pdf(view: NoticeView | Sequence[NoticeView]) -> bytes:
 
 
 def pdf_from_html(markup: str) -> bytes:
+    return write_pdf(_lay_out(markup), markup)
+
+
+def write_pdf(document: weasyprint.Document, markup: str) -> bytes:
+    """The tagged PDF of a laid-out notice (`document(...)` of `markup`), finished for screen
+    readers: each page and run with its language, complex scripts with their exact text."""
     # A fixed identifier derived from the content: the same notice gives the same bytes.
     identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
-    return _lay_out(markup).write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier)
+    return tagged_pdf.finish(document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier))
 
 
 def png(view: NoticeView | Sequence[NoticeView], dpi: int = PNG_DPI) -> bytes:

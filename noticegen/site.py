@@ -16,7 +16,6 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import functools
-import hashlib
 import io
 import math
 import re
@@ -357,8 +356,7 @@ def _locale_files(
     markup = render.html(views, for_print=True)
     document = render.document(views)
     # The same bytes as render.pdf(views) writes, from the layout measured here.
-    identifier = hashlib.sha256(markup.encode()).hexdigest()[:32].encode()
-    pdf = document.write_pdf(pdf_variant=render.PDF_VARIANT, pdf_identifier=identifier)
+    pdf = render.write_pdf(document, markup)
     boxes = _part_boxes(document, tuple(part.page_count for part in views))
     callouts = _callouts(view, translator, {key for _part, key in boxes}, views[0])
     numbers = {key: callout.number for key, callout in callouts}

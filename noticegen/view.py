@@ -87,17 +87,6 @@ LARGE_PRINT = Edition(
     guide_lines_per_page=23,
 )
 
-# The line for foreign residents, in languages whose scripts the notice's fonts draw. Each run is
-# tagged with its language so screen readers and PDF/UA readers switch voices.
-FOREIGN_RESIDENT_LINE = (
-    ("en", "Other languages"),
-    ("pt", "Outras línguas"),
-    ("es", "Otros idiomas"),
-    ("tl", "Ibang wika"),
-    ("id", "Bahasa lain"),
-    ("ja", "やさしい にほんご"),
-)
-
 
 @dataclass(frozen=True)
 class Paragraph:
@@ -229,8 +218,17 @@ class ReplyForm:
 
 
 @dataclass(frozen=True)
+class LanguageName:
+    """One language named in its own script, set in its own font, tagged with its language."""
+
+    lang: str  # BCP 47: the HTML lang attribute, which becomes the PDF's /Lang
+    text: str
+    font_family: str
+
+
+@dataclass(frozen=True)
 class ForeignLine:
-    runs: tuple[tuple[str, str], ...]  # (language, text)
+    runs: tuple[LanguageName, ...]  # every language the notice is explained in, the ward's order
     url: str
     url_text: str  # the address as printed: without the scheme, which the QR code carries
     qr_data_uri: str
@@ -347,6 +345,11 @@ class NoticeView:
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+    @property
+    def lang_tag(self) -> str:
+        """The BCP 47 tag of this part's language, for HTML `lang` and so the PDF's /Lang."""
+        return locales.get(self.lang).bcp47
 
 
 def build(
@@ -872,11 +875,21 @@ def _url_code(url: str) -> str:
     return voicecode.qr_image(url).data_uri
 
 
+@functools.cache
+def _language_names() -> tuple[LanguageName, ...]:
+    """Page 1's line for readers of other languages: each named as its readers write it (a reader
+    finds their own language by its look), in the font that draws its script."""
+    return tuple(
+        LanguageName(locale.bcp47, locale.native_name, fonts.family_for(locale.code))
+        for locale in map(locales.get, locales.TRANSLATED)
+    )
+
+
 def _foreign_line(settings: Settings, translator: Translator) -> ForeignLine:
     _ = translator.gettext
     url = settings.web.site_url
     return ForeignLine(
-        runs=FOREIGN_RESIDENT_LINE,
+        runs=_language_names(),
         url=url,
         url_text=url.removeprefix("https://").removeprefix("http://"),
         qr_data_uri=_url_code(url),
