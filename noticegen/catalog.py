@@ -31,7 +31,7 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from noticegen import i18n, project
+from noticegen import i18n, project, settings
 from noticegen import locales as registry  # `locales` below lists the catalogs on disk
 
 DOMAIN = "notice"
@@ -207,8 +207,12 @@ class Finding:
     locale: str
     msgid: str
     problem: str
+    # A configuration value's dotted key (settings.READER_KEYS) instead of a catalog entry.
+    config_key: str = ""
 
     def __str__(self) -> str:
+        if self.config_key:
+            return f"{self.locale}: configuration {self.config_key}: {self.problem}"
         excerpt = self.msgid if len(self.msgid) <= 30 else self.msgid[:29] + "…"
         return f"{self.locale}: 「{excerpt}」: {self.problem}"
 
@@ -231,12 +235,16 @@ def check(
     root: Path | None = None,
     release: Iterable[str] = RELEASE_LOCALES,
     only: Iterable[str] | None = None,
+    config: settings.Settings | None = None,
 ) -> list[Finding]:
-    """Everything that must be fixed before the catalogs ship; an empty list means none."""
+    """Everything that must be fixed before the catalogs ship; an empty list means none. With
+    `config`, its reader-visible values too: each release locale needs its translation."""
     findings: list[Finding] = []
     present = set(locales(root, only))
     if only is not None:
         release = [locale for locale in release if locale in present]
+    if config is not None:
+        findings += configuration_findings(config, release)
     template = {m.id for m in _messages(_read(template_path(root)))}
     for locale in sorted(set(release) - present):
         findings.append(Finding(locale, "", "release locale has no catalog"))
@@ -251,6 +259,25 @@ def check(
         findings += _msgfmt(locale, path)
         findings += _pofilter_critical(locale, path)
     return findings
+
+
+def configuration_findings(
+    config: settings.Settings, release: Iterable[str] = RELEASE_LOCALES
+) -> list[Finding]:
+    """Each release locale's missing or empty translation of a value a reader sees: without it,
+    its notice would print that value in Japanese."""
+    return [
+        Finding(
+            locale,
+            "",
+            ("empty translation" if key in config.translations.get(locale, {}) else "missing")
+            + f': give it as [translations.{locale}] {key} = "…" in the configuration'
+            f" (the Japanese: 「{config.japanese(key)}」)",
+            config_key=key,
+        )
+        for locale in release
+        for key in config.missing_translations(locale)
+    ]
 
 
 def _check_message(locale: str, message: Message, release: bool) -> list[Finding]:

@@ -480,7 +480,7 @@ def _catalog(args: argparse.Namespace) -> int:
     elif args.action == "status":
         print(catalog.status_table(catalog.status(only=only)))
     elif args.action == "check":
-        findings = catalog.check(only=only)
+        findings = catalog.check(only=only, config=config)
         for finding in findings:
             print(finding)
         print(f"{len(findings)} problems" if findings else "catalogs ready for release")

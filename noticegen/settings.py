@@ -16,7 +16,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from noticegen import addressblock, project
+from noticegen import addressblock, i18n, locales, project
 
 A4_WIDTH_MM = 210.0
 A4_HEIGHT_MM = 297.0
@@ -140,6 +140,18 @@ class Translation:
     min_interval_s: float
 
 
+# The configuration values a reader sees, by dotted key. A translated notice prints each in the
+# reader's language, from the table [translations.<locale>] (see default_config.toml); the
+# configuration's own values are the Japanese.
+READER_KEYS = (
+    "municipality.name",
+    "municipality.insurer",
+    "sender.section",
+    "sender.hours",
+    "sender.address",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     municipality: Municipality
@@ -154,11 +166,41 @@ class Settings:
     press: Press
     preview: Preview
     translation: Translation
+    # locale → dotted key (one of READER_KEYS) → the value as that locale's reader reads it. A key
+    # a locale lacks (or gives as "", still to be translated) is missing: `catalog check` reports
+    # it, and a notice prints the Japanese value instead (see `in_language`).
+    translations: dict[str, dict[str, str]]
     digest: str  # sha256 of the effective configuration, for batch manifests and resume checks
+
+    def japanese(self, key: str) -> str:
+        """A reader-visible value (a READER_KEYS key) as configured, in Japanese."""
+        section, name = key.split(".")
+        return getattr(getattr(self, section), name)
+
+    def in_language(self, key: str, locale: str) -> str | None:
+        """A reader-visible value as a reader of `locale` reads it: the Japanese for the Japanese
+        locales' own, else its translation, or None when the configuration has none (the caller
+        prints the Japanese, tagged as Japanese, and warns).
+
+        >>> config = load()
+        >>> config.in_language("municipality.name", "en"), config.in_language("municipality.name", "ja")
+        ('Itabashi City', '板橋区')
+        """
+        if key not in READER_KEYS:
+            raise KeyError(key)
+        if locale == i18n.SOURCE_LOCALE:
+            return self.japanese(key)
+        return self.translations.get(locale, {}).get(key) or None
+
+    def missing_translations(self, locale: str) -> tuple[str, ...]:
+        """The READER_KEYS a translated locale has no value for."""
+        return tuple(key for key in READER_KEYS if self.in_language(key, locale) is None)
 
 
 _SECTION_NAMES = tuple(
-    field.name for field in dataclasses.fields(Settings) if field.name != "digest"
+    field.name
+    for field in dataclasses.fields(Settings)
+    if field.name not in ("digest", "translations")
 )
 _SECTION_TYPES = typing.get_type_hints(Settings)
 _NOT_IN_DIGEST = frozenset({"preview", "translation"})
@@ -168,8 +210,41 @@ def load(path: Path | None = None) -> Settings:
     """The shipped defaults, overlaid with the file at `path` when one is given."""
     merged = _read_toml(project.DEFAULT_CONFIG, "the shipped default configuration")
     if path is not None:
-        _overlay(merged, _read_toml(path, str(path)), prefix="")
+        override = _read_toml(path, str(path))
+        translations = override.pop("translations", {})
+        _overlay(merged, override, prefix="")
+        _drop_stale_translations(merged)
+        _overlay_translations(merged, translations)
     return _build(merged)
+
+
+def _drop_stale_translations(merged: dict[str, Any]) -> None:
+    """A shipped translation is of one Japanese value: where a municipality's file changes that
+    value, the shipped translations of it no longer apply (they would print Itabashi's office in
+    another city's notice), and the value is missing until the file gives its own."""
+    shipped = _read_toml(project.DEFAULT_CONFIG, "the shipped default configuration")
+    for key in READER_KEYS:
+        section, name = key.split(".")
+        if merged[section][name] == shipped[section][name]:
+            continue
+        for table in merged.get("translations", {}).values():
+            if isinstance(table.get(section), dict):
+                table[section].pop(name, None)
+
+
+def _overlay_translations(merged: dict[str, Any], override: Any) -> None:
+    if not isinstance(override, dict):
+        raise ConfigError("translations", "must be a table ([translations.en] …)")
+    base = merged.setdefault("translations", {})
+    for locale, table in override.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"translations.{locale}", "must be a table")
+        target = base.setdefault(locale, {})
+        for section, values in table.items():
+            if isinstance(values, dict) and isinstance(target.get(section), dict):
+                target[section].update(values)
+            else:
+                target[section] = values
 
 
 def _read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -223,9 +298,69 @@ def _build(data: dict[str, Any]) -> Settings:
         default=str,
         ensure_ascii=False,
     )
-    settings = Settings(**sections, digest=hashlib.sha256(canonical.encode()).hexdigest())
+    translations = _translations(data.get("translations", {}))
+    # Translations are printed on the notice: a changed one is a changed notice.
+    canonical += json.dumps(translations, sort_keys=True, ensure_ascii=False)
+    settings = Settings(
+        **sections,
+        translations=translations,
+        digest=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
     _validate(settings)
     return settings
+
+
+def _translations(data: Any) -> dict[str, dict[str, str]]:
+    """[translations.<locale>] checked: known locales, known keys, strings with balanced readings.
+    An empty string is allowed (a value still to be translated) and counts as missing."""
+    if not isinstance(data, dict):
+        raise ConfigError("translations", "must be a table ([translations.en] …)")
+    result: dict[str, dict[str, str]] = {}
+    for locale, table in data.items():
+        where = f"translations.{locale}"
+        if locale == i18n.SOURCE_LOCALE:
+            raise ConfigError(
+                where, "the Japanese values are the configuration's own ([municipality], [sender])"
+            )
+        if locale not in locales.TRANSLATED:
+            meant = locales.from_spelling(locale)
+            hint = f' (did you mean "{meant}"?)' if meant and meant != locale else ""
+            raise ConfigError(
+                where,
+                f"unknown locale{hint}; the translated locales are "
+                + ", ".join(locales.TRANSLATED),
+            )
+        if not isinstance(table, dict):
+            raise ConfigError(where, "must be a table")
+        values: dict[str, str] = {}
+        for section, fields in table.items():
+            if not isinstance(fields, dict):
+                raise ConfigError(
+                    f"{where}.{section}",
+                    "unknown key; a translation is given for one of " + ", ".join(READER_KEYS),
+                )
+            for name, value in fields.items():
+                key = f"{section}.{name}"
+                if key not in READER_KEYS:
+                    raise ConfigError(
+                        f"{where}.{key}",
+                        "unknown key; a translation is given for one of " + ", ".join(READER_KEYS),
+                    )
+                if not isinstance(value, str):
+                    raise ConfigError(
+                        f"{where}.{key}", 'must be a string ("" if not yet translated)'
+                    )
+                text = value.strip()
+                if text and (
+                    text.count("｜") != len(i18n.RUBY.findall(text))
+                    or text.count("《") != text.count("》")
+                ):
+                    raise ConfigError(
+                        f"{where}.{key}", "unbalanced reading notation (write ｜漢字《かんじ》)"
+                    )
+                values[key] = text
+        result[locale] = values
+    return result
 
 
 def _convert(key: str, value: Any, wanted: type) -> Any:

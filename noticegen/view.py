@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -92,6 +93,9 @@ LARGE_PRINT = Edition(
 class Paragraph:
     text: str
     strong: bool = False
+    # The Japanese form beside the text (the office's name and address on a translated page, to
+    # match the counter's sign and the envelope), tagged as Japanese by the template.
+    japanese: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,10 @@ class MemberRow:
     mynumber_linked: bool
     mynumber_last4: str | None  # the digits within `mynumber`, printed bold
     position_label: str  # 「1人目」: the member's place in the household, for large print
+    # The name as registered: "ja" when written in Japanese script (a screen reader reads it in
+    # Japanese on a translated page too); None for a name registered in Latin letters, which
+    # takes the page's language.
+    name_lang: str | None = "ja"
 
     @property
     def insured(self) -> str:
@@ -170,7 +178,7 @@ class MemberTable:
 @dataclass(frozen=True)
 class Contact:
     heading: str
-    office: str
+    office: str  # in the reader's language (the municipality, then the section)
     phone_label: str
     phone: str
     hours_label: str
@@ -178,6 +186,13 @@ class Contact:
     address_label: str
     postal_code: str
     address: str
+    # On a translated page, the office and its address as written in Japanese, printed beside
+    # the translation (the counter's sign, a letter's envelope); None on Japanese pages.
+    office_ja: str | None = None
+    address_ja: str | None = None
+    # The fields ("office", "hours", "address") printed in Japanese for want of a translation in
+    # the configuration: the templates tag them lang="ja".
+    in_japanese: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,31 +203,47 @@ class Field:
     value: str
     household_data: bool  # drawn per household by the batch (`| var`), or the same for all
     spoken: str  # the sentence the voice code reads for it
+    value_ja: str | None = None  # beside a translated value: the Japanese, as on the card
+    value_lang: str | None = None  # "ja" when `value` is Japanese on a translated page
+
+
+@dataclass(frozen=True)
+class FormLabel:
+    """A label of the reply form: its Japanese, and in a bilingual notice the household's language
+    after it. The form is a Japanese document: the template tags the Japanese lang="ja" and leaves
+    the translation in the page's language."""
+
+    japanese: str
+    translated: str | None = None
+
+    def __str__(self) -> str:
+        """「日本語 / translation」, as printed."""
+        return self.japanese if self.translated is None else f"{self.japanese} / {self.translated}"
 
 
 @dataclass(frozen=True)
 class ReplyForm:
     """The enclosed 届出書: every word of the form, in Japanese, with the household's language
-    beside the labels in a bilingual notice (`labels` are then 「日本語 / translation」)."""
+    beside the labels in a bilingual notice."""
 
-    title: str
-    instructions: tuple[str, ...]
-    warning: str  # no full My Number on the form
-    household_label: str
+    title: FormLabel
+    instructions: tuple[FormLabel, ...]
+    warning: FormLabel  # no full My Number on the form
+    household_label: FormLabel
     household_id: str
     code_uri: str  # a DataMatrix holding the household id alone
-    code_label: str
-    code_alt: str
-    heading_name: str
-    heading_birth_date: str
-    heading_insured: str
-    heading_mynumber: str
-    heading_wrong: str
-    heading_correct: str
-    boxes: tuple[str, ...]  # what can be marked wrong, one box each
-    reporter_heading: str
-    reporter_fields: tuple[str, ...]
-    return_heading: str
+    code_label: FormLabel
+    code_alt: str  # 「日本語 / translation」: an attribute holds no tags
+    heading_name: FormLabel
+    heading_birth_date: FormLabel
+    heading_insured: FormLabel
+    heading_mynumber: FormLabel
+    heading_wrong: FormLabel
+    heading_correct: FormLabel
+    boxes: tuple[FormLabel, ...]  # what can be marked wrong, one box each
+    reporter_heading: FormLabel
+    reporter_fields: tuple[FormLabel, ...]
+    return_heading: FormLabel
     return_lines: tuple[str, ...]
     spoken: tuple[str, ...]  # what the form page's voice code reads, before its member rows
 
@@ -536,7 +567,10 @@ def build(
         ),
         document_title=_("国民健康保険 加入者情報のお知らせ"),
         title=_("国民健康保険 加入者情報のお知らせ"),
-        sender=(settings.municipality.name, settings.sender.section),
+        sender=(
+            _configured(settings, "municipality.name", translator.locale),
+            _configured(settings, "sender.section", translator.locale),
+        ),
         issue_date=_date(settings.dates.issue, translator.locale),
         address=address,
         addressee_reading=next(
@@ -580,7 +614,7 @@ def build(
                 "世帯主の方が{insurer}に加入していなくても、国民健康保険のお知らせは、"
                 "世帯主の方にお送りすることになっています。そのため、このお知らせは"
                 "世帯主の方あてにお送りしています。"
-            ).format(insurer=settings.municipality.insurer)
+            ).format(insurer=_configured(settings, "municipality.insurer", translator.locale))
         ),
         # The standard edition's page 1 holds ten members and no more lines: its check page
         # follows it directly.
@@ -598,7 +632,7 @@ def build(
                     "マイナ保険証を安心して使っていただけるよう、{insurer}に加入している"
                     "あなたの世帯の方の登録情報と、ひも付けられているマイナンバーの下4桁を"
                     "お知らせします。内容を確かめてください。"
-                ).format(insurer=settings.municipality.insurer)
+                ).format(insurer=_configured(settings, "municipality.insurer", translator.locale))
             ),
         ),
         no_number_note=(
@@ -811,7 +845,14 @@ def _member_row(
         mynumber_linked=linked,
         mynumber_last4=member.mynumber_last4,
         position_label=_("{number}人目").format(number=position),
+        name_lang="ja" if _JAPANESE_SCRIPT.search(member.name) else None,
     )
+
+
+# Kana and Han characters: a name written in them is read as Japanese.
+_JAPANESE_SCRIPT = re.compile(
+    r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]"
+)
 
 
 def _joined_groups(parts: tuple[str | None, ...], separator: str) -> tuple[str, ...]:
@@ -853,19 +894,76 @@ def _member_table(
     )
 
 
+def _configured(settings: Settings, key: str, locale: str) -> str:
+    """A configuration value a reader sees (settings.READER_KEYS), in the reader's language.
+
+    Without a translation the Japanese value is printed (the templates tag it lang="ja" where it
+    stands alone) and one warning per locale and key is logged: `noticegen catalog check` reports
+    the gap, so a release never has one.
+    """
+    text = settings.in_language(key, locale)
+    if text is not None:
+        return text
+    _warn_untranslated(locale, key)
+    return settings.japanese(key)
+
+
+@functools.cache  # once per process, like a broken catalog entry
+def _warn_untranslated(locale: str, key: str) -> None:
+    i18n.log.warning(
+        "configuration: no %s translation of %s ([translations.%s] %s); the Japanese is shown",
+        locale,
+        key,
+        locale,
+        key,
+    )
+
+
+def _office(name: str, section: str, locale: str) -> str:
+    """The office in one line: the municipality, then its section. Japanese, Chinese and Korean
+    write them one after the other; the other languages list them with a comma, like an address."""
+    joiner = " " if locales.get(locale).script in ("Jpan", "Hans", "Hant", "Kore") else ", "
+    return f"{name}{joiner}{section}"
+
+
 def _contact(settings: Settings, translator: Translator) -> Contact:
     _ = translator.gettext
+    locale = translator.locale
     sender = settings.sender
+    in_japanese = tuple(
+        field
+        for field, keys in (
+            ("office", ("municipality.name", "sender.section")),
+            ("hours", ("sender.hours",)),
+            ("address", ("sender.address",)),
+        )
+        if any(settings.in_language(key, locale) is None for key in keys)
+    )
+    # A foreign reader matches the office's Japanese name on the counter's sign and writes its
+    # Japanese address on an envelope: both stand beside their translation.
+    beside = not locales.get(locale).is_japanese
+    office_ja = _office(settings.municipality.name, sender.section, i18n.SOURCE_LOCALE)
     return Contact(
         heading=_("内容に誤りがあるとき・問い合わせ先"),
-        office=f"{settings.municipality.name} {sender.section}",
+        office=(
+            office_ja
+            if "office" in in_japanese
+            else _office(
+                _configured(settings, "municipality.name", locale),
+                _configured(settings, "sender.section", locale),
+                locale,
+            )
+        ),
         phone_label=_("電話"),
         phone=sender.phone,
         hours_label=_("受付時間"),
-        hours=sender.hours,
+        hours=_configured(settings, "sender.hours", locale),
         address_label=_("所在地"),
         postal_code=sender.postal_code,
-        address=sender.address,
+        address=_configured(settings, "sender.address", locale),
+        office_ja=office_ja if beside and "office" not in in_japanese else None,
+        address_ja=sender.address if beside and "address" not in in_japanese else None,
+        in_japanese=in_japanese,
     )
 
 
@@ -905,8 +1003,8 @@ def _guide_sections(
     dates = settings.dates
     transition = _date(dates.transition, translator.locale)
     last_paper_day = _date(dates.transition - dt.timedelta(days=1), translator.locale)
-    insurer = settings.municipality.insurer
-    municipality = settings.municipality.name
+    insurer = _configured(settings, "municipality.insurer", translator.locale)
+    municipality = _configured(settings, "municipality.name", translator.locale)
     page_card = (
         _("マイナ保険証について"),
         (
@@ -1094,12 +1192,21 @@ def _fields(household: Household, settings: Settings, translator: Translator) ->
     _ = translator.gettext
     locale = translator.locale
     municipality = settings.municipality
+    insurer = _configured(settings, "municipality.insurer", locale)
+    insurer_translated = settings.in_language("municipality.insurer", locale) is not None
     return (
         Field(
             _("保険者名"),
-            municipality.insurer,
+            insurer,
             False,
-            speakable_field(_("保険者名は、{value}です。"), municipality.insurer, locale),
+            speakable_field(_("保険者名は、{value}です。"), insurer, locale),
+            # The card a foreign reader holds names the insurer in Japanese.
+            value_ja=(
+                municipality.insurer
+                if insurer_translated and not locales.get(locale).is_japanese
+                else None
+            ),
+            value_lang=None if insurer_translated else "ja",
         ),
         Field(
             _("保険者番号"),
@@ -1129,6 +1236,7 @@ def _fields(household: Household, settings: Settings, translator: Translator) ->
                 ),
                 locale,
             ),
+            value_lang="ja" if _JAPANESE_SCRIPT.search(household.head_name) else None,
         ),
         Field(
             _("世帯番号"),
@@ -1200,9 +1308,20 @@ def _check_sections(
         Section(
             _("連絡のしかた"),
             (
-                Paragraph(f"{contact.office}　{contact.phone_label} {contact.phone}"),
+                *(
+                    (Paragraph(f"{contact.office}　{contact.phone_label} {contact.phone}"),)
+                    if contact.office_ja is None
+                    else (
+                        # The office's name with its Japanese beside it, on a line of its own.
+                        Paragraph(contact.office, japanese=contact.office_ja),
+                        Paragraph(f"{contact.phone_label} {contact.phone}"),
+                    )
+                ),
                 Paragraph(f"{contact.hours_label} {contact.hours}"),
-                Paragraph(f"{contact.address_label} {contact.postal_code} {contact.address}"),
+                Paragraph(
+                    f"{contact.address_label} {contact.postal_code} {contact.address}",
+                    japanese=contact.address_ja,
+                ),
                 Paragraph(
                     _(
                         "電話か窓口でご連絡いただくか、同封の届出書に書いて、郵送するか"
@@ -1257,17 +1376,19 @@ def _reply_form(household: Household, settings: Settings, translator: Translator
     """The 届出書, in Japanese; a translated part adds its language after each label."""
     japanese = i18n.translator()
 
-    def both(message: str) -> str:
+    def both(message: str) -> FormLabel:
         source = japanese.gettext(message)
         if translator.locale == japanese.locale:
-            return source
+            return FormLabel(source)
         translated = translator.gettext(message)
-        return source if translated == source else f"{source} / {translated}"
+        return FormLabel(source, None if translated == source else translated)
 
     def spoken(message: str) -> str:
         return translator.gettext(message)
 
-    contact = _contact(settings, japanese)
+    contact = _contact(settings, japanese)  # the form is Japanese: its return address too
+    # The form page's voice code speaks the reader's language, the office's name and address too.
+    spoken_contact = _contact(settings, translator)
     title = N_("国民健康保険 加入者情報の届出書")
     instructions = (
         N_("このお知らせの内容に誤りがあるときに使います。"),
@@ -1283,7 +1404,9 @@ def _reply_form(household: Household, settings: Settings, translator: Translator
         household_id=household.household_id,
         code_uri=_household_code(household.household_id),
         code_label=both(N_("受付処理用コード（世帯番号）")),
-        code_alt=both(N_("世帯番号だけを記録した受付処理用のコード（音声コードではありません）")),
+        code_alt=str(
+            both(N_("世帯番号だけを記録した受付処理用のコード（音声コードではありません）"))
+        ),
         heading_name=both(N_("氏名（フリガナ）")),
         heading_birth_date=both(N_("生年月日")),
         heading_insured=both(N_("被保険者証の記号・番号・枝番")),
@@ -1313,11 +1436,11 @@ def _reply_form(household: Household, settings: Settings, translator: Translator
                 *(spoken(text) for text in instructions),
                 spoken(warning),
                 spoken(N_("提出先は、{office}、郵便番号{postal}、{address}です。")).format(
-                    office=contact.office,
+                    office=spoken_contact.office,
                     postal=voice.spell_digits_for(
                         translator.locale, contact.postal_code.replace("-", "")
                     ),
-                    address=contact.address,
+                    address=spoken_contact.address,
                 ),
                 spoken(N_("世帯番号は、{value}です。")).format(
                     value=voice.spell_digits_for(translator.locale, household.household_id)

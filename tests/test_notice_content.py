@@ -240,7 +240,8 @@ def test_a_bilingual_notice_carries_the_form_once_at_its_end(config):
     assert translated.pages[start].number % 2 == 1
     assert (japanese.page_count + translated.page_count) % 2 == 0
     # In Japanese; the household's language is beside each label where a translation exists.
-    assert translated.reply_form.title.startswith("国民健康保険 加入者情報の届出書")
+    assert translated.reply_form.title.japanese == "国民健康保険 加入者情報の届出書"
+    assert str(translated.reply_form.title).startswith("国民健康保険 加入者情報の届出書 / ")
     assert translated.reply_form.household_id == "K0042"
 
 
