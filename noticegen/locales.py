@@ -47,6 +47,8 @@ class Locale:
     # voice text reads them as words, never as raw punctuation.
     url_dot: str = "dot"
     url_slash: str = "slash"
+    # What a voice says for a range's dash (8:30～17:00): a word where the dash is not read.
+    spoken_range: str = "–"
 
     @property
     def is_japanese(self) -> bool:
@@ -56,7 +58,7 @@ class Locale:
 EASY_JAPANESE = "ja-x-easy"
 
 _JAPANESE_STYLE = dict(sentence_gap="", full_stop="。", list_separator="、")
-_JAPANESE_URL = dict(url_dot="ドット", url_slash="スラッシュ")
+_JAPANESE_URL = dict(url_dot="ドット", url_slash="スラッシュ", spoken_range="から")
 
 # In the order the ward lists its languages: Japanese, then by the size of each group of residents.
 ALL: tuple[Locale, ...] = (
@@ -78,13 +80,13 @@ ALL: tuple[Locale, ...] = (
         "zh-Hans", "中国語（簡体字）", "简体中文", "Chinese (Simplified)", "zh_Hans", "Hans", "zh-Hans",
         guide_packing="cjk", provider_code="zh-CN",
         aliases=("zh", "zh-cn", "zh-sg", "zh-hans-cn", "chi", "zho"), **_JAPANESE_STYLE,
-        url_dot="点", url_slash="斜杠",
+        url_dot="点", url_slash="斜杠", spoken_range="至",
     ),
     Locale(
         "zh-Hant", "中国語（繁体字）", "繁體中文", "Chinese (Traditional)", "zh_Hant", "Hant", "zh-Hant",
         guide_packing="cjk", provider_code="zh-TW",
         aliases=("zh-tw", "zh-hk", "zh-mo", "zh-hant-tw"), **_JAPANESE_STYLE,
-        url_dot="點", url_slash="斜線",
+        url_dot="點", url_slash="斜線", spoken_range="至",
     ),
     Locale(
         "ko", "韓国語", "한국어", "Korean", "ko", "Kore", "ko",

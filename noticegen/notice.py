@@ -74,7 +74,9 @@ def make(
         household, settings, translator, large_print, numbering, shows_address, carries_form
     )
     codes = tuple(
-        voicecode.page_codes(text, page.number, encoder, translator)
-        for page, text in zip(notice.pages, notice.voice_texts, strict=True)
+        voicecode.page_codes(text, page.number, encoder, translator, passages)
+        for page, text, passages in zip(
+            notice.pages, notice.voice_texts, notice.voice_passages, strict=True
+        )
     )
     return dataclasses.replace(notice, voice_codes=codes)

@@ -325,6 +325,9 @@ class NoticeView:
     lang: str
     household_id: str
     first_page: int  # the number of this part's first page within the whole notice
+    # The pages of the whole notice (both parts of a bilingual one): what each page prints after
+    # its number (「1 / 10」), and what page 1's voice text says.
+    pages_in_all: int
     shows_address: bool  # False for the translated part of a bilingual notice
     authority_note: str | None  # on translated pages: the Japanese text is the authoritative one
     # The locale's font first; Japanese proper nouns inside a translation (マイナ保険証) fall back
@@ -360,6 +363,9 @@ class NoticeView:
     pages: tuple[Page, ...]
     reply_form: ReplyForm | None = None
     voice_texts: tuple[str, ...] = ()  # what each page's voice code carries, page by page
+    # The same texts as passages (what a code keeps together, what page 1's first code holds),
+    # from which the texts are split over several codes when they do not fit one.
+    voice_passages: tuple[tuple[voicecode.Passage, ...], ...] = ()
     # The codes themselves, made from voice_texts by noticegen.notice.make (an encoder may run a
     # program, so it is not part of this pure view).
     voice_codes: tuple[voicecode.PageCodes, ...] = ()
@@ -558,6 +564,7 @@ def build(
         lang=translator.locale,
         household_id=household.household_id,
         first_page=first_page,
+        pages_in_all=grand_total,
         shows_address=shows_address,
         font_families=_font_families(translator.locale),
         authority_note=(
@@ -649,7 +656,15 @@ def build(
         pages=tuple(pages),
         reply_form=_reply_form(household, settings, translator) if with_form else None,
     )
-    return dataclasses.replace(notice, voice_texts=voice.page_texts(notice, translator))
+    passages = voice.page_passages(notice, translator)
+    return dataclasses.replace(
+        notice,
+        voice_passages=passages,
+        voice_texts=tuple(
+            voice.page_text(page, page_passages, translator)
+            for page, page_passages in zip(notice.pages, passages, strict=True)
+        ),
+    )
 
 
 def _barcode(household: Household, translator: Translator) -> Barcode | None:
@@ -1224,15 +1239,17 @@ def _fields(household: Household, settings: Settings, translator: Translator) ->
             True,
             speakable_field(
                 _("世帯主は、{value}様です。"),
-                voice.spoken_name(
+                voice.name_for(
+                    locale,
+                    household.head_name,
                     next(
                         (
                             member.kana
                             for member in household.members
                             if member.name == household.head_name and member.kana
                         ),
-                        household.head_name,
-                    )
+                        None,
+                    ),
                 ),
                 locale,
             ),

@@ -2,16 +2,30 @@
 
 Built from the same NoticeView as the page, so the two never disagree. The writing follows the
 rules for voice codes (spec/voice-code.md): the page number first, sentences in reading order, one
-sentence per member, the reading (フリガナ) for names, digits that are not quantities spelled one
-by one, phone numbers with hyphens, dates in full 和暦, no decorative symbols or bracketed asides.
+sentence group per member, digits that are not quantities spelled one by one, phone numbers with
+hyphens, dates in full, no decorative symbols or bracketed asides, a web address read as words.
+
+Each page's text is made of passages (voicecode.Passage): the sentences a code keeps together (a
+member's data), and on page 1 the essentials its first code holds: what the notice is, how many
+pages it has, who is in it with their four digits, what to do and the phone number.
+
+Every language's reader hears only what its voice can read. Japanese and やさしい日本語 read names
+by their フリガナ and dates in 和暦. The others hear a name as registered when it is written in
+their script (Latin, Hangul, Han for Chinese), else its reading romanised (noticegen.romaji); the
+Japanese glosses a translation prints in brackets (マイナ保険証) and the 和暦 beside each date are
+left out of their speech.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
-from noticegen.i18n import RUBY, Translator
+from noticegen import locales, romaji
+from noticegen.i18n import Translator
+from noticegen.voicecode import Passage, joined, split_sentences
 
 if TYPE_CHECKING:
     from noticegen.view import ItemList, MemberRow, NoticeView, Page, Paragraph
@@ -20,8 +34,6 @@ _DIGIT_RUN = re.compile(r"[0-9０-９]+")
 # Symbols a speech engine reads badly or aloud, and what to say instead.
 _SPOKEN = str.maketrans(
     {
-        "～": "から",
-        "〜": "から",
         "（": "、",
         "(": "、",
         "）": "、",
@@ -36,6 +48,33 @@ _SPOKEN = str.maketrans(
         "\u3000": " ",
     }
 )
+_SPOKEN_SPACED = str.maketrans(
+    {
+        "（": ", ",
+        "(": ", ",
+        "）": ", ",
+        ")": ", ",
+        "「": "",
+        "」": "",
+        "＊": "",
+        "*": "",
+        "・": ", ",
+        "\u3000": " ",
+    }
+)
+# Sentence ends in the notice's scripts: a text that lacks one gets its locale's full stop.
+_SENTENCE_ENDS = ("。", "？", "！", ".", "?", "!", "။", "।", "॥", "។")
+_KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
+_ERAS = "明治|大正|昭和|平成|令和"
+
+
+def _locale(code: str) -> locales.Locale:
+    return locales.get(code)
+
+
+def _unspaced(locale: str) -> bool:
+    return _locale(locale).sentence_gap == ""
 
 
 def spell_digits_for(locale: str, text: str) -> str:
@@ -54,6 +93,10 @@ def spell_digits(text: str, separator: str = "、") -> str:
     return spelled.removeprefix(separator)
 
 
+def digit_separator(locale: str) -> str:
+    return _locale(locale).list_separator
+
+
 def spoken_name(name: str) -> str:
     """A name or reading without the symbols an engine reads aloud (スミス・ジョン → スミス ジョン).
 
@@ -64,25 +107,78 @@ def spoken_name(name: str) -> str:
 
 
 _NAME_SEPARATORS = str.maketrans({"・": " ", "＝": " ", "=": " ", "\u3000": " "})
+# The Unicode character names' first word for each script a name may be written in.
+_SCRIPT_NAMES = {
+    "Latn": ("LATIN",),
+    "Hans": ("CJK", "IDEOGRAPHIC ITERATION"),
+    "Hant": ("CJK", "IDEOGRAPHIC ITERATION"),
+    "Kore": ("HANGUL",),
+    "Cyrl": ("CYRILLIC",),
+    "Thai": ("THAI",),
+    "Deva": ("DEVANAGARI",),
+    "Mymr": ("MYANMAR",),
+    "Khmr": ("KHMER",),
+}
 
 
-# Sentence ends in the notice's scripts: a text that lacks one gets its locale's full stop.
-_SENTENCE_ENDS = ("。", "？", "！", ".", "?", "!", "။", "।", "॥", "។")
-# Scripts written without spaces between sentences.
-_UNSPACED_LOCALES = ("ja", "ja-x-easy", "zh-Hans", "zh-Hant")
-_SPOKEN_SPACED = str.maketrans(
-    {
-        "（": ", ",
-        "(": ", ",
-        "）": ", ",
-        ")": ", ",
-        "「": "",
-        "」": "",
-        "＊": "",
-        "*": "",
-        "・": ", ",
-    }
-)
+def _written_in(name: str, script: str) -> bool:
+    """Whether every letter of `name` is of `script` (spaces and name separators aside)."""
+    letters = [char for char in name if char.isalpha()]
+    prefixes = _SCRIPT_NAMES.get(script, ())
+    return bool(letters) and all(
+        unicodedata.name(char, "").startswith(prefixes) for char in letters
+    )
+
+
+def name_for(locale: str, name: str, kana: str | None) -> str:
+    """A member's name as a voice of `locale` says it.
+
+    Japanese readers hear the reading (speech engines misread names). Others hear the name as
+    registered when it is in their script (or in Latin letters, which every voice reads and which
+    is the member's own spelling), else the reading romanised; a name registered without a reading
+    stays as written, the one case a foreign voice meets Japanese here.
+
+    >>> name_for("ja", "仮名 太郎", "カメイ タロウ"), name_for("th", "仮名 太郎", "カメイ タロウ")
+    ('カメイ タロウ', 'Kamei Tarō')
+    >>> name_for("zh-Hans", "仮名 太郎", "カメイ タロウ"), name_for("ko", "김 민준", "キム ミンジュン")
+    ('仮名 太郎', '김 민준')
+    >>> name_for("ne", "SMITH JOHN", "スミス・ジョン"), name_for("ko", "仮名 太郎", "カメイ タロウ")
+    ('SMITH JOHN', 'Kamei Tarō')
+    """
+    entry = _locale(locale)
+    if entry.is_japanese:
+        return spoken_name(kana or name)
+    if _written_in(name, entry.script) or _written_in(name, "Latn"):
+        return spoken_name(name)
+    if kana:
+        return romaji.romanize(kana)
+    return spoken_name(name)
+
+
+_ASIDE = re.compile(r"\s*[（(]([^（）()]*)[）)]")
+
+
+def _without_japanese_asides(text: str, locale: str) -> str:
+    """A translation without the Japanese it prints in brackets for the reader to recognise on
+    Japanese papers (マイナ保険証, the 和暦 beside a date): its voice cannot read them.
+
+    >>> _without_japanese_asides("card (マイナ保険証) ready; April 1, 1980 (昭和55年4月1日).", "en")
+    'card ready; April 1, 1980.'
+    >>> _without_japanese_asides("保险证（マイナ保険証），1980年4月1日 (昭和55年4月1日)", "zh-Hans")
+    '保险证，1980年4月1日'
+    """
+    if _locale(locale).is_japanese:
+        return text
+    chinese = _locale(locale).script in ("Hans", "Hant")
+    japanese = re.compile(f"[{_KANA}]" if chinese else f"[{_KANA}{_HAN}]")
+
+    def aside(match: re.Match[str]) -> str:
+        inside = match.group(1)
+        if japanese.search(inside) or re.search(f"(?:{_ERAS})", inside):
+            return ""
+        return match.group(0)
+
+    return _ASIDE.sub(aside, text)
 
 
 def speakable(text: str, locale: str = "ja") -> str:
@@ -92,28 +188,47 @@ def speakable(text: str, locale: str = "ja") -> str:
     '平日 8時30分から17時、土日、祝日を除く。'
     >>> speakable("Weekdays (except holidays)", "en")
     'Weekdays, except holidays.'
+    >>> speakable("วันธรรมดา (ยกเว้นวันหยุด)", "th")
+    'วันธรรมดา, ยกเว้นวันหยุด'
     """
-    text = without_readings(text)
-    if locale not in _UNSPACED_LOCALES:
-        spoken = text.translate(_SPOKEN_SPACED).replace("～", "–")
+    text = _without_japanese_asides(without_readings(text), locale)
+    entry = _locale(locale)
+    if entry.sentence_gap:
+        spoken = text.translate(_SPOKEN_SPACED)
+        spoken = spoken.replace("～", entry.spoken_range).replace("〜", entry.spoken_range)
         spoken = re.sub(r"\s*,\s*(?=[,.!?។။।])", "", spoken)
         spoken = re.sub(r"\s*,(\s*,)+", ",", spoken)
         spoken = re.sub(r"\s+", " ", spoken).strip(" ,")
         spoken = spoken.replace(" ,", ",")
         if spoken and not spoken.endswith(_SENTENCE_ENDS):
-            spoken += _FULL_STOP.get(locale, ".")
+            spoken += entry.full_stop
         return spoken
-    spoken = text.translate(_SPOKEN)
-    spoken = re.sub(r"、\s*(?=[、。])", "", spoken)
+    spoken = (
+        text.translate(_SPOKEN).replace("～", entry.spoken_range).replace("〜", entry.spoken_range)
+    )
+    spoken = re.sub(r"、\s*(?=[、。，])", "", spoken)
     spoken = re.sub(r"\s+", " ", spoken).strip(" 、")
     spoken = spoken.replace(" 、", "、").replace("、 ", "、")
     if spoken and not spoken.endswith(_SENTENCE_ENDS):
-        spoken += "。"
+        spoken += entry.full_stop
     return spoken
 
 
-# The full stop a sentence gets when it has none; Thai marks a sentence's end with a space only.
-_FULL_STOP = {"km": "។", "my": "။", "ne": "।", "th": ""}
+def spoken_url(url: str, locale: str) -> str:
+    """A web address as words: its dots and slashes said, the scheme and a final slash dropped.
+
+    >>> spoken_url("https://www.city.itabashi.tokyo.jp/", "en")
+    'www dot city dot itabashi dot tokyo dot jp'
+    >>> spoken_url("www.city.itabashi.tokyo.jp/kokuho/", "ja")
+    'www ドット city ドット itabashi ドット tokyo ドット jp スラッシュ kokuho'
+    """
+    entry = _locale(locale)
+    address = re.sub(r"^[a-z]+://", "", url).rstrip("/")
+    words = address.replace(".", f" {entry.url_dot} ").replace("/", f" {entry.url_slash} ")
+    return re.sub(r"\s+", " ", words).strip()
+
+
+_READING = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
 
 
 def without_readings(text: str) -> str:
@@ -122,216 +237,293 @@ def without_readings(text: str) -> str:
     >>> without_readings("｜保険証《ほけんしょう》を ｜見《み》せます")
     'ほけんしょうを みせます'
     """
-    return RUBY.sub(r"\2", text)
+    return _READING.sub(r"\2", text)
 
 
-def digit_separator(locale: str) -> str:
-    return "、" if locale in _UNSPACED_LOCALES else ", "
+def _spoken_sentences(text: str, locale: str) -> list[str]:
+    """A printed paragraph as the sentences a voice reads (cut where codes may be split)."""
+    return split_sentences(speakable(text, locale))
 
 
-def _joined(sentences: list[str], locale: str) -> str:
-    """Sentences as one text: run together in Japanese and Chinese, a space apart elsewhere
-    (Thai marks a sentence's end with that space alone)."""
-    if locale in _UNSPACED_LOCALES:
-        return "".join(sentence for sentence in sentences if sentence)
-    text = " ".join(sentence.strip() for sentence in sentences if sentence.strip())
-    text = re.sub(r"\s+([,.;:!?។။।])", r"\1", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
+# ---------------------------------------------------------------------------------------------
+# Pages
 
 
-def _spoken_date(date: str, locale: str) -> str:
-    """A printed date for speech: 「October 25, 2024 (令和6年10月25日)」 without its brackets."""
-    if locale in _UNSPACED_LOCALES:
-        return date
-    return date.replace(" (", ", ").replace("(", "").replace(")", "")
+def page_passages(notice: NoticeView, translator: Translator) -> tuple[tuple[Passage, ...], ...]:
+    """Each page's voice text as passages, after its opening 「1ページ目。」, in page order."""
+    return tuple(
+        tuple(
+            dataclasses.replace(passage, sentences=sentences)
+            for passage in _page_passages(notice, page, translator)
+            # Without the spaces a translation may end a sentence with (the gap comes between).
+            if (sentences := tuple(s.strip() for s in passage.sentences if s.strip()))
+        )
+        for page in notice.pages
+    )
+
+
+def page_text(page: Page, passages: tuple[Passage, ...], translator: Translator) -> str:
+    """A page's voice text: its opening, then its passages, a sentence gap apart."""
+    opening = translator.gettext("{page}ページ目。").format(page=page.number)
+    sentences = (sentence for passage in passages for sentence in passage.sentences)
+    return without_readings(joined((opening, *sentences), _locale(translator.locale).sentence_gap))
 
 
 def page_texts(notice: NoticeView, translator: Translator) -> tuple[str, ...]:
     """The voice text of every page of the notice, in page order."""
-    return tuple(_page_text(notice, page, translator) for page in notice.pages)
+    return tuple(
+        page_text(page, passages, translator)
+        for page, passages in zip(notice.pages, page_passages(notice, translator), strict=True)
+    )
 
 
-def _page_text(notice: NoticeView, page: Page, translator: Translator) -> str:
-    _ = translator.gettext
-    sentences = [_("{page}ページ目。").format(page=page.number)]
-    if notice.authority_note:
-        sentences.append(speakable(notice.authority_note, translator.locale))
+def _one(*sentences: str) -> Passage:
+    return Passage(tuple(sentence for sentence in sentences if sentence))
+
+
+def _each(sentences) -> list[Passage]:
+    return [Passage((sentence,)) for sentence in sentences if sentence]
+
+
+def _page_passages(notice: NoticeView, page: Page, translator: Translator) -> tuple[Passage, ...]:
+    locale = translator.locale
     if page.kind == "personal":
-        sentences += _personal(notice, page, translator)
-    elif page.kind == "members":
-        sentences.append(speakable(page.heading or "", translator.locale))
-        sentences += _members(page, translator)
+        return tuple(_personal(notice, page, translator))
+    passages = []
+    if notice.authority_note:
+        passages += _each(_spoken_sentences(notice.authority_note, locale))
+    if page.kind == "members":
+        passages.append(_one(speakable(page.heading or "", locale)))
+        passages += _members(page, translator)
         if page.shows_contact:
-            sentences += _closing(notice, translator)
+            passages += _closing(notice, translator)
     elif page.kind == "form":
-        sentences += _form(notice, page, translator)
+        passages += _form(notice, page, translator)
     elif page.kind in ("guide", "check"):
-        sentences.append(speakable(page.heading or "", translator.locale))
+        passages.append(_one(speakable(page.heading or "", locale)))
         for section in page.sections:
-            sentences.append(speakable(section.heading, translator.locale))
+            passages.append(_one(speakable(section.heading, locale)))
             for block in section.body:
-                sentences += _block(block, translator)
+                passages += _block(block, translator)
     else:
-        sentences.append(speakable(page.note or "", translator.locale))
-    return without_readings(_joined(sentences, translator.locale))
+        passages.append(_one(speakable(page.note or "", locale)))
+    return tuple(passage for passage in passages if passage.sentences)
 
 
-def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
+def _rows(page: Page) -> list[tuple[int, MemberRow]]:
+    """The members of a page's table, with their number in the household."""
+    if page.members is None or page.kind not in ("personal", "members"):
+        return []
+    first = page.members.first_number
+    return [(first + offset, row) for offset, row in enumerate(page.members.rows)]
+
+
+def _all_rows(notice: NoticeView) -> list[tuple[int, MemberRow]]:
+    """Every member of this part of the notice, with their number in the household."""
+    return [row for page in notice.pages for row in _rows(page)]
+
+
+def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[Passage]:
     _ = translator.gettext
+    locale = translator.locale
     address = notice.address
-    sentences = [
-        _("このお知らせは、全{total}ページです。").format(total=notice.page_count),
-        speakable(
-            _("{sender}から、{date}に発行したお知らせです。").format(
-                sender=" ".join(notice.sender), date=notice.issue_date
+    contact = notice.contact
+    # The first code (spec/voice-code.md): what this is, how many pages are printed, who is in
+    # it with their four digits, what to do and whom to call. Each member's name and digits are
+    # said there, as many as the code holds (small codes do not hold a large household's); each
+    # member's data are read in full further on, in the order of the printed page.
+    essentials = [
+        Passage(
+            (
+                speakable(notice.title, locale),
+                _("このお知らせは、全{total}ページです。").format(total=notice.pages_in_all),
             ),
-            translator.locale,
+            first_code="lead",
         ),
         *(
-            [
+            Passage(
+                (_member_name(number, row, translator), _member_digits(row, translator)),
+                names_member=True,
+                first_code="extra",
+                member=number,
+            )
+            for number, row in _all_rows(notice)
+        ),
+        # What to do, and the number to call (the office's name, long in a translation, follows
+        # with the contact block). Where the code is short of room, the number stays and what to
+        # do follows it in the next code, as the title does.
+        Passage((speakable(contact.heading, locale),), first_code="lead"),
+        Passage((speakable(f"{contact.phone_label} {contact.phone}", locale),), first_code="must"),
+    ]
+    passages = list(essentials)
+    if notice.authority_note:
+        passages += _each(_spoken_sentences(notice.authority_note, locale))
+    passages.append(
+        _one(
+            speakable(
+                _("{sender}から、{date}に発行したお知らせです。").format(
+                    sender=" ".join(notice.sender), date=notice.issue_date
+                ),
+                locale,
+            )
+        )
+    )
+    if notice.shows_address:
+        passages.append(
+            _one(
                 speakable(
                     _("宛先は、郵便番号{postal}、{address}、{name}様。").format(
-                        postal=spell_digits_for(
-                            translator.locale, address.postal_code.replace("-", "")
-                        ),
+                        postal=spell_digits_for(locale, address.postal_code.replace("-", "")),
                         address="".join(address.address + address.address2),
                         name=spoken_name(notice.addressee_reading),
                     ),
-                    translator.locale,
+                    locale,
                 )
-            ]
-            if notice.shows_address
-            else []
-        ),
-        speakable(notice.title, translator.locale),
-        # Who the notice is for comes first: the head of household, and, for a head who is not a
-        # member, why they get it; the insurer's fields follow the members.
-        *(field.spoken for field in notice.fields if field.household_data),
-        *(
-            [speakable(notice.head_note, translator.locale)]
-            if notice.head_note and notice.head_note_on_page_one
-            else []
-        ),
-        *(speakable(paragraph.text, translator.locale) for paragraph in notice.intro),
-        speakable(
-            _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
-                url=notice.foreign_line.url_text
-            ),
-            translator.locale,
-        ),
-    ]
-    sentences.append(speakable(notice.reference_note, translator.locale))
-    sentences += _members(page, translator)
-    sentences += [field.spoken for field in notice.fields if not field.household_data]
+            )
+        )
+    # Who the notice is for: the head of household, and, for a head who is not a member, why they
+    # get it; the insurer's fields follow the members.
+    passages += _each(field.spoken for field in notice.fields if field.household_data)
+    if notice.head_note and notice.head_note_on_page_one:
+        passages += _each(_spoken_sentences(notice.head_note, locale))
+    for paragraph in notice.intro:
+        passages += _each(_spoken_sentences(paragraph.text, locale))
+    passages.append(
+        _one(
+            speakable(
+                _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
+                    url=spoken_url(notice.foreign_line.url_text, locale)
+                ),
+                locale,
+            )
+        )
+    )
+    passages.append(_one(speakable(notice.reference_note, locale)))
+    passages += _members(page, translator)
+    passages += _each(field.spoken for field in notice.fields if not field.household_data)
     if page.shows_contact:
-        sentences += _closing(notice, translator)
-    return sentences
+        passages += _closing(notice, translator)
+    return [passage for passage in passages if passage.sentences]
 
 
-def _form(notice: NoticeView, page: Page, translator: Translator) -> list[str]:
+def _form(notice: NoticeView, page: Page, translator: Translator) -> list[Passage]:
     """The reply form: what it is for, how to return it, and whose rows it holds."""
-    _ = translator.gettext
     form = notice.reply_form
     if form is None:
         return []
-    sentences = list(form.spoken)
+    passages = _each(form.spoken)
     for offset, row in enumerate(page.form_rows):
-        sentences.append(
-            _("{number}人目、{name}さん。").format(
-                number=page.form_first_number + offset, name=spoken_name(row.kana or row.name)
-            )
-        )
-    return sentences
+        passages.append(_one(_member_name(page.form_first_number + offset, row, translator)))
+    return passages
 
 
-def _closing(notice: NoticeView, translator: Translator) -> list[str]:
+def _contact_phone(notice: NoticeView, translator: Translator) -> str:
+    contact = notice.contact
+    return speakable(
+        translator.gettext("{office}、電話、{phone}。").format(
+            office=contact.office, phone=contact.phone
+        ),
+        translator.locale,
+    )
+
+
+def _closing(notice: NoticeView, translator: Translator) -> list[Passage]:
     """The notes under the member table and the contact block."""
     _ = translator.gettext
+    locale = translator.locale
     contact = notice.contact
-    sentences = []
+    passages = []
     if notice.head_note and not notice.head_note_on_page_one:
-        sentences.append(speakable(notice.head_note, translator.locale))
+        passages += _each(_spoken_sentences(notice.head_note, locale))
     if notice.no_number_note:
-        sentences.append(speakable(notice.no_number_note, translator.locale))
-    sentences.append(speakable(notice.not_a_card_note, translator.locale))
+        passages += _each(_spoken_sentences(notice.no_number_note, locale))
+    passages += _each(_spoken_sentences(notice.not_a_card_note, locale))
     if notice.check_pointer:
-        sentences.append(speakable(notice.check_pointer, translator.locale))
-    sentences += [
-        speakable(contact.heading, translator.locale),
-        speakable(
-            _("{office}、電話、{phone}。").format(office=contact.office, phone=contact.phone),
-            translator.locale,
-        ),
-        speakable(_("受付時間は、{hours}").format(hours=contact.hours), translator.locale),
-        speakable(
-            _("所在地は、郵便番号{postal}、{address}").format(
-                postal=spell_digits_for(translator.locale, contact.postal_code.replace("-", "")),
-                address=contact.address,
+        passages += _each(_spoken_sentences(notice.check_pointer, locale))
+    # The heading goes with whom to call; the hours and the address may go in the next code.
+    passages.append(_one(speakable(contact.heading, locale), _contact_phone(notice, translator)))
+    passages += _each(
+        (
+            speakable(_("受付時間は、{hours}").format(hours=contact.hours), locale),
+            speakable(
+                _("所在地は、郵便番号{postal}、{address}").format(
+                    postal=spell_digits_for(locale, contact.postal_code.replace("-", "")),
+                    address=contact.address,
+                ),
+                locale,
             ),
-            translator.locale,
-        ),
-    ]
-    return sentences
+        )
+    )
+    return passages
 
 
-def _members(page: Page, translator: Translator) -> list[str]:
-    _ = translator.gettext
+def _members(page: Page, translator: Translator) -> list[Passage]:
     table = page.members
     if table is None:
         return []
-    sentences = [speakable(table.caption, translator.locale)]
+    passages = [_one(speakable(table.caption, translator.locale))]
     first = table.first_number
     for offset, row in enumerate(table.rows):
-        sentences.append(_member(first + offset, row, translator))
-    return sentences
+        number = first + offset
+        passages.append(Passage(_member(number, row, translator), names_member=True, member=number))
+    return passages
 
 
-def _member(number: int, row: MemberRow, translator: Translator) -> str:
-    """One member, as one sentence group in the order of the printed row."""
-    _ = translator.gettext
-    parts = [
-        _("{number}人目、{name}さん。").format(
-            number=number, name=spoken_name(row.kana or row.name)
-        ),
-        _("生年月日は、{date}。").format(date=_spoken_date(row.birth_date, translator.locale)),
-        _("被保険者証の記号は、{symbol}、番号は、{number}").format(
-            symbol=spell_digits_for(translator.locale, row.insured_symbol),
-            number=spell_digits_for(translator.locale, row.insured_number),
-        ),
-    ]
-    if row.insured_branch:
-        parts.append(
-            _("、枝番は、{branch}").format(
-                branch=spell_digits_for(translator.locale, row.insured_branch)
-            )
-        )
-    parts.append(
-        "。" if translator.locale in _UNSPACED_LOCALES else _FULL_STOP.get(translator.locale, ".")
+def _member_name(number: int, row: MemberRow, translator: Translator) -> str:
+    return translator.gettext("{number}人目、{name}さん。").format(
+        number=number, name=name_for(translator.locale, row.name, row.kana)
     )
+
+
+def _member_digits(row: MemberRow, translator: Translator) -> str:
+    _ = translator.gettext
+    if row.mynumber_last4 is None:
+        return _("マイナンバーは、登録されていません。")
+    return _("マイナンバーの下4桁は、{digits}です。").format(
+        digits=spell_digits_for(translator.locale, row.mynumber_last4)
+    )
+
+
+def _spoken_date(date: str, locale: str) -> str:
+    """A printed date for speech: the locale's own date, without the 和暦 a foreign voice cannot
+    read; Japanese dates as printed."""
+    return _without_japanese_asides(date, locale).strip()
+
+
+def _member(number: int, row: MemberRow, translator: Translator) -> tuple[str, ...]:
+    """One member's sentences in the order of the printed row, starting with their name."""
+    _ = translator.gettext
+    locale = translator.locale
+    insured = _("被保険者証の記号は、{symbol}、番号は、{number}").format(
+        symbol=spell_digits_for(locale, row.insured_symbol),
+        number=spell_digits_for(locale, row.insured_number),
+    )
+    if row.insured_branch:
+        insured += _("、枝番は、{branch}").format(
+            branch=spell_digits_for(locale, row.insured_branch)
+        )
+    sentences = [
+        _member_name(number, row, translator),
+        _("生年月日は、{date}。").format(date=_spoken_date(row.birth_date, locale)),
+        insured + _locale(locale).full_stop,
+    ]
     if row.acquired_date:
-        parts.append(
-            _("資格取得日は、{date}。").format(
-                date=_spoken_date(row.acquired_date, translator.locale)
-            )
+        sentences.append(
+            _("資格取得日は、{date}。").format(date=_spoken_date(row.acquired_date, locale))
         )
     if row.copay:
-        parts.append(_("負担割合は、{copay}。").format(copay=row.copay))
-    if row.mynumber_last4 is not None:
-        parts.append(
-            _("マイナンバーの下4桁は、{digits}です。").format(
-                digits=spell_digits_for(translator.locale, row.mynumber_last4)
-            )
-        )
-    else:
-        parts.append(_("マイナンバーは、登録されていません。"))
-    return _joined(parts, translator.locale)
+        sentences.append(_("負担割合は、{copay}。").format(copay=row.copay))
+    sentences.append(_member_digits(row, translator))
+    # Through speakable for the dates' brackets (やさしい日本語 prints 2024年（れいわ 6年）…).
+    return tuple(speakable(sentence, locale) for sentence in sentences)
 
 
-def _block(block: Paragraph | ItemList, translator: Translator) -> list[str]:
+def _block(block: Paragraph | ItemList, translator: Translator) -> list[Passage]:
     _ = translator.gettext
+    locale = translator.locale
     if not hasattr(block, "items"):
-        return [speakable(block.text, translator.locale)]
-    sentences = []
+        return _each(_spoken_sentences(block.text, locale))
+    passages = []
     for item in block.items:
         lead = ""
         if item.marker:
@@ -339,8 +531,14 @@ def _block(block: Paragraph | ItemList, translator: Translator) -> list[str]:
                 str(ord(char) - 0x245F) if "①" <= char <= "⑳" else char for char in item.marker
             )
             lead = _("{number}つ目、").format(number=number)
+        text = _spoken_sentences(item.text, locale)
+        gap = _locale(locale).sentence_gap
         if item.title:
-            lead += speakable(item.title, translator.locale)
-        sentences.append(lead + speakable(item.text, translator.locale))
-        sentences += [speakable(detail, translator.locale) for detail in item.details]
-    return sentences
+            # The title is a sentence of its own, said with the item's first sentence.
+            passages.append(_one(joined((lead, speakable(item.title, locale)), gap), *text[:1]))
+        elif text:
+            passages.append(_one(joined((lead, text[0]), gap)))
+        passages += _each(text[1:])
+        for detail in item.details:
+            passages += _each(_spoken_sentences(detail, locale))
+    return passages

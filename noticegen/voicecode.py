@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import base64
 import collections
+import dataclasses
 import functools
 import io
 import re
 import shutil
 import subprocess
 import threading
+import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
 import zxingcpp
 
+from noticegen import locales
 from noticegen.i18n import Translator
 
 # Sizes from spec/voice-code.md: modules of at least 0.25 mm, at most 30 mm square. 0.254 mm is
@@ -58,7 +61,13 @@ class CodeImage:
 class Encoder(Protocol):
     name: str
 
-    def split(self, page_text: str, page: int, translator: Translator) -> tuple[str, ...]:
+    def split(
+        self,
+        page_text: str,
+        page: int,
+        translator: Translator,
+        passages: tuple[Passage, ...] | None = None,
+    ) -> tuple[str, ...]:
         """The texts of the page's codes, in reading order: one, or several with markers."""
         ...
 
@@ -284,11 +293,17 @@ class QrEncoder:
             self._cache.put(text, image)
         return image
 
-    def split(self, page_text: str, page: int, translator: Translator) -> tuple[str, ...]:
-        key = (page_text, page, translator.locale)
+    def split(
+        self,
+        page_text: str,
+        page: int,
+        translator: Translator,
+        passages: tuple[Passage, ...] | None = None,
+    ) -> tuple[str, ...]:
+        key = (page_text, page, translator.locale, passages)
         texts = self._splits.get(key)
         if texts is None:
-            texts = split_text(page_text, page, translator, _fits_any)
+            texts = split_text(page_text, page, translator, _fits_any, passages)
             self._splits.put(key, texts)
         return texts
 
@@ -297,71 +312,292 @@ def _fits_any(text: str) -> bool:
     return _fits(text, EC_LEVELS[-1])
 
 
-def _sentences(text: str) -> list[str]:
-    # A full stop ends a sentence; a Latin one only before a space (not inside www.example.jp).
-    # Burmese ။, Khmer ។ and Devanagari । end sentences too.
-    return [part for part in re.split(r"(?<=[。．！？။។।])|(?<=[.!?])(?=\s)", text) if part]
+@dataclass(frozen=True)
+class Passage:
+    """Sentences of a page's voice text that belong together. Codes are split between passages;
+    inside one only when it alone is longer than a code, and then between its sentences."""
+
+    sentences: tuple[str, ...]
+    # A member's data: a code that continues it starts again with its first sentence, the member's
+    # number and name, so that no code starts in the middle of someone's data without naming them.
+    names_member: bool = False
+    # Page 1's essentials (spec/voice-code.md: who, the four digits, what to do, the phone number).
+    # "must": in the page's first code (the phone number). "may": there when there is room, else
+    # straight after it. "lead": there when there is room, else straight after it (the title and
+    # the page count, what to do): it makes room before the first member does. "extra": there
+    # when there is room, else not said at all (a member's name and digits, read in full later).
+    first_code: str = ""
+    # The member's number in the household, for a member's passages (their summary on page 1 and
+    # their data): which summary a member's data can take the place of.
+    member: int = 0
+
+
+def joined(sentences, gap: str) -> str:
+    """Sentences as one text, `gap` apart (the locale's sentence gap: none in Japanese and Chinese,
+    a space elsewhere; Thai ends a sentence with that space alone)."""
+    return gap.join(sentence.strip() for sentence in sentences if sentence.strip())
+
+
+# A Latin full stop ends a sentence only before a space (not inside www.example.jp), and not after
+# an abbreviation of single letters (the Thai era ค.ศ., e.g.); the others always do.
+_SENTENCE_END = re.compile(r"(?<=[。．！？။។।])|(?<=[.!?])(?=\s)")
+_ABBREVIATION = re.compile(r"(?:[^\W\d_]\.)+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """A text without passages (an old caller's, or a test's) cut at its sentence ends."""
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start()
+        words = text[start:end].split()
+        if text[end - 1 : end] == "." and words and _ABBREVIATION.fullmatch(words[-1]):
+            continue
+        if text[start:end].strip():
+            sentences.append(text[start:end].strip())
+            start = end
+    if text[start:].strip():
+        sentences.append(text[start:].strip())
+    return sentences
+
+
+# Marks that join the letter after them to the one before (Burmese and Khmer stack consonants
+# after these; Devanagari's virama joins a conjunct): never cut right after one.
+_JOINERS = "\u1039\u17d2\u094d\u200d"
+# After these a clause ends in scripts written without spaces (Japanese, Chinese, Burmese).
+_CLAUSE_ENDS = "、，,;；：၊"
+
+
+def _cut_points(sentence: str, level: int = 0) -> list[int]:
+    """Where a sentence longer than a code may be cut, from the best places to the last resort.
+
+    0: between words, never beside an abbreviation (ค.ศ.) nor beside a digit, so that no date,
+    number or spelled-out digits is cut in two; 1: also after a clause's comma (Japanese and
+    Chinese have no spaces); 2: between any two words; 3: between any two letters (never inside
+    a stacked cluster), so that no text is ever too long to print, however small the codes.
+    """
+    points = []
+    if level >= 3:
+        return [
+            index
+            for index in range(1, len(sentence))
+            if not unicodedata.category(sentence[index]).startswith("M")
+            and sentence[index - 1] not in _JOINERS
+        ]
+    for space in re.finditer(r"\s+", sentence):
+        before = sentence[: space.start()].split()
+        after = sentence[space.end() :].split()
+        if not before or not after:
+            continue
+        if level < 2 and any(_ABBREVIATION.fullmatch(word) for word in (before[-1], after[0])):
+            continue
+        if level < 2 and re.search(r"\d", before[-1] + after[0]):
+            continue
+        points.append(space.end())
+    if level >= 1:
+        points += [
+            match.end()
+            for match in re.finditer(f"[{_CLAUSE_ENDS}](?=\\S)", sentence)
+            if not re.match(r"\d", sentence[match.end() : match.end() + 1])
+        ]
+    return sorted(set(points))
+
+
+def _cut(sentence: str, fits, level: int = 0) -> list[str]:
+    """A sentence in pieces that each fit, cut at the best places that make them fit."""
+    if fits(sentence) or level > 3:
+        return [sentence]
+    pieces = []
+    start = previous = 0
+    for point in [*_cut_points(sentence, level), len(sentence)]:
+        if previous > start and not fits(sentence[start:point].strip()):
+            pieces.append(sentence[start:previous].strip())
+            start = previous
+        previous = point
+    pieces.append(sentence[start:].strip())
+    return [piece for part in pieces for piece in _cut(part, fits, level + 1)]
 
 
 def _cut_long_sentences(sentences: list[str], fits) -> list[str]:
-    pieces = []
-    for sentence in sentences:
-        if fits(sentence):
-            pieces.append(sentence)
+    """Each sentence that `fits` refuses, cut at the best places that make its pieces fit (see
+    `_cut_points`)."""
+    return [piece for sentence in sentences for piece in _cut(sentence, fits)]
+
+
+def _small_enough(passages, fits_alone) -> list[Passage]:
+    """The passages, each that does not fit a code alone cut between its sentences (a member's
+    continuation starting with the member's name again), and a sentence that alone does not fit
+    cut between words."""
+    result = []
+    for passage in passages:
+        if fits_alone(passage.sentences):
+            result.append(passage)
             continue
-        current = ""
-        for word in re.split(r"(?<=\s)", sentence):
-            if current and not fits(current + word):
-                pieces.append(current)
-                current = word
-            else:
-                current += word
-        if current:
-            pieces.append(current)
-    return pieces
+        lead = passage.sentences[:1] if passage.names_member else ()
+        sentences = _cut_long_sentences(
+            list(passage.sentences), lambda sentence, lead=lead: fits_alone((*lead, sentence))
+        )
+        runs: list[list[str]] = []
+        current: list[str] = []
+        for sentence in sentences:
+            if current and not fits_alone((*current, sentence)):
+                runs.append(current)
+                current = [*lead] if runs and lead and sentence != lead[0] else []
+            current.append(sentence)
+        runs.append(current)
+        result += [Passage(tuple(run), False, passage.first_code, passage.member) for run in runs]
+    return result
 
 
-def split_text(page_text: str, page: int, translator: Translator, fits) -> tuple[str, ...]:
-    """Split a page's text over as many codes as it needs, at sentence ends, never truncating.
+def _flat(passages) -> tuple[str, ...]:
+    return tuple(sentence for passage in passages for sentence in passage.sentences)
 
-    Each part starts with 「1ページ目、その2。」 and all but the last end by saying where the next
-    code is, so a reader who finds one code can find the others.
+
+def _longest_fitting(passages: list[Passage], fits_run) -> int:
+    """How many of the passages, from the first, one code holds (found by bisection)."""
+    low, high = 0, len(passages)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits_run(passages[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _first_code(passages: list[Passage], fits_run) -> tuple[list[Passage], list[Passage]]:
+    """Page 1's first code: every "must" passage; the others while there is room (making room,
+    the latest leave first, but the title only before the first member's name), those left out
+    but "extra" following straight after; then, when nothing was left out, whatever else fits."""
+    last = max(index for index, passage in enumerate(passages) if passage.first_code)
+    chosen: list[int] = []
+    left: list[int] = []
+    for index in range(last + 1):
+        must = passages[index].first_code == "must"
+        # Once one member is left for the next code, the members after follow it there, in order
+        # (what to do and the title still take the room there is).
+        if passages[index].first_code in ("may", "extra") and left:
+            left.append(index)
+            continue
+        if fits_run([passages[i] for i in (*chosen, index)]):
+            chosen.append(index)
+            continue
+        if not must:
+            left.append(index)
+            continue
+        # Make room for it: the passages that may leave the first code leave it, latest first.
+        while not fits_run([passages[i] for i in (*chosen, index)]):
+            movable = [i for i in chosen if passages[i].first_code != "must"]
+            if not movable:
+                break
+            # The members go latest first, but the first member only after the "lead" passages
+            # (the title, what to do): who the notice is for matters most.
+            members = [i for i in movable if passages[i].first_code in ("may", "extra")]
+            leads = [i for i in movable if passages[i].first_code == "lead"]
+            leaving = movable[-1] if len(members) > 1 or not leads else leads[0]
+            chosen.remove(leaving)
+            left.append(leaving)
+        if fits_run([passages[i] for i in (*chosen, index)]):
+            chosen.append(index)
+        else:
+            left.append(index)
+    first = [passages[i] for i in chosen]
+    rest = [passages[i] for i in sorted(left) if passages[i].first_code != "extra"]
+    rest += passages[last + 1 :]
+    if not left:
+        more = _longest_fitting(rest, lambda run: fits_run(first + run))
+        first, rest = first + rest[:more], rest[more:]
+    return first, rest
+
+
+def split_text(
+    page_text: str,
+    page: int,
+    translator: Translator,
+    fits,
+    passages: tuple[Passage, ...] | None = None,
+) -> tuple[str, ...]:
+    """Split a page's text over as many codes as it needs, between passages, never truncating.
+
+    `passages` are the page's text after its opening 「1ページ目。」, as the voice text was made
+    (noticegen.voice); without them the text is cut at its sentence ends. Each part starts with
+    「1ページ目、その2。」 and all but the last end by saying where the next code is, so a reader
+    who finds one code can find the others. Page 1's essentials go in its first code.
     """
     if fits(page_text):
         return (page_text,)
     _ = translator.gettext
+    gap = locales.get(translator.locale).sentence_gap
     opening = _("{page}ページ目。").format(page=page)
-    body = _sentences(page_text.removeprefix(opening))
+    if passages is None:
+        passages = tuple(Passage((s,)) for s in split_sentences(page_text.removeprefix(opening)))
+    # Page 1's summary of the members (their names and digits, said again with their data) costs
+    # a code when the first code has no room to spare: then the members printed on the page are
+    # read in full at the front instead, as many as the first code holds.
+    in_front = _members_in_front(passages)
+    if in_front != passages:
+        whole = joined((opening, *_flat(in_front)), gap)
+        if fits(whole):
+            return (whole,)
 
-    def part(number: int, sentences: list[str], last: bool) -> str:
-        text = _("{page}ページ目、その{part}。").format(page=page, part=number) + "".join(sentences)
-        if not last:
-            text += _("続きは、左どなりのコード、その{part}にあります。").format(part=number + 1)
-        return text
+    def part(number: int, sentences, last: bool) -> str:
+        marker = _("{page}ページ目、その{part}。").format(page=page, part=number)
+        follows = _("続きは、左どなりのコード、その{part}にあります。").format(part=number + 1)
+        return joined((marker, *sentences, *(() if last else (follows,))), gap)
 
-    # A sentence too long for one code (Thai separates sentences by spaces alone, so a page may
-    # look like one sentence) is cut between words instead.
-    body = _cut_long_sentences(body, lambda piece: fits(part(1, [piece], last=False)))
-    parts: list[list[str]] = []
-    remaining = body
-    while remaining:
-        number = len(parts) + 1
-        # The longest run of whole sentences that fits, found by bisection.
-        low, high = 1, len(remaining)
-        if not fits(part(number, remaining[:1], last=len(remaining) == 1)):
-            raise VoiceCodeError(f"page {page}: one sentence is too long for a single code")
-        while low < high:
-            middle = (low + high + 1) // 2
-            if fits(part(number, remaining[:middle], last=middle == len(remaining))):
-                low = middle
-            else:
-                high = middle - 1
-        parts.append(remaining[:low])
-        remaining = remaining[low:]
+    def parts_of(passages) -> list[tuple[str, ...]]:
+        # Sized as the widest part could carry them: 「その99」 and its continuation are longest.
+        remaining = _small_enough(passages, lambda run: fits(part(99, run, last=False)))
+        parts: list[tuple[str, ...]] = []
+        if any(passage.first_code for passage in remaining):
+            first, remaining = _first_code(
+                remaining, lambda run: fits(part(1, _flat(run), last=False))
+            )
+            parts.append(_flat(first))
+        while remaining:
+            number = len(parts) + 1
+
+            def fits_run(run, number: int = number, left: int = len(remaining)) -> bool:
+                return fits(part(number, _flat(run), last=len(run) == left))
+
+            count = _longest_fitting(remaining, fits_run)
+            if count == 0:
+                raise VoiceCodeError(f"page {page}: one sentence is too long for a single code")
+            parts.append(_flat(remaining[:count]))
+            remaining = remaining[count:]
+        return parts
+
+    parts = parts_of(passages)
+    if in_front != passages:
+        fewer = parts_of(in_front)
+        names = {passage.sentences[0] for passage in passages if passage.names_member}
+        named = any(sentence in names for sentence in fewer[0])
+        # … as long as the first code then still names someone.
+        if len(fewer) < len(parts) and (named or not any(s in names for s in parts[0])):
+            parts = fewer
     return tuple(
         part(number, sentences, last=number == len(parts))
         for number, sentences in enumerate(parts, start=1)
     )
+
+
+def _members_in_front(passages) -> tuple[Passage, ...]:
+    """The page's passages with each member's summary replaced by their full data, when the page
+    reads them in full too (its member table); members printed elsewhere keep their summary."""
+    records = {
+        passage.member: passage
+        for passage in passages
+        if passage.names_member and passage.member and not passage.first_code
+    }
+    result = []
+    for passage in passages:
+        if passage.first_code == "extra" and passage.member in records:
+            result.append(dataclasses.replace(records[passage.member], first_code="may"))
+        elif passage.member in records and passage is records[passage.member]:
+            continue
+        else:
+            result.append(passage)
+    return tuple(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,7 +624,13 @@ class CommandEncoder:
         # Fail before any page is rendered, not halfway through a run.
         self.encode("音声コードの確認。")
 
-    def split(self, page_text: str, page: int, translator: Translator) -> tuple[str, ...]:
+    def split(
+        self,
+        page_text: str,
+        page: int,
+        translator: Translator,
+        passages: tuple[Passage, ...] | None = None,
+    ) -> tuple[str, ...]:
         return (page_text,)  # the encoder owns its capacity; it fails if the text is too long
 
     def encode(self, text: str) -> CodeImage:
@@ -498,9 +740,15 @@ class PageCodes:
         return PAGE_MARGIN_MM + LABEL_HEIGHT_MM + self.area_mm / 2 - NOTCH_DIAMETER_MM / 2
 
 
-def page_codes(page_text: str, page: int, encoder: Encoder, translator: Translator) -> PageCodes:
+def page_codes(
+    page_text: str,
+    page: int,
+    encoder: Encoder,
+    translator: Translator,
+    passages: tuple[Passage, ...] | None = None,
+) -> PageCodes:
     _ = translator.gettext
-    texts = encoder.split(page_text, page, translator)
+    texts = encoder.split(page_text, page, translator, passages)
     label = (
         _("音声読み上げ用コード（QRコード）") if encoder.name == "qr" else _("音声読み上げ用コード")
     )

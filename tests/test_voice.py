@@ -6,10 +6,11 @@ import dataclasses
 import datetime as dt
 import doctest
 import re
+import sys
 
 import pytest
 
-from noticegen import i18n, notice, view, voice
+from noticegen import i18n, locales, notice, romaji, view, voice, voicecode
 from noticegen.records import Household, Member
 from noticegen.wareki import format_wareki
 from tests.conftest import read_file
@@ -251,12 +252,18 @@ def test_page_one_says_everything_it_prints(sample_households, sample_views, con
         assert voice.speakable(config.sender.address).removesuffix("。") in first, where
         assert voice.speakable(config.sender.hours).removesuffix("。") in first, where
         assert voice.spell_digits(config.sender.postal_code.replace("-", "")) in first, where
-        assert notice_view.foreign_line.url_text in first, where
+        # The web address is read as words (「www ドット city ドット …」), never as punctuation.
+        assert voice.spoken_url(notice_view.foreign_line.url_text, "ja") in first, where
+        assert notice_view.foreign_line.url_text.rstrip("/") not in first, where
         assert "保険証として使うことはできません" in first, where
 
         segments: dict[int, str] = {}
         for page_number, text in enumerate(member_pages, start=1):
-            found = member_segments(text)
+            # Each member's full record (page 1 also names the members printed on later pages,
+            # with their digits, in its first code: see test_first_code_of_page_one…).
+            found = {
+                number: said for number, said in member_segments(text).items() if "生年月日" in said
+            }
             # Ten members on page 1, the rest on the continuation pages: each on its own page.
             if page_number == 1:
                 assert sorted(found) == list(range(1, min(len(h.members), 10) + 1)), where
@@ -311,6 +318,11 @@ def test_members_beyond_ten_are_on_the_continuation_page(sample_households, samp
             # The reply form names the members again (its own pages, after the notice).
             for other, text in enumerate(texts, start=1):
                 if other != page and notice_view.pages[other - 1].kind != "form":
+                    # Page 1 names every member with their four digits only, as a summary.
+                    elsewhere = member_segments(text).get(number, "")
+                    if other == 1:
+                        assert "生年月日" not in elsewhere, (h.household_id, number)
+                        continue
                     assert not re.search(rf"(?<![0-9]){number}人目、", text), (
                         h.household_id,
                         number,
@@ -369,11 +381,23 @@ def test_voice_texts_are_made_from_the_view_alone(config):
 # spell_digits and speakable
 
 
-@pytest.mark.parametrize("function", [voice.spell_digits, voice.speakable])
+@pytest.mark.parametrize(
+    "function",
+    [
+        voice.spell_digits,
+        voice.speakable,
+        voice.name_for,
+        voice.spoken_url,
+        voice._without_japanese_asides,
+        romaji.romanize,
+    ],
+)
 def test_doctests(function):
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    tests = finder.find(function, function.__name__, globs=vars(voice).copy())
+    tests = finder.find(
+        function, function.__name__, globs=vars(sys.modules[function.__module__]).copy()
+    )
     assert sum(len(test.examples) for test in tests) >= 1
     for test in tests:
         runner.run(test)
@@ -463,3 +487,325 @@ def test_page_one_reads_the_head_of_household_and_the_insurer(config):
     text = first.voice_texts[0]
     assert "世帯主は、" in text and "保険者番号は、1、3、1、1、9、3です。" in text
     assert "令和6年10月1日現在の登録内容です。" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Every locale: the bilingual notice a household of several members receives (issues 14 and 15)
+
+KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
+# A full stop with a letter straight after it: two sentences run together ("costs.Compared",
+# "0, 1.It continues"). Abbreviations of single letters (a.m., ค.ศ.) are not sentence ends.
+GLUED = re.compile(r"(?<![^\W\d_]\.[^\W\d_])(?<!\b[^\W\d_])[.!?។။।](?=[^\W\d_])")
+# The 記号 printed on the insurance card (「板」): kept as printed in every language's speech, since
+# the reader compares it with their card and the office reads it the same way; no other Japanese.
+CARD_SYMBOL = "板"
+
+
+def several_members() -> tuple[Member, ...]:
+    """Names in kanji, in Latin letters and in Hangul, each with its reading; one member without
+    a registered My Number; each member's data told apart (their own birth date and number)."""
+    members = (
+        member("板橋 太郎", "イタバシ タロウ", "4821", number="0000001", line=2),
+        member("板橋 花子", "イタバシ ハナコ", None, number="0000002", line=3),
+        member("SMITH JOHN", "スミス・ジョン", "1234", number="0000003", line=4),
+        member("김 민준", "キム ミンジュン", "5678", number="0000004", line=5),
+    )
+    return tuple(
+        dataclasses.replace(m, birth_date=dt.date(1970 + 5 * index, 1 + index, 10 + index))
+        for index, m in enumerate(members)
+    )
+
+
+class SplittingEncoder:
+    """Splits as the QR encoder does, with a capacity the test chooses, and draws nothing: what
+    these tests read is the texts of the codes."""
+
+    name = "qr"
+
+    def __init__(self, fits) -> None:
+        self.fits = fits
+
+    def split(self, page_text, page, translator, passages=None):
+        return voicecode.split_text(page_text, page, translator, self.fits, passages)
+
+    def encode(self, text):
+        return voicecode.CodeImage("", 0.0, text, "", 0)
+
+
+# The QR codes' own capacity (error correction M or stronger, in the largest version the page's
+# code area takes), a roomier one (version 25 at L, the codes before issue 15) and a stricter one:
+# the organisation of the text holds whatever a code can carry.
+CAPACITIES = {
+    "roomy": lambda text: len(text.encode("utf-8")) <= 1200,
+    "qr": voicecode._fits_any,
+    "strict": lambda text: len(text.encode("utf-8")) <= 400,
+}
+
+
+@pytest.fixture(scope="module")
+def bilingual(config):
+    """locale → capacity → the notice's two parts, as mailed."""
+    result = {}
+    for locale in locales.TRANSLATED:
+        h = dataclasses.replace(household(*several_members()), language=locale)
+        result[locale] = {
+            name: notice.make_all(h, config, SplittingEncoder(fits))
+            for name, fits in CAPACITIES.items()
+        }
+    return result
+
+
+def _pages(parts):
+    for part in parts:
+        for page, text, passages, codes in zip(
+            part.pages, part.voice_texts, part.voice_passages, part.voice_codes, strict=True
+        ):
+            yield part, page, text, passages, codes.texts
+
+
+@pytest.mark.parametrize("locale", locales.TRANSLATED)
+def test_sentences_are_spaced_and_end_as_the_locale_writes(bilingual, locale):
+    entry = locales.get(locale)
+    for capacity, parts in bilingual[locale].items():
+        for part, page, text, passages, codes in _pages(parts):
+            gap = locales.get(part.lang).sentence_gap
+            sentences = [sentence for passage in passages for sentence in passage.sentences]
+            for said in (text, *codes):
+                where = (locale, capacity, page.number, said[:80])
+                if gap:
+                    assert not GLUED.search(said), (where, GLUED.search(said))
+                    assert "  " not in said, where
+            # Each sentence is followed by the gap, and by nothing else glued to it.
+            for sentence in sentences:
+                assert sentence in text, (locale, page.number, sentence)
+                after = text[text.index(sentence) + len(sentence) :]
+                assert not after or after.startswith(gap) or not gap, (locale, sentence)
+            if part.lang == locale and gap:
+                # Thai has no full stop: its sentences end with the space alone.
+                for sentence in sentences:
+                    if entry.full_stop:
+                        assert not sentence.endswith(" "), (locale, sentence)
+        # The list titles are sentences of their own, not glued to their text.
+        guide = [text for part in parts if part.lang == locale for text in part.voice_texts]
+        title = i18n.translator(locale).gettext("はじめての受診の医療費")
+        spoken_title = voice.speakable(title, locale)
+        assert any(spoken_title + entry.sentence_gap in text for text in guide), locale
+
+
+@pytest.mark.parametrize("locale", locales.FOREIGN)
+def test_translated_speech_has_no_japanese_its_voice_cannot_read(bilingual, locale):
+    chinese = locales.get(locale).script in ("Hans", "Hant")
+    for capacity, parts in bilingual[locale].items():
+        translated = [part for part in parts if part.lang == locale]
+        assert len(translated) == 1
+        for _part, page, text, _passages, codes in _pages(translated):
+            for said in (text, *codes):
+                rest = said.replace(CARD_SYMBOL, "")
+                assert not KANA.search(rest), (locale, capacity, page.number, KANA.findall(rest))
+                if not chinese:
+                    assert not HAN.search(rest), (locale, page.number, HAN.findall(rest))
+    first = next(part for part in bilingual[locale]["qr"] if part.lang == locale)
+    said = " ".join(first.voice_texts)
+    # Names: as registered in the locale's script (and Latin, every voice reads it), else the
+    # reading romanised.
+    assert "SMITH JOHN" in said
+    if locale == "ko":
+        assert "김 민준" in said
+    else:
+        assert "Kimu Minjun" in said
+    if chinese:
+        assert "板橋 太郎" in said
+    else:
+        assert "Itabashi Tarō" in said and "Itabashi Hanako" in said
+    assert voice.spoken_url(first.foreign_line.url_text, locale) in said
+    assert "www." not in said and "itabashi.tokyo" not in said
+
+
+def test_japanese_parts_keep_japanese_readings(bilingual):
+    for locale in ("ja-x-easy", "en"):
+        japanese = bilingual[locale]["qr"][0]
+        assert japanese.lang == "ja"
+        said = " ".join(japanese.voice_texts)
+        assert "イタバシ タロウ" in said and "スミス ジョン" in said
+        assert "www ドット city ドット itabashi ドット tokyo ドット jp" in said
+    easy = bilingual["ja-x-easy"]["qr"][1]
+    assert "イタバシ タロウ" in " ".join(easy.voice_texts)
+
+
+@pytest.mark.parametrize("locale", locales.TRANSLATED)
+def test_page_totals_are_the_printed_ones(bilingual, locale):
+    for capacity, parts in bilingual[locale].items():
+        total = sum(part.page_count for part in parts)
+        assert total > parts[0].page_count  # both parts are counted
+        numbers = []
+        for part, page, text, _passages, codes in _pages(parts):
+            _ = i18n.translator(part.lang).gettext
+            assert part.pages_in_all == total
+            assert page.label == _("{page} / {total}").format(page=page.number, total=total)
+            numbers.append(page.number)
+            assert text.startswith(_("{page}ページ目。").format(page=page.number)), text[:40]
+            if len(codes) > 1:
+                for number, code in enumerate(codes, start=1):
+                    marker = _("{page}ページ目、その{part}。").format(page=page.number, part=number)
+                    assert code.startswith(marker), (locale, capacity, code[:40])
+            if page.kind == "personal":
+                # In the first code; where a long script leaves no room there (the member's name
+                # and digits go first), straight after it.
+                said = _("このお知らせは、全{total}ページです。").format(total=total)
+                assert said in codes[0] or said in codes[1], (locale, capacity, page.number)
+        assert numbers == list(range(1, total + 1))
+
+
+@pytest.mark.parametrize("locale", locales.TRANSLATED)
+def test_first_code_of_page_one_holds_who_the_digits_and_the_phone(bilingual, locale, config):
+    for capacity, parts in bilingual[locale].items():
+        for part in parts:
+            page = part.pages[0]
+            assert page.kind == "personal"
+            first = part.voice_codes[0].texts[0]
+            where = (locale, capacity, part.lang)
+            assert config.sender.phone in first, where
+            title = voice.speakable(part.title, part.lang)
+            assert title in first or title in part.voice_codes[0].texts[1], where
+            # Who, with their four digits: the household's members in order, as many as the code
+            # holds: all four in a roomy code, at least the first in any.
+            members = several_members()
+            named = [m for m in members if voice.name_for(part.lang, m.name, m.kana) in first]
+            assert named == list(members[: len(named)]), where
+            # Scripts of stacked marks take three bytes a letter, and Mongolian two: in the
+            # strict capacity no member's name fits beside the markers and the phone number.
+            small = locales.get(part.lang).script in ("Mymr", "Khmr", "Thai", "Deva", "Cyrl")
+            least = {"roomy": 1, "qr": 1, "strict": 0 if small else 1}
+            assert len(named) >= least[capacity], (where, named)
+            for m in named:
+                if m.mynumber_last4:
+                    digits = voice.spell_digits_for(part.lang, m.mynumber_last4)
+                    assert digits in first, (where, digits)
+            if capacity == "roomy" and not small:
+                heading = voice.speakable(part.contact.heading, part.lang)
+                assert heading in first, where
+                if len(named) < len(members):
+                    # No room for every name in the summary: the first code reads the members
+                    # in full instead (that saved a code), as many as it holds.
+                    assert voice.spell_digits_for(part.lang, "0000001") in first, where
+
+
+def _member_passages(passages):
+    return [passage for passage in passages if passage.names_member]
+
+
+@pytest.mark.parametrize("locale", locales.TRANSLATED)
+def test_a_code_never_starts_inside_a_members_data(bilingual, locale):
+    continued = 0
+    for capacity, parts in bilingual[locale].items():
+        for part, page, _text, passages, codes in _pages(parts):
+            _ = i18n.translator(part.lang).gettext
+            for number, code in enumerate(codes[1:], start=2):
+                marker = _("{page}ページ目、その{part}。").format(page=page.number, part=number)
+                body = code.removeprefix(marker).lstrip()
+                for passage in _member_passages(passages):
+                    name, *data = passage.sentences
+                    for sentence in data:
+                        assert not body.startswith(sentence), (locale, capacity, page.number)
+                    # A member whose data runs over two codes is named again in the second.
+                    earlier = codes[number - 2]
+                    if body.startswith(name) and any(sentence in earlier for sentence in data):
+                        continued += 1
+    if locale in ("my", "km", "ne", "th", "mn"):
+        # Their members' data are long enough that the strict capacity cuts through them.
+        assert continued, locale
+
+
+@pytest.mark.parametrize("locale", ["th", "en", "my", "km"])
+def test_codes_break_between_sentences_not_inside_dates(bilingual, locale):
+    """A Thai date (「1 เมษายน ค.ศ. 1980」) stays in one code: the abbreviation's dots are no
+    sentence ends, and codes break between whole sentences."""
+    for capacity, parts in bilingual[locale].items():
+        for part, page, _text, passages, codes in _pages(parts):
+            sentences = [sentence for passage in passages for sentence in passage.sentences]
+            _ = i18n.translator(part.lang).gettext
+            for number, code in enumerate(codes, start=1):
+                marker = _("{page}ページ目、その{part}。").format(page=page.number, part=number)
+                if len(codes) == 1:
+                    marker = _("{page}ページ目。").format(page=page.number)
+                follows = _("続きは、左どなりのコード、その{part}にあります。").format(
+                    part=number + 1
+                )
+                body = code.removeprefix(marker).removesuffix(follows).strip()
+                # Every code starts and ends where a sentence does, or where a sentence longer
+                # than a code may be cut (between words, beside no digit or abbreviation).
+                starts = [
+                    sentence[point:]
+                    for sentence in sentences
+                    for point in (0, *voicecode._cut_points(sentence, level=2))
+                ]
+                ends = [
+                    sentence[:point].rstrip()
+                    for sentence in sentences
+                    for point in (*voicecode._cut_points(sentence, level=2), len(sentence))
+                ]
+                where = (locale, capacity, page.number, body[:60])
+                assert any(body.startswith(s[:30]) or s.startswith(body) for s in starts), where
+                assert any(body.endswith(e[-30:]) or e.endswith(body) for e in ends), where
+                assert not body.endswith("ค.ศ."), (locale, page.number)
+
+
+def test_thai_dates_are_not_sentence_ends():
+    text = "เกิดวันที่ 1 เมษายน ค.ศ. 1980 หมายเลข 0, 1. Next sentence. e.g. this one."
+    assert voicecode.split_sentences(text) == [
+        "เกิดวันที่ 1 เมษายน ค.ศ. 1980 หมายเลข 0, 1.",
+        "Next sentence.",
+        "e.g. this one.",
+    ]
+    # A sentence longer than a code is cut between words, but never inside a date or a number.
+    sentence = "วันเกิด 1 เมษายน ค.ศ. 1980 สัญลักษณ์ 板 หมายเลข 0, 0, 1 ต่อไป"
+    cuts = [sentence[:point] for point in voicecode._cut_points(sentence)]
+    assert cuts == [
+        "วันเกิด 1 เมษายน ค.ศ. 1980 สัญลักษณ์ ",
+        "วันเกิด 1 เมษายน ค.ศ. 1980 สัญลักษณ์ 板 ",
+    ]
+
+
+def _summary_page(members: int, fits, filler: int = 8):
+    """Page 1 of a notice: the title, each member's name and digits, the phone number, then some
+    text and each member's full data."""
+    names = [f"{number}人目、ミホン {number}さん。" for number in range(1, members + 1)]
+    digits = "マイナンバーの下4桁は、1、2、3、4です。"
+    record = "生年月日は、昭和55年4月1日。被保険者証の記号は、板、番号は、1、2、3、4、5、6、7。"
+    passages = (
+        voicecode.Passage(("国民健康保険 加入者情報のお知らせ。",), first_code="lead"),
+        *(
+            voicecode.Passage((name, digits), True, "extra", number)
+            for number, name in enumerate(names, start=1)
+        ),
+        voicecode.Passage(("電話 03-3964-1111。",), first_code="must"),
+        voicecode.Passage(("発行したお知らせです。" * filler,)),
+        *(
+            voicecode.Passage((name, record, digits), True, "", number)
+            for number, name in enumerate(names, start=1)
+        ),
+    )
+    text = voicecode.joined(("1ページ目。", *(s for p in passages for s in p.sentences)), "")
+    return text, voicecode.split_text(text, 1, i18n.translator(), fits, passages)
+
+
+def test_page_one_summarises_the_members_when_that_costs_no_code():
+    # Room to spare in the first code: every member's name and digits are said there first.
+    _text, codes = _summary_page(3, lambda t: len(t) <= 300, filler=2)
+    assert all(f"{n}人目、ミホン {n}さん。マイナンバー" in codes[0] for n in (1, 2, 3))
+    assert "電話 03-3964-1111。" in codes[0]
+    assert sum("生年月日" in code for code in codes) >= 1  # the full data follow
+    # Where the summary would cost a code, the members' data come first instead, each said once,
+    # the first member's in the first code with the phone number.
+    chosen = set()
+    for capacity in range(200, 600, 5):
+        _text, codes = _summary_page(8, lambda t, capacity=capacity: len(t) <= capacity)
+        summary = "1人目、ミホン 1さん。マイナンバー" in codes[0]
+        chosen.add(summary)
+        assert "電話 03-3964-1111。" in codes[0], capacity
+        if not summary:
+            joined = "".join(codes)
+            assert all(joined.count(f"{n}人目、ミホン {n}さん。") == 1 for n in range(1, 9))
+            assert "1人目、ミホン 1さん。生年月日" in codes[0], capacity
+    assert chosen == {True, False}

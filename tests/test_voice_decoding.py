@@ -15,11 +15,14 @@ import pytest
 import zxingcpp
 
 from noticegen import i18n, project, settings, voicecode
+from noticegen.pagegeometry import PAGE
 from tests.conftest import SAMPLE_UTF8, read_file
 
 MM = 72 / 25.4  # PDF points per millimetre
-ZONE_HEIGHT_MM = 60  # the codes, their labels and the page margin: the bottom of the page …
-ZONE_WIDTH_MM = 150  # … and its right side
+# The page's foot, where the codes and their labels are (noticegen/pagegeometry.py), across the
+# whole row that a page's codes may take.
+ZONE_HEIGHT_MM = PAGE.foot_mm
+ZONE_WIDTH_MM = PAGE.width_mm - PAGE.margin_mm
 DPIS = (300, 200)  # the spec's scan resolutions: recommended print, and the minimum
 CLI_HOUSEHOLDS = ("H0001", "H0002", "H0003")
 
@@ -77,16 +80,30 @@ def test_every_printed_code_decodes_to_its_page_text(household_id, dpi, rendered
     pages = scans[(household_id, dpi)]
     assert len(pages) == notice_view.page_count == len(notice_view.voice_codes)
     translator = i18n.translator()
-    for number, (found, codes, page_text) in enumerate(
-        zip(pages, notice_view.voice_codes, notice_view.voice_texts, strict=True), start=1
+    for number, (found, codes, page_text, passages) in enumerate(
+        zip(
+            pages,
+            notice_view.voice_codes,
+            notice_view.voice_texts,
+            notice_view.voice_passages,
+            strict=True,
+        ),
+        start=1,
     ):
         where = (household_id, dpi, number)
         assert texts(found) == codes.texts, where
         # … which are the page's voice text, split afresh (no cache involved).
-        fresh = voicecode.page_codes(page_text, number, voicecode.QrEncoder(), translator)
+        fresh = voicecode.page_codes(page_text, number, voicecode.QrEncoder(), translator, passages)
         assert texts(found) == fresh.texts, where
         if len(found) == 1:
-            assert found[0].text == page_text, where
+            # The page's whole text: as written, or on page 1, when that makes it one code, with
+            # the members' data in front in place of the summary of their names and digits.
+            said = found[0].text
+            assert said == page_text or number == 1, where
+            assert said.startswith(f"{number}ページ目。") and len(said) <= len(page_text), where
+            for passage in passages:
+                if passage.first_code != "extra":
+                    assert all(sentence in said for sentence in passage.sentences), where
         for result, code in zip(found, codes.codes, strict=True):
             assert result.valid and not result.error, where
             assert result.extra["Version"] == str(code.image.version), where
@@ -135,14 +152,24 @@ def test_split_page_codes_start_with_their_markers(rendered_samples, scans):
     for number, text in enumerate(found, start=1):
         assert text.startswith(f"1ページ目、その{number}。")
     page_text = rendered_samples["H0002"].view.voice_texts[0]
-    # Joined without the markers, the codes give back the page's whole text.
+    passages = rendered_samples["H0002"].view.voice_passages[0]
+    # Joined without the markers, the codes give back the page's whole text: every sentence, and
+    # nothing else. Only the summary of the members' names and digits that page 1's first code
+    # holds as far as it has room may be cut short (each member is read in full further on).
     joined = "".join(
         text.removeprefix(f"1ページ目、その{number}。").removesuffix(
             f"続きは、左どなりのコード、その{number + 1}にあります。"
         )
         for number, text in enumerate(found, start=1)
     )
-    assert "1ページ目。" + joined == page_text
+    for passage in passages:
+        if passage.first_code != "extra":
+            assert all(sentence in joined for sentence in passage.sentences), passage
+    assert len("1ページ目。" + joined) <= len(page_text)
+    summary = "".join(
+        "".join(passage.sentences) for passage in passages if passage.first_code == "extra"
+    )
+    assert len("1ページ目。" + joined) >= len(page_text) - len(summary)
 
 
 def _figures(pdf: bytes) -> dict[int, list[str]]:

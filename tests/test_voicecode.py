@@ -234,7 +234,7 @@ def test_each_code_but_the_last_is_full():
     text = long_page_text(page, 2500)
     parts = QrEncoder().split(text, page, i18n.translator())
     bodies = _strip_markers(parts, page)
-    sentences = voicecode._sentences(text.removeprefix("1ページ目。"))
+    sentences = voicecode.split_sentences(text.removeprefix("1ページ目。"))
     position = 0
     for number, body in enumerate(bodies[:-1], start=1):
         taken = 0
@@ -259,30 +259,54 @@ def test_a_split_text_decodes_part_by_part():
         assert [result.text for result in decode_image(encoder.encode(part))] == [part]
 
 
+# The splitting is tested with a capacity of its own (bytes of UTF-8), so that it holds whatever
+# the QR encoder's settings make a code carry; the encoder's own splits are tested above.
+CODE_BYTES = 900
+
+
+def fits(text: str) -> bool:
+    return len(text.encode("utf-8")) <= CODE_BYTES
+
+
+def split(text: str, page: int = 1) -> tuple[str, ...]:
+    return voicecode.split_text(text, page, i18n.translator(), fits)
+
+
+def _longest(make) -> int:
+    """The largest n for which a code holds make(n)."""
+    return max(n for n in range(1, CODE_BYTES) if fits(make(n)))
+
+
 def test_a_text_that_fits_is_one_part_unchanged():
-    for text in (SHORT, japanese_text(700)):
-        assert QrEncoder().split(text, 1, i18n.translator()) == (text,)
+    longest = "1ページ目。" + "あ" * _longest(lambda n: "1ページ目。" + "あ" * n)
+    for text in (SHORT, longest):
+        assert split(text) == (text,)
+    assert len(split(longest + "い")) == 2
 
 
-def test_a_sentence_longer_than_a_code_is_an_error():
-    text = "1ページ目。短い文です。" + "あ" * 1500 + "。最後の文です。"
-    with pytest.raises(VoiceCodeError):
-        QrEncoder().split(text, 1, i18n.translator())
+def test_a_sentence_longer_than_a_code_is_cut_at_its_commas_and_nothing_is_lost():
+    clauses = "".join(f"{'あ' * 40}{number}、" for number in range(30))
+    text = "1ページ目。短い文です。" + clauses + "終わり。最後の文です。"
+    parts = split(text)
+    bodies = _strip_markers(parts, 1)
+    assert "1ページ目。" + "".join(bodies) == text
+    assert all(fits(part) for part in parts)
+    # Cut after a clause's comma, where a reader pauses anyway.
+    assert all(body.endswith(("。", "、")) for body in bodies)
+    # With no comma to cut at, between letters: never a text too long to print.
+    letters = "1ページ目。" + "あ" * 3000 + "。"
+    parts = split(letters)
+    assert "1ページ目。" + "".join(_strip_markers(parts, 1)) == letters
     with pytest.raises(ValueError):
-        QrEncoder().encode(text)
+        QrEncoder().encode(letters)
 
 
 def test_the_last_sentence_does_not_need_room_for_a_continuation():
     """The last code says no 「続きは…」, so a last sentence that fits a code on its own is no error."""
-    translator = i18n.translator()
-    fits = voicecode._fits_any
-    longest = max(n for n in range(600, 900) if fits("1ページ目、その2。" + "あ" * n + "。"))
-    last = "あ" * longest + "。"
-    assert voicecode.qr_symbol("1ページ目、その2。" + last) is not None
+    last = "あ" * _longest(lambda n: "1ページ目、その2。" + "あ" * n + "。") + "。"
     text = "1ページ目。短い文です。" + last
-    parts = QrEncoder().split(text, 1, translator)
-    assert parts == ("1ページ目、その1。短い文です。続きは、左どなりのコード、その2にあります。",
-                     "1ページ目、その2。" + last)  # fmt: skip
+    assert split(text) == ("1ページ目、その1。短い文です。続きは、左どなりのコード、その2にあります。",
+                           "1ページ目、その2。" + last)  # fmt: skip
 
 
 def test_parts_break_only_at_sentence_ends_not_inside_a_web_address():
@@ -290,12 +314,14 @@ def test_parts_break_only_at_sentence_ends_not_inside_a_web_address():
     sentence = (
         "このお知らせの外国語による説明は、ホームページ www.city.itabashi.tokyo.jp/ にあります。"
     )
-    translator = i18n.translator()
     broken = []
-    for padding in range(670, 730, 2):
-        text = "1ページ目。" + "い" * padding + "。" + sentence + "う" * 300 + "。"
-        parts = QrEncoder().split(text, 1, translator)
-        bodies = _strip_markers(parts, 1)
+    # Paddings that put the first code's end before, inside and after the address.
+    room = _longest(
+        lambda n: "1ページ目、その1。" + "い" * n + "。続きは、左どなりのコード、その2にあります。"
+    )
+    for padding in range(room - 60, room + 2, 2):
+        text = "1ページ目。" + "い" * padding + "。" + sentence + "う" * 200 + "。"
+        bodies = _strip_markers(split(text), 1)
         assert "1ページ目。" + "".join(bodies) == text
         if any(not body.endswith("。") for body in bodies):
             broken.append((padding, [body[-24:] for body in bodies]))
