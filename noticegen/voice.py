@@ -143,16 +143,35 @@ def name_for(locale: str, name: str, kana: str | None) -> str:
     >>> name_for("zh-Hans", "仮名 太郎", "カメイ タロウ"), name_for("ko", "김 민준", "キム ミンジュン")
     ('仮名 太郎', '김 민준')
     >>> name_for("ne", "SMITH JOHN", "スミス・ジョン"), name_for("ko", "仮名 太郎", "カメイ タロウ")
-    ('SMITH JOHN', 'Kamei Tarō')
+    ('Smith John', 'Kamei Tarō')
     """
     entry = _locale(locale)
     if entry.is_japanese:
         return spoken_name(kana or name)
-    if _written_in(name, entry.script) or _written_in(name, "Latn"):
-        return spoken_name(name)
+    if _written_in(name, "Latn"):
+        # Registers write Latin names in capitals, which a voice may spell letter by letter.
+        return _letters(name.title() if name.isupper() else name)
+    if _written_in(name, entry.script):
+        return _letters(name)
     if kana:
         return romaji.romanize(kana)
     return spoken_name(name)
+
+
+def _letters(name: str) -> str:
+    """A registered name without the symbols a voice would read aloud (「<」, 「&」, quotes), its
+    hyphens and apostrophes kept.
+
+    >>> _letters('Sample <B>&"John"'), _letters("O'Brien-Smith")
+    ('Sample B John', "O'Brien-Smith")
+    """
+    kept = "".join(
+        char
+        if char.isalnum() or unicodedata.category(char).startswith("M") or char in "-'."
+        else " "
+        for char in name
+    )
+    return spoken_name(kept)
 
 
 _ASIDE = re.compile(r"\s*[（(]([^（）()]*)[）)]")
@@ -295,8 +314,8 @@ def _page_passages(notice: NoticeView, page: Page, translator: Translator) -> tu
     if page.kind == "members":
         passages.append(_one(speakable(page.heading or "", locale)))
         passages += _members(page, translator)
-        if page.shows_contact:
-            passages += _closing(notice, translator)
+        if page.shows_notes:
+            passages += _closing(notice, translator, page.shows_contact)
     elif page.kind == "form":
         passages += _form(notice, page, translator)
     elif page.kind in ("guide", "check"):
@@ -401,8 +420,8 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[Pa
     passages.append(_one(speakable(notice.reference_note, locale)))
     passages += _members(page, translator)
     passages += _each(field.spoken for field in notice.fields if not field.household_data)
-    if page.shows_contact:
-        passages += _closing(notice, translator)
+    if page.shows_notes:
+        passages += _closing(notice, translator, page.shows_contact)
     return [passage for passage in passages if passage.sentences]
 
 
@@ -427,8 +446,8 @@ def _contact_phone(notice: NoticeView, translator: Translator) -> str:
     )
 
 
-def _closing(notice: NoticeView, translator: Translator) -> list[Passage]:
-    """The notes under the member table and the contact block."""
+def _closing(notice: NoticeView, translator: Translator, with_contact: bool) -> list[Passage]:
+    """The notes under the member table, and the contact block when the page prints it."""
     _ = translator.gettext
     locale = translator.locale
     contact = notice.contact
@@ -440,6 +459,8 @@ def _closing(notice: NoticeView, translator: Translator) -> list[Passage]:
     passages += _each(_spoken_sentences(notice.not_a_card_note, locale))
     if notice.check_pointer:
         passages += _each(_spoken_sentences(notice.check_pointer, locale))
+    if not with_contact:
+        return passages
     # The heading goes with whom to call; the hours and the address may go in the next code.
     passages.append(_one(speakable(contact.heading, locale), _contact_phone(notice, translator)))
     passages += _each(
