@@ -11,7 +11,9 @@ or for none, so no ToUnicode can give the text back: 「राष्ट्रि
 This is the only code of noticegen that reaches into WeasyPrint's PDF writer, in two steps:
 1. `install`, while drawing: every marked-content sequence WeasyPrint opens (a run of text or an
    image) gets /Lang, the HTML language in force there, and a run holding one of those scripts gets
-   /ActualText, its text as the HTML held it. Text extractors (PDFium, Poppler) read these.
+   /ActualText, its text as the HTML held it. Text extractors (PDFium, Poppler) read these. An
+   untagged layout (the press's files) gets the /ActualText alone, in a marked-content sequence of
+   its own.
 2. `finish`, on the written file: the structure elements get them too, which is what screen readers
    walk. /ActualText goes on the element that holds the run; /Lang on the highest element whose
    content is mostly in that language, and only where it differs from what the element inherits,
@@ -75,8 +77,18 @@ def _marked(stream, box, tag):
     import pydyf
     from weasyprint.formatting_structure import boxes
 
-    if stream._tags is None:  # an untagged layout (print production files)
-        yield
+    actual_text = isinstance(box, boxes.TextBox) and needs_actual_text(box.text)
+    if stream._tags is None:
+        # An untagged layout (the press's files): no structure to point to, but a shaped run still
+        # carries its text, so the file's text extracts as the tagged notice's does.
+        if actual_text:
+            properties = pydyf.Dictionary({"ActualText": pydyf.String(box.text)})
+            pydyf.Stream.begin_marked_content(stream, "Span", properties)
+        try:
+            yield
+        finally:
+            if actual_text:
+                pydyf.Stream.end_marked_content(stream)
         return
     mcid = len(stream._tags)
     assert box not in stream._tags
@@ -85,7 +97,7 @@ def _marked(stream, box, tag):
     lang = box.style["lang"]
     if lang:
         properties["Lang"] = pydyf.String(lang)
-    if isinstance(box, boxes.TextBox) and needs_actual_text(box.text):
+    if actual_text:
         properties["ActualText"] = pydyf.String(box.text)
     pydyf.Stream.begin_marked_content(stream, tag, properties)
     try:
