@@ -46,6 +46,7 @@ from noticegen import (
     lifetime,
     notice,
     outputs,
+    pagegeometry,
     press,
     progress,
     records,
@@ -76,7 +77,9 @@ MANIFEST_COLUMNS = (
     "large_print",
     "weight_g",
     "weight_class",
-    "notch_bottom_mm",
+    "notch_edge",
+    "notch_diameter_mm",
+    "notches_mm",
 )
 
 
@@ -836,9 +839,15 @@ def _manifest_row(parts, household, seq, chunk, first_page, config) -> dict:
         "large_print": int(parts[0].large_print),
         "weight_g": grams,
         "weight_class": weight_class,
-        # Where the vendor punches the notch beside the first voice code of each page.
-        "notch_bottom_mm": ";".join(
-            f"{codes.notch_bottom_mm:.1f}" for part in parts for codes in part.voice_codes
+        # Where the vendor cuts each sheet (noticegen.pagegeometry): on the front's right edge,
+        # the notches' centres above the bottom edge, sheet by sheet ("34.0+263.0;34.0+263.0").
+        "notch_edge": "right",
+        "notch_diameter_mm": pagegeometry.PAGE.notch_diameter_mm,
+        "notches_mm": ";".join(
+            str(sheet)
+            for sheet in pagegeometry.sheet_notches(
+                [bool(codes.codes) for part in parts for codes in part.voice_codes]
+            )
         ),
     }
 

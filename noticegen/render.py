@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 import markupsafe
 
-from noticegen import fonts, i18n, project, tagged_pdf
+from noticegen import fonts, i18n, pagegeometry, project, tagged_pdf
 from noticegen.view import NoticeView
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ def _environment(for_print: bool = False) -> jinja2.Environment:
         finalize=_ruby_for_print if for_print else _ruby_for_html,
     )
     environment.filters["var"] = _variable
+    # The page's geometry (margins, the codes' foot, the notch), which print.css reads as custom
+    # properties: the same numbers the code placement and the manifest use.
+    environment.globals["page_geometry"] = pagegeometry.PAGE
     return environment
 
 

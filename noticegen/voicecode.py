@@ -26,20 +26,29 @@ from typing import Protocol
 
 import zxingcpp
 
-from noticegen import locales
+from noticegen import locales, pagegeometry
 from noticegen.i18n import Translator
 
-# Sizes from spec/voice-code.md: modules of at least 0.25 mm, at most 30 mm square. 0.254 mm is
-# exactly 2 pixels at 200 dpi and 6 printer dots at 600 dpi, so a code stays crisp when printed or
-# scanned at those resolutions.
-MIN_MODULE_MM = 0.254
-MAX_MODULE_MM = 0.5
+# Sizes for a phone, measured (bench/phone_capture.py --sweep, the README's table): a phone-like
+# capture (tilt, perspective, blur, uneven light, JPEG 60) of full symbols with modules of 6 printer
+# dots at 600 dpi (0.254 mm, version 25) was read by zbar 92-98% of the time at 300 dpi and never at
+# 200 dpi; with 7 dots (0.296 mm, version 21) zxing-cpp and zbar read 99-100% at 300 dpi, and with
+# 8 dots (0.339 mm, version 17) 100%, and zxing-cpp 99-100% at 200 dpi too. The spec's limits
+# stay: modules of at least 0.25 mm, at most 30 mm square.
 MAX_CODE_MM = 30.0
-MAX_SLOT_CODE_MM = 32.0  # the code with its quiet zone, within the 32.5 mm slot
 QUIET_ZONE_MODULES = 4
-# The largest version whose symbol fits MAX_CODE_MM at MIN_MODULE_MM: 17 + 4 × 25 = 117 modules.
-MAX_VERSION = 25
-EC_LEVELS = ("H", "Q", "M", "L")  # strongest first: dirt and creases are common on mail
+# The largest versions tried, the sturdiest first: 17 (85 modules of 0.344 mm: 29.3 mm, 32 mm with
+# its quiet zone); 20 (97 of 0.305 mm) for a page whose text would otherwise need more codes than
+# leave room for the text beside them (pagegeometry.PAGE.max_codes_beside_text); 25 (117 of
+# 0.256 mm), the weakest, only when 20 cannot do that either. 17 and 20 decode from a phone at
+# 300 dpi, 17 at 200 dpi too. (Version 21 needs modules under 0.296 mm to fit the code area.)
+VERSION_TIERS = (17, 20, 25)
+MAX_VERSION = VERSION_TIERS[-1]
+MIN_MODULE_MM = 0.254  # the spec's 0.25 mm; version 25 in the code area gets 0.256 mm
+MAX_MODULE_MM = 0.5  # small codes grow to here
+# Strongest first (dirt and creases are common on mail), never L: in issue 15's check, zbar read 6
+# of 38 level-L codes from a phone-like capture, and 37 of 37 at M, Q or H.
+EC_LEVELS = ("H", "Q", "M")
 COMMAND_TIMEOUT_S = 30
 
 
@@ -94,6 +103,25 @@ _TOO_LONG_FOR_VERSION = re.compile(
 _OVERFLOW = {"L": "あ" * 1000, "M": "あ" * 1000, "Q": "あ" * 900, "H": "あ" * 500}
 
 
+_UTF8_ECI = 26
+
+
+def _charset(text: str) -> dict:
+    """The encoder's character-set option for `text`.
+
+    Left to itself, zxing-cpp writes a text that ISO-8859-1 can hold (Spanish, Portuguese) as
+    bytes in that set without saying so, as QR allows; but zbar, like readers set up for Japan,
+    takes such bytes for Shift_JIS when they can be read so (「Informaci鏮」): the harness saw it
+    misread 16 Spanish and Portuguese codes. A text with characters outside Shift_JIS is written as
+    UTF-8 under an explicit ECI; Japanese keeps the compact Kanji mode, which every reader knows.
+    """
+    try:
+        text.encode("shift_jis")
+    except UnicodeEncodeError:
+        return {"eci": _UTF8_ECI}
+    return {}
+
+
 def _encode(text: str, ec_level: str, version: int) -> _Symbol | tuple[int, int]:
     """The symbol at exactly `version`, or (codewords needed, codewords available) if too long.
 
@@ -102,7 +130,11 @@ def _encode(text: str, ec_level: str, version: int) -> _Symbol | tuple[int, int]
     """
     try:
         barcode = zxingcpp.create_barcode(
-            text, zxingcpp.BarcodeFormat.QRCode, ec_level=ec_level, version=version
+            text,
+            zxingcpp.BarcodeFormat.QRCode,
+            ec_level=ec_level,
+            version=version,
+            **_charset(text),
         )
     except ValueError as error:
         match = _TOO_LONG.search(str(error))
@@ -147,31 +179,33 @@ def _needed(text: str, ec_level: str) -> int:
 _BYTE_MODE_OVERHEAD = 6
 
 
-def _fits(text: str, ec_level: str) -> bool:
+def _fits(text: str, ec_level: str, max_version: int = MAX_VERSION) -> bool:
     # Short texts surely fit: skip the probe, which builds a whole symbol when the text is small.
-    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= _capacity(MAX_VERSION, ec_level):
+    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= _capacity(max_version, ec_level):
         return True
-    return _needed(text, ec_level) <= _capacity(MAX_VERSION, ec_level)
+    return _needed(text, ec_level) <= _capacity(max_version, ec_level)
 
 
 def qr_symbol(text: str) -> _Symbol | None:
-    """The smallest symbol for `text` at the strongest error correction that fits 30 mm."""
-    for level in EC_LEVELS:
-        needed = _needed(text, level)
-        if needed > _capacity(MAX_VERSION, level):
-            continue
-        if needed == 0:
-            versions = range(1, _PROBE_VERSION + 1)
-        else:
-            versions = [
-                version
-                for version in range(_PROBE_VERSION, MAX_VERSION + 1)
-                if _capacity(version, level) >= needed
-            ][:1]
-        for version in versions:
-            result = _encode(text, level, version)
-            if isinstance(result, _Symbol):
-                return result
+    """The smallest symbol for `text` within the sturdiest version tier that holds it at level M,
+    at the strongest error correction that fits that tier."""
+    for max_version in VERSION_TIERS:
+        for level in EC_LEVELS:
+            needed = _needed(text, level)
+            if needed > _capacity(max_version, level):
+                continue
+            if needed == 0:
+                versions = range(1, _PROBE_VERSION + 1)
+            else:
+                versions = [
+                    version
+                    for version in range(_PROBE_VERSION, max_version + 1)
+                    if _capacity(version, level) >= needed
+                ][:1]
+            for version in versions:
+                result = _encode(text, level, version)
+                if isinstance(result, _Symbol):
+                    return result
     return None
 
 
@@ -198,9 +232,11 @@ def png(symbol: _Symbol) -> bytes:
 def module_mm(modules: int) -> float:
     """Large modules read best; small codes grow to MAX_MODULE_MM, big ones keep MIN_MODULE_MM.
 
-    The symbol stays within MAX_CODE_MM and, with its quiet zone, within a SLOT_MM slot.
+    The symbol stays within MAX_CODE_MM and, with its quiet zone, within the page's code area
+    (pagegeometry.PAGE.code_area_mm).
     """
-    fitting = min(MAX_CODE_MM / modules, MAX_SLOT_CODE_MM / (modules + 2 * QUIET_ZONE_MODULES))
+    area = pagegeometry.PAGE.code_area_mm
+    fitting = min(MAX_CODE_MM / modules, area / (modules + 2 * QUIET_ZONE_MODULES))
     return max(MIN_MODULE_MM, min(MAX_MODULE_MM, fitting))
 
 
@@ -303,13 +339,38 @@ class QrEncoder:
         key = (page_text, page, translator.locale, passages)
         texts = self._splits.get(key)
         if texts is None:
-            texts = split_text(page_text, page, translator, _fits_any, passages)
+            texts = _split_in_tiers(page_text, page, translator, passages)
             self._splits.put(key, texts)
         return texts
 
 
 def _fits_any(text: str) -> bool:
     return _fits(text, EC_LEVELS[-1])
+
+
+def _split_in_tiers(page_text, page, translator, passages) -> tuple[str, ...]:
+    """The page's codes at the sturdiest version tier whose codes fit the page's row; when none
+    does, the densest tier's (the fewest codes).
+
+    The page that opens a part (its passages say what its first code must hold) has its contact
+    box beside the codes, so fewer codes fit its row.
+    """
+    geometry = pagegeometry.PAGE
+    opens_part = passages is not None and any(passage.first_code for passage in passages)
+    room = geometry.max_codes_beside_text if opens_part else geometry.max_codes
+    texts: tuple[str, ...] | None = None
+    for max_version in VERSION_TIERS:
+        fits = functools.partial(_fits, ec_level=EC_LEVELS[-1], max_version=max_version)
+        try:
+            texts = split_text(page_text, page, translator, fits, passages)
+        except VoiceCodeError:
+            if max_version == VERSION_TIERS[-1]:
+                raise
+            continue
+        if len(texts) <= room:
+            break
+    assert texts is not None
+    return texts
 
 
 @dataclass(frozen=True)
@@ -676,16 +737,9 @@ def _image_data_uri(output: bytes, program: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Choosing the encoder, and placing the codes on the pages
 
-# Placement (spec/voice-code.md): bottom-right of every page, the first code beside a notch the
-# vendor punches in the paper's right edge, further codes to its left in reading order.
-PAGE_MARGIN_MM = 10.0
-LABEL_HEIGHT_MM = 8.0  # the label under each code: two lines of 9 pt
-# Every code gets a slot this wide, whatever its size: the largest code (30 mm plus its quiet zone)
-# fits, and so does its label on two lines.
-SLOT_MM = 32.5
-CODE_GAP_MM = 3.0
-NOTCH_DIAMETER_MM = 6.0
-PAGE_WIDTH_MM = 210.0
+# Placement (spec/voice-code.md): at the bottom of every page, the first code beside the notch the
+# vendor punches in the paper's edge, further codes away from it in reading order. Where the codes,
+# their slots and the notch are: noticegen.pagegeometry, the one definition the CSS reads too.
 
 
 def encoder_for(options) -> Encoder:
@@ -717,27 +771,28 @@ class PageCodes:
 
     @property
     def zone_width_mm(self) -> float:
-        return SLOT_MM * len(self.codes) + CODE_GAP_MM * (len(self.codes) - 1)
+        return pagegeometry.PAGE.zone_width_mm(len(self.codes))
 
     @property
     def slot_mm(self) -> float:
-        return SLOT_MM
+        return pagegeometry.PAGE.slot_mm
 
     @property
     def beside_width_mm(self) -> float:
-        """The width left for text beside the codes, between the left margin and the codes."""
-        return PAGE_WIDTH_MM - 2 * PAGE_MARGIN_MM - self.zone_width_mm - CODE_GAP_MM
+        """The width left for text beside the codes, between the margin and the codes."""
+        return pagegeometry.PAGE.beside_width_mm(len(self.codes))
 
     @property
     def area_mm(self) -> float:
-        """The height of the area each code is centred in: the largest code's, whatever this
-        page's codes are, so the notch is punched at one height on every page."""
-        return max(MAX_SLOT_CODE_MM, *(code.image.size_mm for code in self.codes))
+        """The height of the area each code is centred in: the same on every page, whatever its
+        codes, so that the notch is punched at one height (no code is larger: module_mm, and
+        settings keep an external encoder's codes within 30 mm)."""
+        return pagegeometry.PAGE.code_area_mm
 
     @property
     def notch_bottom_mm(self) -> float:
-        """The notch's lower edge above the page bottom: centred on the first code's area."""
-        return PAGE_MARGIN_MM + LABEL_HEIGHT_MM + self.area_mm / 2 - NOTCH_DIAMETER_MM / 2
+        """The notch's lower edge above the page bottom: level with the codes' centres."""
+        return pagegeometry.PAGE.notch_bottom_mm
 
 
 def page_codes(

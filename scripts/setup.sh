@@ -14,6 +14,7 @@ APT_PACKAGES=(
   gettext                              # msgfmt -c, for noticegen catalog check
   chromium                             # the browser of the staff preview's tests (Playwright drives it)
   default-jre-headless                 # runs the Nu HTML Checker (vnu-jar) for the web pages' tests
+  libzbar0                             # zbar, the second QR decoder of the phone-capture tests (pyzbar)
   ghostscript                          # ink coverage (inkcov) in the tests; its libgs-common holds the
                                        # CMYK press profile the batch's PDF/X files name by default
 )
