@@ -993,7 +993,7 @@ def _language_names() -> tuple[LanguageName, ...]:
     """Page 1's line for readers of other languages: each named as its readers write it (a reader
     finds their own language by its look), in the font that draws its script."""
     return tuple(
-        LanguageName(locale.bcp47, locale.native_name, fonts.family_for(locale.code))
+        LanguageName(locale.bcp47, locale.native_name, fonts.name_family_for(locale.code))
         for locale in map(locales.get, locales.TRANSLATED)
     )
 

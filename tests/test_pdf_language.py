@@ -183,7 +183,7 @@ def test_language_line_names_every_language_in_its_own_script_and_font(sample_ho
     assert len(runs) == 15
     for code, run in zip(locales.TRANSLATED, runs, strict=True):
         assert run.lang == locales.get(code).bcp47
-        assert run.font_family == fonts.family_for(code)
+        assert run.font_family == fonts.name_family_for(code)
         # The run's font draws every character of the name: nothing falls back, nothing is tofu.
         assert not fonts.coverage_for(code).unprintable(run.text), code
 
@@ -194,7 +194,7 @@ def test_language_line_on_page_one_is_drawn_in_each_languages_font_and_tagged(bi
     for code in locales.TRANSLATED:
         entry = locales.get(code)
         (leaf,) = [leaf for leaf in first_page if leaf.text.strip() == entry.native_name]
-        assert leaf.fonts == {fonts.family_for(code)}, (code, leaf.fonts)
+        assert leaf.fonts == {fonts.name_family_for(code)}, (code, leaf.fonts)
         assert leaf.lang == entry.bcp47, (code, leaf.lang)
     # Nothing else on the Japanese page is in another language.
     names = {locales.get(code).native_name for code in locales.TRANSLATED}
@@ -202,6 +202,29 @@ def test_language_line_on_page_one_is_drawn_in_each_languages_font_and_tagged(bi
     assert {text.strip() for text in others} <= names
     line = " / ".join(locales.get(code).native_name for code in locales.TRANSLATED)
     assert squeeze(line) in squeeze(page_texts(reading.data)[0])
+
+
+def test_language_names_cost_a_few_kilobytes_not_a_cjk_font(sample_households, config):
+    # Drawn in Noto Sans CJK, 简体中文, 繁體中文 and 한국어 added about 250 KB to every notice
+    # (WeasyPrint keeps every glyph slot below the highest used); fonts.NameFont holds just them.
+    household = next(h for h in sample_households if h.household_id == "H0001")
+    data = render.pdf(notice.make(household, config, i18n.translator(), voicecode.QrEncoder()))
+    programs = {}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for font in pdf.pages[0].Resources.Font.values():
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0] if descendants else font).FontDescriptor
+            for key in ("/FontFile2", "/FontFile3"):
+                if key in descriptor:
+                    programs[str(font.BaseFont).split("+")[-1]] = len(
+                        descriptor[key].read_raw_bytes()
+                    )
+    assert not [name for name in programs if "CJK" in name], programs
+    for name_font in fonts.name_fonts():
+        (size,) = [
+            size for name, size in programs.items() if name == name_font.family.replace(" ", "-")
+        ]
+        assert size < 4000, (name_font.locale, size)
 
 
 def test_no_glyph_is_missing_in_any_languages_notice(bilingual):
