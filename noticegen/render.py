@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -114,11 +115,96 @@ def document_html(
     views: Sequence[NoticeView], title: str, lang: str, for_print: bool = True
 ) -> str:
     """One HTML document holding the pages of several notices, one after the other."""
-    return (
+    markup = (
         _environment(for_print)
         .get_template("notice/document.html.j2")
         .render(notices=views, title=title, lang=lang)
     )
+    if all(view.lang_tag == "ja" for view in views):
+        return markup
+    return tag_japanese_runs(markup)
+
+
+# Japanese inside translated text: the terms a reader will meet at the counter, kept in brackets
+# after their translation (マイナ保険証), and the 和暦 beside a Gregorian date. A run starts and ends
+# with kana or kanji and may hold digits and ・ー between.
+_KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_JAPANESE = f"{_KANA}\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
+_JAPANESE_RUN = re.compile(f"[{_JAPANESE}](?:[{_JAPANESE}0-9０-９・ー]*[{_JAPANESE}])?")
+_HAS_KANA = re.compile(f"[{_KANA}]")
+
+
+def tag_japanese_runs(markup: str) -> str:
+    """The document with each Japanese run on a translated page in a `<span lang="ja">`.
+
+    A screen reader, and the tagged PDF's /Lang (noticegen.tagged_pdf), then read it in a Japanese
+    voice instead of spelling it in the page's. In Chinese, Han characters are the page's own: only
+    runs holding kana are Japanese there. The household's own values (class "v": names, dates of
+    the member rows) are left as the view tagged them, for the batch's renderer draws them itself.
+    """
+    import lxml.html
+
+    tree = lxml.html.document_fromstring(markup)
+    for page in tree.find_class("page"):
+        locale = page.get("lang", "ja")
+        if locale == "ja":
+            continue
+        chinese = locale.startswith("zh")
+        for element, attribute in _text_slots(page):
+            text = getattr(element, attribute)
+            runs = [
+                match
+                for match in _JAPANESE_RUN.finditer(text)
+                if not chinese or _HAS_KANA.search(match.group())
+            ]
+            if runs:
+                _wrap_runs(element, attribute, text, runs)
+    return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
+def _text_slots(page):
+    """(element, "text" | "tail") for every text on the page not already in Japanese or data."""
+    slots = []
+
+    def visit(element, in_japanese: bool) -> None:
+        if not isinstance(element.tag, str) or element.tag in ("style", "script"):
+            return
+        classes = (element.get("class") or "").split()
+        if VARIABLE_TEXT_CLASS in classes:
+            return
+        lang = element.get("lang")
+        japanese = lang == "ja" if lang else in_japanese
+        if element.text and not japanese:
+            slots.append((element, "text"))
+        for child in element:
+            visit(child, japanese)
+            if child.tail and not japanese:
+                slots.append((child, "tail"))
+
+    visit(page, False)
+    return slots
+
+
+def _wrap_runs(element, attribute: str, text: str, runs) -> None:
+    import lxml.html
+
+    pieces, spans, start = [], [], 0
+    for match in runs:
+        pieces.append(text[start : match.start()])
+        span = lxml.html.Element("span", lang="ja")
+        span.text = match.group()
+        spans.append(span)
+        start = match.end()
+    setattr(element, attribute, pieces[0])
+    for span, tail in zip(spans, [*pieces[1:], text[start:]], strict=True):
+        span.tail = tail
+    if attribute == "text":
+        for offset, span in enumerate(spans):
+            element.insert(offset, span)
+    else:
+        parent, index = element.getparent(), element.getparent().index(element)
+        for offset, span in enumerate(spans, start=1):
+            parent.insert(index + offset, span)
 
 
 def document(view: NoticeView | Sequence[NoticeView]) -> weasyprint.Document:

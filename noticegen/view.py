@@ -122,6 +122,9 @@ class MemberRow:
     name: str
     kana: str | None
     birth_date: str
+    # The date as a member card prints it: (language, text) pieces, the 和暦 beside a translated
+    # date tagged "ja" so a screen reader reads it in Japanese.
+    birth_date_parts: tuple[tuple[str, str], ...]
     # A date in two pieces, year and month-day, so a narrow column breaks it only between them.
     birth_date_groups: tuple[str, ...]
     insured_symbol: str
@@ -131,6 +134,7 @@ class MemberRow:
     # between pieces.
     insured_groups: tuple[str, ...]
     acquired_date: str | None
+    acquired_date_parts: tuple[tuple[str, str], ...]
     acquired_date_groups: tuple[str, ...]
     copay: str | None
     mynumber: str  # the masked number, or the "not registered" text
@@ -742,6 +746,20 @@ def _date(date: dt.date, locale: str = "ja") -> str:
     return f"{babel.dates.format_date(date, format='long', locale=locales.get(locale).babel)} ({wareki})"
 
 
+def _date_parts(date: dt.date, locale: str) -> tuple[tuple[str, str], ...]:
+    """`_date` in (language, text) pieces: "" is the page's language.
+
+    >>> _date_parts(dt.date(2024, 10, 25), "en")
+    (('', 'October 25, 2024'), ('ja', '（令和6年10月25日）'))
+    """
+    if locale in JAPANESE_LOCALES:
+        return (("", _date(date, locale)),)
+    own = babel.dates.format_date(date, format="long", locale=locales.get(locale).babel)
+    # Full-width brackets: their own side bearing spaces them from the date before, so the two
+    # pieces need no space between them (a space would be text of the page's between two runs).
+    return (("", own), ("ja", f"（{format_wareki(date)}）"))
+
+
 def _easy_date_groups(date: dt.date) -> tuple[str, str, str]:
     """A date in やさしい日本語, after the 2020 guideline (在留支援のためのやさしい日本語ガイドライン,
     出入国在留管理庁・文化庁): the Western year, which every reader knows, then the era year that
@@ -838,6 +856,7 @@ def _member_row(
         name=member.name,
         kana=member.kana,
         birth_date=_date(member.birth_date, translator.locale),
+        birth_date_parts=_date_parts(member.birth_date, translator.locale),
         birth_date_groups=_date_groups(member.birth_date, translator.locale),
         insured_symbol=member.insured_symbol,
         insured_number=member.insured_number,
@@ -848,6 +867,9 @@ def _member_row(
         acquired_date=_date(member.acquired_date, translator.locale)
         if member.acquired_date
         else None,
+        acquired_date_parts=(
+            _date_parts(member.acquired_date, translator.locale) if member.acquired_date else ()
+        ),
         acquired_date_groups=(
             _date_groups(member.acquired_date, translator.locale) if member.acquired_date else ()
         ),

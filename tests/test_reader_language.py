@@ -18,11 +18,6 @@ from noticegen.settings import ConfigError
 
 KANA = r"\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
-# Japanese beside a translation that does not come from the configuration: a catalog's term in
-# brackets after its translation, 「My Number health insurance card (マイナ保険証)」, or a date's
-# 和暦 after the reader's date. Both are meant to be there (the reader meets these words at the
-# counter and on other papers), but are not yet tagged lang="ja" on the printed notice.
-BRACKETED = re.compile(r"[(（][^()（）]*[)）]")
 
 
 def write(tmp_path, text: str):
@@ -275,8 +270,8 @@ def test_a_missing_value_prints_the_japanese_tagged_and_warns_once(tmp_path, cap
 def test_translated_pages_hold_no_untagged_japanese(bilingual, config, locale):
     """Everything Japanese on the translated part of a mailed notice is tagged lang="ja" (names,
     the card's 記号, the office's Japanese name and address beside their translation, the reply
-    form's Japanese), except the bracketed catalog terms and 和暦 dates beside their translation
-    (see BRACKETED)."""
+    form's Japanese, a catalog's term in brackets after its translation 「My Number health
+    insurance card (マイナ保険証)」 and the 和暦 beside a date: render.tag_japanese_runs)."""
     _parts, markup = bilingual[locale]
     japanese = japanese_pattern(locale)
     pages = translated_pages(markup, locale)
@@ -287,7 +282,7 @@ def test_translated_pages_hold_no_untagged_japanese(bilingual, config, locale):
             # No configuration value is printed in Japanese without its tag.
             for key in settings.READER_KEYS:
                 assert config.japanese(key) not in text, (locale, key, text)
-            if japanese.search(BRACKETED.sub("", text)):
+            if japanese.search(text):
                 untagged.append(text)
     assert untagged == [], (locale, untagged[:5])
 
