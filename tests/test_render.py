@@ -11,12 +11,13 @@ from weasyprint.layout.absolute import AbsolutePlaceholder
 
 from noticegen import fonts, i18n, render, voicecode
 from noticegen import notice as notice_module
+from noticegen.pagegeometry import PAGE
 from noticegen.wareki import format_wareki
 from tests.conftest import MM_PER_PX
 from tests.pdf_helpers import font_names, page_texts, squeeze
 
 MIN_WINDOW_CLEARANCE_MM = 2.0
-PAGE_MARGIN_MM = 10.0
+PAGE_MARGIN_MM = PAGE.margin_mm  # noticegen/pagegeometry.py: one definition
 
 
 def test_every_sample_notice_holds_each_members_details(rendered_samples):
