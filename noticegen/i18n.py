@@ -24,6 +24,43 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
 RUBY = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
 
+# Japanese inside a translation: the terms a reader meets at the counter, kept in brackets after
+# their translation (マイナ保険証), and the 和暦 beside a Gregorian date. A run starts and ends with
+# kana or kanji and may hold digits and ・ー between (令和6年12月2日 is one run).
+KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
+_JAPANESE_RUN = re.compile(f"[{KANA}{HAN}](?:[{KANA}{HAN}0-9０-９・ー]*[{KANA}{HAN}])?")
+_HAS_KANA = re.compile(f"[{KANA}]")
+
+
+def japanese_pattern(locale: str) -> re.Pattern[str]:
+    """A character that is Japanese in `locale`'s text: kana, and kanji except in Chinese, whose
+    own script the Han characters are."""
+    from noticegen import locales
+
+    chinese = locales.get(locale).script in ("Hans", "Hant")
+    return re.compile(f"[{KANA}]" if chinese else f"[{KANA}{HAN}]")
+
+
+def japanese_runs(text: str, locale: str) -> list[re.Match[str]]:
+    """The runs of Japanese inside a text of `locale` (none in Japanese itself).
+
+    >>> [m.group() for m in japanese_runs("card (マイナ保険証), 2024 (令和6年12月2日)", "en")]
+    ['マイナ保険証', '令和6年12月2日']
+    >>> [m.group() for m in japanese_runs("个人编号卡保险证（マイナ保険証）", "zh-Hans")]
+    ['マイナ保険証']
+    """
+    from noticegen import locales
+
+    entry = locales.get(locale)
+    if entry.is_japanese:
+        return []
+    runs = _JAPANESE_RUN.finditer(text)
+    if entry.script in ("Hans", "Hant"):
+        return [run for run in runs if _HAS_KANA.search(run.group())]
+    return list(runs)
+
+
 log = logging.getLogger("noticegen")
 
 

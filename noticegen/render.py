@@ -9,14 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import jinja2
 import markupsafe
 
-from noticegen import fonts, i18n, pagegeometry, project, tagged_pdf
+from noticegen import fonts, i18n, locales, pagegeometry, project, tagged_pdf
 from noticegen.view import NoticeView
 
 if TYPE_CHECKING:
@@ -125,17 +124,9 @@ def document_html(
     return tag_japanese_runs(markup)
 
 
-# Japanese inside translated text: the terms a reader will meet at the counter, kept in brackets
-# after their translation (マイナ保険証), and the 和暦 beside a Gregorian date. A run starts and ends
-# with kana or kanji and may hold digits and ・ー between.
-_KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-_JAPANESE = f"{_KANA}\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
-_JAPANESE_RUN = re.compile(f"[{_JAPANESE}](?:[{_JAPANESE}0-9０-９・ー]*[{_JAPANESE}])?")
-_HAS_KANA = re.compile(f"[{_KANA}]")
-
-
 def tag_japanese_runs(markup: str) -> str:
-    """The document with each Japanese run on a translated page in a `<span lang="ja">`.
+    """The document with each Japanese run on a translated page (`i18n.japanese_runs`) in a
+    `<span lang="ja">`.
 
     A screen reader, and the tagged PDF's /Lang (noticegen.tagged_pdf), then read it in a Japanese
     voice instead of spelling it in the page's. In Chinese, Han characters are the page's own: only
@@ -146,17 +137,13 @@ def tag_japanese_runs(markup: str) -> str:
 
     tree = lxml.html.document_fromstring(markup)
     for page in tree.find_class("page"):
-        locale = page.get("lang", "ja")
-        if locale == "ja":
+        tag = page.get("lang", "ja")
+        if tag == "ja":
             continue
-        chinese = locale.startswith("zh")
+        locale = locales.from_spelling(tag) or "en"
         for element, attribute in _text_slots(page):
             text = getattr(element, attribute)
-            runs = [
-                match
-                for match in _JAPANESE_RUN.finditer(text)
-                if not chinese or _HAS_KANA.search(match.group())
-            ]
+            runs = i18n.japanese_runs(text, locale)
             if runs:
                 _wrap_runs(element, attribute, text, runs)
     return lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>")

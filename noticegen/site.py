@@ -265,19 +265,6 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-_KANA = re.compile(r"[\u3040-\u30ff]")
-# Japanese script: kana, CJK ideographs and symbols, full-width forms; a run may hold spaces.
-_JAPANESE_RUN = re.compile(
-    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60]"
-    r"(?:[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60 ]*"
-    r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff60])?"
-)
-
-
-# In Chinese text, words without punctuation: Chinese and Japanese share the ideographs.
-_WORD_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
-
-
 def japanese_runs(text: str, locale: str) -> markupsafe.Markup:
     """Japanese words inside a translation (マイナ保険証, a 和暦 date) wrapped in lang="ja", so a
     screen reader switches voice. In Chinese, Han characters are the page's own: only runs with kana
@@ -288,13 +275,10 @@ def japanese_runs(text: str, locale: str) -> markupsafe.Markup:
     >>> str(japanese_runs("个人编号卡保险证（マイナ保険証）", "zh-Hans"))
     '个人编号卡保险证（<span lang="ja">マイナ保険証</span>）'
     """
-    if locale in ("ja", "ja-x-easy") or not isinstance(text, str):
+    if not isinstance(text, str):
         return markupsafe.escape(text)
-    chinese = locale in ("zh-Hans", "zh-Hant")
     pieces, last = [], 0
-    for match in (_WORD_RUN if chinese else _JAPANESE_RUN).finditer(text):
-        if chinese and not _KANA.search(match.group()):
-            continue
+    for match in i18n.japanese_runs(text, locale):
         pieces.append(markupsafe.escape(text[last : match.start()]))
         pieces.append(markupsafe.Markup('<span lang="ja">{}</span>').format(match.group()))
         last = match.end()

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from noticegen import locales, romaji
+from noticegen import i18n, locales, romaji
 from noticegen.i18n import Translator
 from noticegen.voicecode import Passage, joined, split_sentences
 
@@ -64,8 +64,6 @@ _SPOKEN_SPACED = str.maketrans(
 )
 # Sentence ends in the notice's scripts: a text that lacks one gets its locale's full stop.
 _SENTENCE_ENDS = ("。", "？", "！", ".", "?", "!", "။", "।", "॥", "។")
-_KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
 _ERAS = "明治|大正|昭和|平成|令和"
 
 
@@ -188,8 +186,7 @@ def _without_japanese_asides(text: str, locale: str) -> str:
     """
     if _locale(locale).is_japanese:
         return text
-    chinese = _locale(locale).script in ("Hans", "Hant")
-    japanese = re.compile(f"[{_KANA}]" if chinese else f"[{_KANA}{_HAN}]")
+    japanese = i18n.japanese_pattern(locale)
 
     def aside(match: re.Match[str]) -> str:
         inside = match.group(1)
@@ -247,16 +244,13 @@ def spoken_url(url: str, locale: str) -> str:
     return re.sub(r"\s+", " ", words).strip()
 
 
-_READING = re.compile(r"｜([^｜《》]+)《([^《》]+)》")
-
-
 def without_readings(text: str) -> str:
     """Easy Japanese's ｜漢字《かんじ》 as the reading alone, which a speech engine reads right.
 
     >>> without_readings("｜保険証《ほけんしょう》を ｜見《み》せます")
     'ほけんしょうを みせます'
     """
-    return _READING.sub(r"\2", text)
+    return i18n.RUBY.sub(r"\2", text)
 
 
 def _spoken_sentences(text: str, locale: str) -> list[str]:
