@@ -34,6 +34,9 @@ from noticegen.wareki import format_wareki, to_wareki
 
 BARCODE_POINTS = 10.0  # Japan Post's standard size: 79.8 mm × 3.6 mm
 FORM_ROWS_PER_PAGE = 4  # member rows on a page of the Japanese reply form
+# Five codes of version 20 at level M hold 3,345 bytes; codes break between passages, so a page's
+# text is kept to about four fifths of that (checked: tests/test_page_packing.py).
+GUIDE_VOICE_BYTES = 2600
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,21 @@ class Edition:
     member_cards: bool = False  # one small table per member instead of one row each
     # The contact block at the foot of page 1 (the standard Japanese notice), or after the members.
     contact_on_page_one: bool = True
+    # Where the contact block is not on page 1: False, after the last members, on a page of its
+    # own when theirs is full; True (translated parts), after the last members only where their
+    # page has room, since the check page that follows prints the same office, phone, hours and
+    # address (「連絡のしかた」). The notes under the members stay with the last members.
+    contact_left_to_check_page: bool = False
+    # With contact_left_to_check_page: the most lines (guide_chars_per_line each) that page 1's
+    # introduction and the notes may take for the notes to go under a single member there
+    # (measured by laying out every locale; 0: never, the notes' codes would not fit page 1).
+    first_page_note_lines: int = 0
+    # The label column of a member card: large print's 80 mm, or less in a translated part at
+    # 12 pt, whose values (long dates with their 和暦) need the width more than its labels do.
+    card_label_mm: float = 80.0
+    # A guide page's voice text must fit its row of codes: at most this many UTF-8 bytes of the
+    # sections' text on one page (None: no limit; the Japanese pages are shorter than their codes).
+    guide_voice_bytes: int | None = None
 
 
 STANDARD = Edition(
@@ -279,7 +297,8 @@ class Page:
     sections: tuple[Section, ...] = ()
     members: MemberTable | None = None
     note: str | None = None
-    shows_contact: bool = False  # the notes and the contact block are on this page
+    shows_contact: bool = False  # the contact block is on this page
+    shows_notes: bool = False  # the notes under the members (always with the contact block)
     form_rows: tuple[MemberRow, ...] = ()  # on a page of the reply form: its member rows
     form_first_number: int = 1
 
@@ -366,6 +385,7 @@ class NoticeView:
     foreign_line: ForeignLine
     pages: tuple[Page, ...]
     reply_form: ReplyForm | None = None
+    card_label_mm: float = 80.0  # the label column of a member card (Edition.card_label_mm)
     voice_texts: tuple[str, ...] = ()  # what each page's voice code carries, page by page
     # The same texts as passages (what a code keeps together, what page 1's first code holds),
     # from which the texts are split over several codes when they do not fit one.
@@ -436,11 +456,63 @@ def build(
             edition, members_on_first_page=edition.members_on_first_page - 1
         )
     rows = _paginate_members(tuple(all_rows), edition)
+    insurer = _configured(settings, "municipality.insurer", translator.locale)
+    head_note = (
+        None
+        if head_is_member
+        else _(
+            "世帯主の方が{insurer}に加入していなくても、国民健康保険のお知らせは、"
+            "世帯主の方にお送りすることになっています。そのため、このお知らせは"
+            "世帯主の方あてにお送りしています。"
+        ).format(insurer=insurer)
+    )
+    intro = _(
+        "医療保険のデータベースに登録されている加入者情報の点検が、全国で完了しました。"
+        "マイナ保険証を安心して使っていただけるよう、{insurer}に加入している"
+        "あなたの世帯の方の登録情報と、ひも付けられているマイナンバーの下4桁を"
+        "お知らせします。内容を確かめてください。"
+    ).format(insurer=insurer)
+    has_unlinked = any(member.mynumber_last4 is None for member in household.members)
+    no_number_note = (
+        _(
+            "「登録なし」の方は、医療保険のデータベースにマイナンバーが登録されていません。"
+            "マイナ保険証を使うには登録が必要ですので、下記の問い合わせ先にご連絡ください。"
+        )
+        if has_unlinked
+        else None
+    )
+    not_a_card_note = _("このお知らせは、保険証として使うことはできません。")
+    # Whether page 1 of a part that prints the contact after the members has room for the notes
+    # under its one member: the introduction and the notes, in estimated lines (the check
+    # pointer's page number does not change its length).
+    page_one_lines = sum(
+        -(-len(text) // edition.guide_chars_per_line)
+        for text in (
+            intro,
+            head_note or "",
+            no_number_note or "",
+            not_a_card_note,
+            _("確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。"),
+        )
+    )
+    notes_fit_page_one = page_one_lines <= edition.first_page_note_lines
     # The standard edition prints the contact block at the foot of page 1; large print has no room
     # there, so it follows the last members, on a page of its own if that page is full.
     contact_page_of_its_own = not edition.contact_on_page_one and (
         len(rows) == 1 or len(rows[-1]) > edition.members_per_page // 2
     )
+    # A translated part keeps the notes with the last members (a page of their own, with the
+    # contact block, only when the last members fill a continuation page) and prints the contact
+    # block there only where it has room: the check page after it gives the same details.
+    contact_with_last_members = not contact_page_of_its_own
+    if edition.contact_left_to_check_page:
+        last_page_members = len(rows[-1])
+        if len(rows) == 1:
+            contact_page_of_its_own = not notes_fit_page_one
+            contact_with_last_members = False
+        else:
+            contact_page_of_its_own = last_page_members >= edition.members_per_page
+            contact_with_last_members = last_page_members <= edition.members_per_page // 2
     with_form = settings.notice.reply_form and carries_form
     check_pages = _paginate_guide(
         [
@@ -507,6 +579,8 @@ def build(
                     label(number),
                     members=table,
                     shows_contact=edition.contact_on_page_one,
+                    shows_notes=edition.contact_on_page_one
+                    or (len(rows) == 1 and not contact_page_of_its_own),
                 )
             )
         else:
@@ -518,6 +592,11 @@ def build(
                     heading=_("加入者の情報（続き）"),
                     members=table,
                     shows_contact=(
+                        not edition.contact_on_page_one
+                        and last_personal
+                        and contact_with_last_members
+                    ),
+                    shows_notes=(
                         not edition.contact_on_page_one
                         and last_personal
                         and not contact_page_of_its_own
@@ -533,6 +612,7 @@ def build(
                 label(number),
                 heading=_("お問い合わせ"),
                 shows_contact=True,
+                shows_notes=True,
             )
         )
     check_page_number = first_page + len(pages)
@@ -563,7 +643,6 @@ def build(
         number = first_page + len(pages)
         pages.append(Page("blank", number, label(number), note=blank_note))
 
-    has_unlinked = any(member.mynumber_last4 is None for member in household.members)
     notice = NoticeView(
         lang=translator.locale,
         household_id=household.household_id,
@@ -602,6 +681,7 @@ def build(
         ),
         large_print=edition.large_print,
         member_cards=edition.member_cards,
+        card_label_mm=edition.card_label_mm,
         # Readings in brackets make Easy Japanese titles as long as translated ones.
         title_in_masthead=translator.locale == "ja",
         sentence_gap=locales.get(translator.locale).sentence_gap,
@@ -618,15 +698,7 @@ def build(
             date=_date(settings.dates.reference, translator.locale)
         ),
         fields=_fields(household, settings, translator),
-        head_note=(
-            None
-            if head_is_member
-            else _(
-                "世帯主の方が{insurer}に加入していなくても、国民健康保険のお知らせは、"
-                "世帯主の方にお送りすることになっています。そのため、このお知らせは"
-                "世帯主の方あてにお送りしています。"
-            ).format(insurer=_configured(settings, "municipality.insurer", translator.locale))
-        ),
+        head_note=head_note,
         # The standard edition's page 1 holds ten members and no more lines: its check page
         # follows it directly.
         check_pointer=None
@@ -636,26 +708,10 @@ def build(
         ),
         fields_in_one_row=edition.contact_on_page_one,
         head_note_on_page_one=edition.contact_on_page_one,
-        intro=(
-            Paragraph(
-                _(
-                    "医療保険のデータベースに登録されている加入者情報の点検が、全国で完了しました。"
-                    "マイナ保険証を安心して使っていただけるよう、{insurer}に加入している"
-                    "あなたの世帯の方の登録情報と、ひも付けられているマイナンバーの下4桁を"
-                    "お知らせします。内容を確かめてください。"
-                ).format(insurer=_configured(settings, "municipality.insurer", translator.locale))
-            ),
-        ),
-        no_number_note=(
-            _(
-                "「登録なし」の方は、医療保険のデータベースにマイナンバーが登録されていません。"
-                "マイナ保険証を使うには登録が必要ですので、下記の問い合わせ先にご連絡ください。"
-            )
-            if has_unlinked
-            else None
-        ),
+        intro=(Paragraph(intro),),
+        no_number_note=no_number_note,
         contact=_contact(settings, translator),
-        not_a_card_note=_("このお知らせは、保険証として使うことはできません。"),
+        not_a_card_note=not_a_card_note,
         foreign_line=_foreign_line(settings, translator),
         pages=tuple(pages),
         reply_form=_reply_form(household, settings, translator) if with_form else None,
@@ -703,15 +759,19 @@ def _edition(large_print: bool, locale: str) -> Edition:
     if locale == i18n.SOURCE_LOCALE:
         return edition
     packing = locales.get(locale).guide_packing
+    # Lines a page holds, measured on the translated guides (tests/test_page_packing.py lays
+    # out every locale): the Japanese estimate's 30 lines filled the translated pages to 60-80%,
+    # so the standard edition takes 6/5 of them in CJK and 11/10 in Latin scripts (some of whose
+    # sections estimate short). The tall scripts' pages are bounded by their voice codes first.
     if packing == "cjk":
         chars = edition.guide_chars_per_line
-        lines = edition.guide_lines_per_page
+        lines = edition.guide_lines_per_page * (5 if large_print else 6) // 5
     elif packing == "tall":  # stacked marks: fewer, shorter lines
         chars = edition.guide_chars_per_line * 3 // 2
         lines = edition.guide_lines_per_page * 4 // 5
     else:
         chars = edition.guide_chars_per_line * 9 // 5
-        lines = edition.guide_lines_per_page
+        lines = edition.guide_lines_per_page * (10 if large_print else 11) // 10
     return dataclasses.replace(
         edition,
         member_cards=True,
@@ -722,6 +782,16 @@ def _edition(large_print: bool, locale: str) -> Edition:
         members_per_page=min(edition.members_per_page, 3),
         guide_chars_per_line=chars,
         guide_lines_per_page=lines,
+        # Every translated line is read aloud, and a page's codes are one row of at most five
+        # (pagegeometry): 2,600 bytes of text keep a page within five codes of version 20.
+        guide_voice_bytes=GUIDE_VOICE_BYTES,
+        contact_left_to_check_page=not large_print,
+        # Measured (tests/test_page_packing.py lays out each locale's worst case): Latin scripts'
+        # page 1 keeps the notes up to 13 such lines, CJK up to 16; the tall scripts' page 1 has
+        # its five codes already.
+        first_page_note_lines={"cjk": 16, "latin": 13}.get(packing, 0),
+        # CJK labels (やさしい日本語's with readings) are the long part of their cards.
+        card_label_mm=80.0 if large_print or packing == "cjk" else 64.0,
     )
 
 
@@ -824,6 +894,18 @@ def _estimated_lines(section: Section, chars_per_line: int) -> float:
     return total
 
 
+def _section_bytes(section: Section) -> int:
+    """The UTF-8 size of a section's text: about what its voice text takes in a code."""
+    texts = [section.heading]
+    for block in section.body:
+        if isinstance(block, ItemList):
+            for item in block.items:
+                texts += [item.marker or "", item.title or "", item.text, *item.details]
+        else:
+            texts.append(block.text)
+    return sum(len(text.encode()) for text in texts)
+
+
 def _paginate_guide(
     pages: list[tuple[str, tuple[Section, ...]]], edition: Edition, translator: Translator
 ) -> list[tuple[str, tuple[Section, ...]]]:
@@ -833,13 +915,21 @@ def _paginate_guide(
     for heading, sections in pages:
         chunks: list[list[Section]] = [[]]
         used = 0.0
+        used_bytes = 0
+        budget = edition.guide_voice_bytes
         for section in sections:
             size = _estimated_lines(section, edition.guide_chars_per_line)
-            if chunks[-1] and used + size > edition.guide_lines_per_page:
+            spoken = _section_bytes(section)
+            if chunks[-1] and (
+                used + size > edition.guide_lines_per_page
+                or (budget is not None and used_bytes + spoken > budget)
+            ):
                 chunks.append([])
                 used = 0.0
+                used_bytes = 0
             chunks[-1].append(section)
             used += size
+            used_bytes += spoken
         for index, chunk in enumerate(chunks):
             # A page that continues the one before says so.
             title = heading if index == 0 else _("{heading}（続き）").format(heading=heading)

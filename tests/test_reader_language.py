@@ -5,6 +5,7 @@ Japanese beside them where the reader must match it, and tagged lang="ja" wherev
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -248,9 +249,14 @@ def test_a_missing_value_prints_the_japanese_tagged_and_warns_once(tmp_path, cap
     config = settings.load(write(tmp_path, '[sender]\nhours = "平日 9時～17時"\n'))
     view._warn_untranslated.cache_clear()
     encoder = voicecode.QrEncoder()
+    # Two members: the second alone on page 2, where the contact block follows them (a translated
+    # part prints it after the last members where their page has room; else the check page's
+    # 「連絡のしかた」 gives the same details).
+    three = household("en")
+    two = dataclasses.replace(three, members=three.members[:2], lines=three.lines[:2])
     with caplog.at_level(logging.WARNING, logger="noticegen"):
         for _ in range(2):
-            finished = notice.make(household("en"), config, i18n.translator("en"), encoder)
+            finished = notice.make(two, config, i18n.translator("en"), encoder)
     warnings = [r.getMessage() for r in caplog.records if "sender.hours" in r.getMessage()]
     assert warnings == [
         "configuration: no en translation of sender.hours ([translations.en] sender.hours); "
