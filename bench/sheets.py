@@ -10,13 +10,20 @@ household; the 国民健康保険実態調査 gives 1.5 to 1.7 insured persons p
 and the shipped samples' hard cases are not included (they are built for layout, not as a
 population).
 
-    .venv/bin/python bench/sheets.py [--households 400] [--seed 1] [--large-print]
+    .venv/bin/python bench/sheets.py [--households 400] [--seed 1] [--large-print] [--measure]
+
+With --measure, one household of each size (1 to 6 members) is also laid out in each language
+(render.document, as the batch renders it) and every page of its translated part checked as the
+tests check it (tests/page_fit.py: inside the margins, above the codes' foot, clear of the codes,
+nothing overprinted); printed per language: pages whose layout differs from the view's count,
+pages with a problem (the reply form's apart), the fullest page's bottom and the most codes a page.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import random
 import sys
@@ -24,7 +31,19 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from noticegen import batch, fonts, i18n, locales, mynumber, records, settings, view
+from noticegen import (
+    batch,
+    fonts,
+    i18n,
+    locales,
+    mynumber,
+    notice,
+    records,
+    render,
+    settings,
+    view,
+    voicecode,
+)
 
 # Members per household, and how often (weights): one or two members in most households.
 SIZES = (1, 2, 3, 4, 5, 6)
@@ -100,6 +119,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=400)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--large-print", action="store_true")
+    parser.add_argument("--measure", action="store_true", help="lay out one household a size")
     args = parser.parse_args()
     config = settings.load()
     with tempfile.TemporaryDirectory() as folder:
@@ -133,6 +153,49 @@ def main() -> None:
             f"{classes['定形25g以内'] / total:6.1%} {classes['定形50g以内'] / total:6.1%} "
             f"{classes['定形外'] / total:6.1%}  "
             + " ".join(f"{k}: {v}" for k, v in sorted(sheets.items())),
+            flush=True,
+        )
+    if args.measure:
+        measure(households, config, args.large_print)
+
+
+def measure(households, config, large_print: bool) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.page_fit import FOOT_MM, PAGE_HEIGHT_MM, content_bottom_mm, problems
+
+    by_size = {}
+    for household in households:
+        by_size.setdefault(len(household.members), household)
+    sample = [by_size[size] for size in sorted(by_size)]
+    encoder = voicecode.QrEncoder()
+    print(
+        f"\nlaid out: {len(sample)} households a language ({', '.join(map(str, sorted(by_size)))}"
+        f" members); foot from {PAGE_HEIGHT_MM - FOOT_MM:.0f} mm"
+    )
+    print(f"{'language':<10} {'pages':>5} {'miscount':>8} {'problems':>8} {'form':>5} "
+          f"{'fullest':>8} {'codes':>5}")  # fmt: skip
+    for language in locales.TRANSLATED:
+        pages = miscounted = bad = bad_form = most_codes = 0
+        fullest = 0.0
+        for household in sample:
+            household = dataclasses.replace(household, language=language)
+            part = notice.make_all(household, config, encoder, large_print)[-1]
+            document = render.document(part)
+            pages += part.page_count
+            miscounted += len(document.pages) != part.page_count
+            for page, laid_out, codes in zip(
+                part.pages, document.pages, part.voice_codes, strict=False
+            ):
+                found = bool(problems(laid_out))
+                if page.kind == "form":
+                    bad_form += found
+                    continue
+                bad += found
+                fullest = max(fullest, content_bottom_mm(laid_out))
+                most_codes = max(most_codes, len(codes.codes))
+        print(
+            f"{language:<10} {pages:5d} {miscounted:8d} {bad:8d} {bad_form:5d} "
+            f"{fullest:6.1f}mm {most_codes:5d}",
             flush=True,
         )
 

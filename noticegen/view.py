@@ -34,8 +34,12 @@ from noticegen.wareki import format_wareki, to_wareki
 
 BARCODE_POINTS = 10.0  # Japan Post's standard size: 79.8 mm × 3.6 mm
 FORM_ROWS_PER_PAGE = 4  # member rows on a page of the Japanese reply form
-# Five codes of version 20 at level M hold 3,345 bytes; codes break between passages, so a page's
-# text is kept to about four fifths of that (checked: tests/test_page_packing.py).
+# Five codes of version 20 at level M hold 3,345 bytes, less what is lost where codes break between
+# passages: a section of up to 3,200 bytes has fit five codes in every script, a longer one is
+# split (measured: Burmese and Khmer sections of 3,600 bytes took seven codes, wider than the
+# page). Sections share a page up to 2,600 bytes, which also keeps Cyrillic's wider lines above
+# the codes (checked: tests/test_page_packing.py lays out every locale).
+LONE_SECTION_VOICE_BYTES = 3200
 GUIDE_VOICE_BYTES = 2600
 
 
@@ -783,7 +787,7 @@ def _edition(large_print: bool, locale: str) -> Edition:
         guide_chars_per_line=chars,
         guide_lines_per_page=lines,
         # Every translated line is read aloud, and a page's codes are one row of at most five
-        # (pagegeometry): 2,600 bytes of text keep a page within five codes of version 20.
+        # (pagegeometry): see GUIDE_VOICE_BYTES.
         guide_voice_bytes=GUIDE_VOICE_BYTES,
         contact_left_to_check_page=not large_print,
         # Measured (tests/test_page_packing.py lays out each locale's worst case): Latin scripts'
@@ -906,17 +910,52 @@ def _section_bytes(section: Section) -> int:
     return sum(len(text.encode()) for text in texts)
 
 
+def _split_long(section: Section, budget: int | None, gettext) -> list[Section]:
+    """A section whose text alone is more than a page's codes hold (`budget` bytes), in parts
+    that each fit, split between its paragraphs and list items; the parts after the first are
+    headed 「…（続き）」."""
+    if budget is None or _section_bytes(section) <= budget:
+        return [section]
+    units: list[Paragraph | ItemList] = []
+    for block in section.body:
+        if isinstance(block, ItemList):
+            units += [ItemList((item,)) for item in block.items]
+        else:
+            units.append(block)
+    heading_bytes = len(section.heading.encode())
+    parts: list[list[Paragraph | ItemList]] = [[]]
+    used = heading_bytes
+    for unit in units:
+        size = _section_bytes(Section("", (unit,)))
+        if parts[-1] and used + size > budget:
+            parts.append([])
+            used = heading_bytes
+        # Items of one list that stay together are one list again.
+        if isinstance(unit, ItemList) and parts[-1] and isinstance(parts[-1][-1], ItemList):
+            parts[-1][-1] = ItemList(parts[-1][-1].items + unit.items)
+        else:
+            parts[-1].append(unit)
+        used += size
+    continued = gettext("{heading}（続き）").format(heading=section.heading)
+    return [
+        Section(section.heading if index == 0 else continued, tuple(blocks))
+        for index, blocks in enumerate(parts)
+    ]
+
+
 def _paginate_guide(
     pages: list[tuple[str, tuple[Section, ...]]], edition: Edition, translator: Translator
 ) -> list[tuple[str, tuple[Section, ...]]]:
     """The guide's designed pages, each split at section boundaries where it does not fit."""
     _ = translator.gettext
     result = []
-    for heading, sections in pages:
+    budget = edition.guide_voice_bytes
+    for heading, designed in pages:
+        lone = None if budget is None else LONE_SECTION_VOICE_BYTES
+        sections = [part for section in designed for part in _split_long(section, lone, _)]
         chunks: list[list[Section]] = [[]]
         used = 0.0
         used_bytes = 0
-        budget = edition.guide_voice_bytes
         for section in sections:
             size = _estimated_lines(section, edition.guide_chars_per_line)
             spoken = _section_bytes(section)

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from noticegen import locales, notice, render, voicecode
+from noticegen import locales, notice, pagegeometry, render, voicecode
 from tests.page_fit import problems
 from tests.test_notice_content import household, member
 
@@ -47,7 +47,13 @@ def test_a_packed_translated_part_fits_its_pages(config, locale, count, head_is_
     assert sum(page.shows_notes for page in translated.pages) == 1
     if count == 1:
         assert kinds[:2] in (["personal", "check"], ["personal", "members"])
-    for page, laid_out in zip(translated.pages, document.pages, strict=True):
+    for page, laid_out, codes in zip(
+        translated.pages, document.pages, translated.voice_codes, strict=True
+    ):
         if page.kind == "form":
             continue  # the reply form's own layout is tested in test_notice_content
         assert problems(laid_out) == [], (locale, count, page.number, page.kind)
+        # The page's voice text fits the one row of codes it has room for. (Page 1 holds one
+        # member as before packing; what its first codes must say is voice's to fit.)
+        if page.kind != "personal":
+            assert len(codes.codes) <= pagegeometry.PAGE.max_codes, (locale, count, page.number)
