@@ -67,6 +67,8 @@ class Edition:
     # introduction and the notes may take for the notes to go under a single member there
     # (measured by laying out every locale; 0: never, the notes' codes would not fit page 1).
     first_page_note_lines: int = 0
+    # The same for page 1 to hold two members (the notes under them when there are no more).
+    first_page_two_member_lines: int = 0
     # The label column of a member card: large print's 80 mm, or less in a translated part at
     # 12 pt, whose values (long dates with their 和暦) need the width more than its labels do.
     card_label_mm: float = 80.0
@@ -459,7 +461,6 @@ def build(
         edition = dataclasses.replace(
             edition, members_on_first_page=edition.members_on_first_page - 1
         )
-    rows = _paginate_members(tuple(all_rows), edition)
     insurer = _configured(settings, "municipality.insurer", translator.locale)
     head_note = (
         None
@@ -500,6 +501,9 @@ def build(
         )
     )
     notes_fit_page_one = page_one_lines <= edition.first_page_note_lines
+    if page_one_lines <= edition.first_page_two_member_lines:
+        edition = dataclasses.replace(edition, members_on_first_page=2)
+    rows = _paginate_members(tuple(all_rows), edition)
     # The standard edition prints the contact block at the foot of page 1; large print has no room
     # there, so it follows the last members, on a page of its own if that page is full.
     contact_page_of_its_own = not edition.contact_on_page_one and (
@@ -794,6 +798,10 @@ def _edition(large_print: bool, locale: str) -> Edition:
         # page 1 keeps the notes up to 13 such lines, CJK up to 16; the tall scripts' page 1 has
         # its five codes already.
         first_page_note_lines={"cjk": 16, "latin": 13}.get(packing, 0),
+        # And two members up to 11 lines in CJK (Chinese and Korean: 9 to 12 lines, page 1 then
+        # ends 199-224 mm down; やさしい日本語's 12 or more, whose taller cards leave 4 mm at 12);
+        # never in the others, whose second card leaves no room under the shortest introduction.
+        first_page_two_member_lines={"cjk": 11}.get(packing, 0),
         # CJK labels (やさしい日本語's with readings) are the long part of their cards.
         card_label_mm=80.0 if large_print or packing == "cjk" else 64.0,
     )
