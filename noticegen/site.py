@@ -427,7 +427,9 @@ _PARTS = (
     ("members", ("table",), ("members", "member-card")),
     ("mynumber", ("td",), ("mynumber",)),
     ("voice", ("div",), ("voice-codes",)),
-    ("contact", ("div",), ("contact",)),
+    # The contact block, or where a translated part leaves it to the check page, that page's
+    # contact details (the same office, phone, hours and address).
+    ("contact", ("div", "section"), ("contact", "section-contact")),
 )
 
 Box = tuple[float, float, float, float]  # left, top, width, height
@@ -488,7 +490,16 @@ def _part_names(view: NoticeView) -> dict[str, str]:
         "members": table.caption,
         "mynumber": table.heading_mynumber,
         "voice": view.voice_codes[0].codes[0].label if view.voice_codes else "",
-        "contact": view.contact.heading,
+        "contact": (
+            view.contact.heading
+            if any(page.shows_contact for page in view.pages)
+            else next(
+                section.heading
+                for page in view.pages
+                for section in page.sections
+                if section.role == "contact"
+            )
+        ),
     }
 
 

@@ -72,6 +72,9 @@ class Edition:
     # The label column of a member card: large print's 80 mm, or less in a translated part at
     # 12 pt, whose values (long dates with their 和暦) need the width more than its labels do.
     card_label_mm: float = 80.0
+    # Member cards a little tighter (line-height 1.2, thinner padding), so that three fit a page;
+    # not in the tall scripts, whose stacked marks need the line spacing.
+    compact_cards: bool = False
     # A guide page's voice text must fit its row of codes: at most this many UTF-8 bytes of the
     # sections' text on one page (None: no limit; the Japanese pages are shorter than their codes).
     guide_voice_bytes: int | None = None
@@ -79,7 +82,11 @@ class Edition:
 
 STANDARD = Edition(
     large_print=False,
-    members_on_first_page=10,
+    # Page 1's voice text reads every member printed on it, and its codes must fit the four slots
+    # beside the contact box at the sturdy sizes (voicecode.VERSION_TIERS 1 and 2): five members
+    # do; with ten, the codes dropped to the weakest size and the contact box, narrowed to the
+    # width beside four codes, rose into the notes (measured with 4-11 member households).
+    members_on_first_page=5,
     members_per_page=16,
     type_sizes={
         "body": 11.0,
@@ -139,6 +146,9 @@ class ItemList:
 class Section:
     heading: str
     body: tuple[Paragraph | ItemList, ...]
+    # What the section is, for a part that explains it (the site's callouts): "contact" for the
+    # check page's contact details, which a translated part may print instead of the contact block.
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -392,6 +402,7 @@ class NoticeView:
     pages: tuple[Page, ...]
     reply_form: ReplyForm | None = None
     card_label_mm: float = 80.0  # the label column of a member card (Edition.card_label_mm)
+    compact_cards: bool = False  # Edition.compact_cards
     voice_texts: tuple[str, ...] = ()  # what each page's voice code carries, page by page
     # The same texts as passages (what a code keeps together, what page 1's first code holds),
     # from which the texts are split over several codes when they do not fit one.
@@ -690,6 +701,7 @@ def build(
         large_print=edition.large_print,
         member_cards=edition.member_cards,
         card_label_mm=edition.card_label_mm,
+        compact_cards=edition.compact_cards,
         # Readings in brackets make Easy Japanese titles as long as translated ones.
         title_in_masthead=translator.locale == "ja",
         sentence_gap=locales.get(translator.locale).sentence_gap,
@@ -802,8 +814,10 @@ def _edition(large_print: bool, locale: str) -> Edition:
         # ends 199-224 mm down; やさしい日本語's 12 or more, whose taller cards leave 4 mm at 12);
         # never in the others, whose second card leaves no room under the shortest introduction.
         first_page_two_member_lines={"cjk": 11}.get(packing, 0),
-        # CJK labels (やさしい日本語's with readings) are the long part of their cards.
-        card_label_mm=80.0 if large_print or packing == "cjk" else 64.0,
+        # Latin scripts' values (long dates) need the width more than their labels; CJK labels
+        # (やさしい日本語's with readings) are the long part of their cards.
+        card_label_mm=64.0 if not large_print and packing == "latin" else 80.0,
+        compact_cards=not large_print and packing != "tall",
     )
 
 
@@ -1522,6 +1536,7 @@ def _check_sections(
                     strong=True,
                 ),
             ),
+            role="contact",
         ),
     ]
     if has_member_aged_70_to_74(household, settings.dates.reference):
