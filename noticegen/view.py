@@ -82,7 +82,11 @@ class Edition:
 
 STANDARD = Edition(
     large_print=False,
-    members_on_first_page=10,
+    # Page 1's voice text reads every member printed on it, and its codes must fit the four slots
+    # beside the contact box at the sturdy sizes (voicecode.VERSION_TIERS 1 and 2): five members
+    # do; with ten, the codes dropped to the weakest size and the contact box, narrowed to the
+    # width beside four codes, rose into the notes (measured with 4-11 member households).
+    members_on_first_page=5,
     members_per_page=16,
     type_sizes={
         "body": 11.0,

@@ -263,7 +263,7 @@ def test_a_full_page_one_with_the_new_fields_overlaps_nothing(config, head_is_me
     finished = notice.make(
         household(*members, head_name=head), config, i18n.translator(), voicecode.QrEncoder()
     )
-    assert len(finished.pages[0].members.rows) == (10 if head_is_member else 9)
+    assert len(finished.pages[0].members.rows) == (5 if head_is_member else 4)
     page = render.document(finished).pages[0]
     texts, images = _text_boxes(page), _image_boxes(page)
     for left, top, right, bottom, content in texts:

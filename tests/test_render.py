@@ -52,28 +52,29 @@ def test_page_numbers_and_title(rendered_samples):
     assert squeeze("国民健康保険 加入者情報の届出書") in squeeze(texts[4])
 
 
-def test_more_than_ten_members_continue_with_the_table_header_repeated(rendered_samples):
+def test_more_than_five_members_continue_with_the_table_header_repeated(rendered_samples):
     notice = rendered_samples["H0003"]  # twelve members
     assert len(notice.household.members) == 12
     texts = page_texts(notice.pdf)
     first, second = squeeze(texts[0]), squeeze(texts[1])
-    for member in notice.household.members[:10]:
+    for member in notice.household.members[:5]:
         assert squeeze(member.name) in first
-    for member in notice.household.members[10:]:
+    for member in notice.household.members[5:]:
         assert squeeze(member.name) not in first
         assert squeeze(member.name) in second
     for heading in ("氏名（フリガナ）", "生年月日", "マイナンバー（下4桁）"):
         assert squeeze(heading) in first and squeeze(heading) in second
-    assert squeeze("12人のうち1〜10人目。続きは次のページにあります") in first
-    assert squeeze("12人のうち11〜12人目") in second
+    assert squeeze("12人のうち1〜5人目。続きは次のページにあります") in first
+    assert squeeze("12人のうち6〜12人目") in second
 
 
-def test_ten_members_fit_on_page_one(rendered_samples):
+def test_five_members_fit_on_page_one_and_the_rest_on_page_two(rendered_samples):
     notice = rendered_samples["H0002"]
     assert len(notice.household.members) == 10
-    assert notice.view.pages[1].kind == "check"
-    first = squeeze(page_texts(notice.pdf)[0])
-    assert all(squeeze(member.name) in first for member in notice.household.members)
+    assert [page.kind for page in notice.view.pages[:3]] == ["personal", "members", "check"]
+    first, second = (squeeze(text) for text in page_texts(notice.pdf)[:2])
+    assert all(squeeze(member.name) in first for member in notice.household.members[:5])
+    assert all(squeeze(member.name) in second for member in notice.household.members[5:])
 
 
 def _text_boxes(page, element_id: str | None = None):
