@@ -277,7 +277,8 @@ def page_passages(notice: NoticeView, translator: Translator) -> tuple[tuple[Pas
 
 def page_text(page: Page, passages: tuple[Passage, ...], translator: Translator) -> str:
     """A page's voice text: its opening, then its passages, a sentence gap apart."""
-    opening = translator.gettext("{page}ページ目。").format(page=page.number)
+    _ = translator.gettext
+    opening = _("{page}ページ目。").format(page=page.number)
     sentences = (sentence for passage in passages for sentence in passage.sentences)
     return without_readings(joined((opening, *sentences), _locale(translator.locale).sentence_gap))
 
@@ -432,8 +433,9 @@ def _form(notice: NoticeView, page: Page, translator: Translator) -> list[Passag
 
 def _contact_phone(notice: NoticeView, translator: Translator) -> str:
     contact = notice.contact
+    _ = translator.gettext
     return speakable(
-        translator.gettext("{office}、電話、{phone}。").format(
+        _("{office}、電話、{phone}。").format(
             office=contact.office, phone=contact.phone
         ),
         translator.locale,
@@ -485,7 +487,8 @@ def _members(page: Page, translator: Translator) -> list[Passage]:
 
 
 def _member_name(number: int, row: MemberRow, translator: Translator) -> str:
-    return translator.gettext("{number}人目、{name}さん。").format(
+    _ = translator.gettext
+    return _("{number}人目、{name}さん。").format(
         number=number, name=name_for(translator.locale, row.name, row.kana)
     )
 
