@@ -719,8 +719,8 @@ def build(
         ),
         fields=_fields(household, settings, translator),
         head_note=head_note,
-        # The standard edition's page 1 holds ten members and no more lines: its check page
-        # follows it directly.
+        # The standard edition's page 1 holds five members and the contact block: its check
+        # page follows it directly.
         check_pointer=None
         if edition.contact_on_page_one
         else _("確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。").format(

@@ -435,9 +435,7 @@ def _contact_phone(notice: NoticeView, translator: Translator) -> str:
     contact = notice.contact
     _ = translator.gettext
     return speakable(
-        _("{office}、電話、{phone}。").format(
-            office=contact.office, phone=contact.phone
-        ),
+        _("{office}、電話、{phone}。").format(office=contact.office, phone=contact.phone),
         translator.locale,
     )
 
