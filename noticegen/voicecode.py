@@ -645,10 +645,16 @@ def split_text(
 def _members_in_front(passages) -> tuple[Passage, ...]:
     """The page's passages with each member's summary replaced by their full data, when the page
     reads them in full too (its member table); members printed elsewhere keep their summary."""
+    # Only members summarised on this page move: a continuation page has no summary, and its
+    # members' data stays where it is (dropping it there lost every member from the codes).
+    summarised = {passage.member for passage in passages if passage.first_code == "extra"}
     records = {
         passage.member: passage
         for passage in passages
-        if passage.names_member and passage.member and not passage.first_code
+        if passage.names_member
+        and passage.member
+        and not passage.first_code
+        and passage.member in summarised
     }
     result = []
     for passage in passages:

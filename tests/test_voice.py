@@ -264,11 +264,14 @@ def test_page_one_says_everything_it_prints(sample_households, sample_views, con
             found = {
                 number: said for number, said in member_segments(text).items() if "生年月日" in said
             }
-            # Ten members on page 1, the rest on the continuation pages: each on its own page.
+            # Page 1's members (five, four beside the head's note), the rest on the continuation
+            # pages: each on its own page.
+            first_page = len(notice_view.pages[0].members.rows)
+            assert first_page <= view.STANDARD.members_on_first_page, where
             if page_number == 1:
-                assert sorted(found) == list(range(1, min(len(h.members), 10) + 1)), where
+                assert sorted(found) == list(range(1, first_page + 1)), where
             else:
-                assert min(found) > 10, where
+                assert min(found) > first_page, where
             segments |= found
         assert sorted(segments) == list(range(1, len(h.members) + 1)), where
         for number, m in enumerate(h.members, start=1):
@@ -293,9 +296,12 @@ def test_page_one_says_everything_it_prints(sample_households, sample_views, con
             assert "マイナンバーが登録されていません" in first, where
 
 
-def test_members_beyond_ten_are_on_the_continuation_page(sample_households, sample_views, config):
-    big = [h for h in sample_households if len(h.members) > 10]
-    assert big, "the samples have a household of more than 10 members"
+def test_members_beyond_page_one_are_on_the_continuation_page(
+    sample_households, sample_views, config
+):
+    first_page = view.STANDARD.members_on_first_page
+    big = [h for h in sample_households if len(h.members) > first_page]
+    assert big, "the samples have a household of more members than page 1 holds"
     members = tuple(
         member(f"見本 {i}", f"ミホン {chr(0x30A2 + i)}", None, number=f"{i + 5:07d}", line=i + 2)
         for i in range(30)
@@ -306,7 +312,7 @@ def test_members_beyond_ten_are_on_the_continuation_page(sample_households, samp
     for h, notice_view in cases:
         texts = notice_view.voice_texts
         for number, m in enumerate(h.members, start=1):
-            page = 1 if number <= 10 else 2 + (number - 11) // 16
+            page = 1 if number <= first_page else 2 + (number - first_page - 1) // 16
             # A household shares one 記号・番号: the 枝番 tells its members apart.
             said = f"番号は、{voice.spell_digits(m.insured_number)}" + (
                 f"、枝番は、{voice.spell_digits(m.insured_branch)}" if m.insured_branch else ""
@@ -810,3 +816,21 @@ def test_page_one_summarises_the_members_when_that_costs_no_code():
             assert all(joined.count(f"{n}人目、ミホン {n}さん。") == 1 for n in range(1, 9))
             assert "1人目、ミホン 1さん。生年月日" in codes[0], capacity
     assert chosen == {True, False}
+
+
+def test_every_sentence_of_a_page_is_in_its_codes(sample_households, config):
+    """Nothing a page's voice text says is lost on the way into its codes (a page 1 member summary
+    excepted: those members are read in full there). A continuation page of five members once
+    came out as one code holding its heading alone."""
+    encoder = voicecode.QrEncoder()
+    for h in sample_households:
+        for part in notice.make_all(h, config, encoder):
+            for page, passages, codes in zip(
+                part.pages, part.voice_passages, part.voice_codes, strict=True
+            ):
+                said = "".join(codes.texts)
+                for passage in passages:
+                    if passage.first_code == "extra":
+                        continue
+                    for sentence in passage.sentences:
+                        assert sentence in said, (h.household_id, part.lang, page.number, sentence)
