@@ -106,7 +106,9 @@ LARGE_PRINT = Edition(
     member_cards=True,
     contact_on_page_one=False,
     members_on_first_page=1,
-    members_per_page=3,
+    # Two 16 pt cards a continuation page: three ran into the voice codes' foot once the page's
+    # codes held all three members (H0016).
+    members_per_page=2,
     type_sizes={
         "body": 16.0,
         "table": 16.0,
@@ -799,7 +801,9 @@ def _edition(large_print: bool, locale: str) -> Edition:
         # short enough that their codes fit one row, and the contact block after the members.
         contact_on_page_one=False,
         members_on_first_page=1,
-        members_per_page=min(edition.members_per_page, 3),
+        # Three cards a continuation page; two in the tall scripts, whose three members' voice
+        # text (three bytes a character) needs six codes, one more than the row holds.
+        members_per_page=min(edition.members_per_page, 2 if packing == "tall" else 3),
         guide_chars_per_line=chars,
         guide_lines_per_page=lines,
         # Every translated line is read aloud, and a page's codes are one row of at most five
