@@ -24,15 +24,15 @@ import re
 import lxml.html
 import sample_data  # bench/sample_data.py, beside this script
 
-from noticegen import locales, notice, render, settings, voicecode
-
-KANA = r"\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
+from noticegen import i18n, locales, notice, render, settings, voicecode
 
 
 def japanese_pattern(locale: str) -> re.Pattern[str]:
     script = locales.get(locale).script
-    return re.compile(f"[{KANA}]+" if script in ("Hans", "Hant") else f"[{KANA}{HAN}]+")
+    # The product's character classes (noticegen.i18n), as runs.
+    return re.compile(
+        f"[{i18n.KANA}]+" if script in ("Hans", "Hant") else f"[{i18n.KANA}{i18n.HAN}]+"
+    )
 
 
 @dataclasses.dataclass
