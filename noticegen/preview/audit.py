@@ -102,11 +102,13 @@ class AuditLog:
             elif len(self._repeats) >= LIMITED_CLIENTS:
                 self._overflow[action] = self._overflow.get(action, 0) + 1
             else:
+                time_now = _now()
                 if not self._repeats:
+                    # One wall-clock reading for both, so a window's `since` is its first line's time.
                     self._window_start = self._clock()
-                    self._window_time = _now()
+                    self._window_time = time_now
                 self._repeats[key] = 0
-                self._write(action, client, None, None, details)
+                self._write(action, client, None, None, details, time_now)
 
     def close(self) -> None:
         with self._lock:
@@ -134,11 +136,12 @@ class AuditLog:
         household_id: str | None,
         session: str | None,
         details: dict,
+        time_now: str | None = None,
     ) -> None:
         if self._stream.closed:
             return
         entry = {
-            "time": _now(),
+            "time": time_now or _now(),
             "client": client,
             "session": session,
             "household_id": household_id,
