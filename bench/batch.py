@@ -5,6 +5,9 @@ production renderer ("shapes": pages drawn over layouts measured once per page s
 same process on the same file, the baseline that lays out every notice in full ("full"), unless
 --renderer picks one. The machine is shared: compare the two figures of one run.
 
+These households are all alike; bench/fast_renderer.py runs the same measurement (run_once,
+describe) on a realistic population (bench/population.py).
+
     .venv/bin/python bench/batch.py [--households 1000] [--workers 2] [--chunk-size 500]
                                     [--renderer shapes|full|both]
 """
@@ -13,15 +16,19 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import json
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
-from noticegen import batch, mynumber
+from noticegen import batch, mynumber, rules
 
 AREAS = (
     ("1730004", "東京都板橋区板橋"),
@@ -45,9 +52,16 @@ COLUMNS = (
 )  # fmt: skip
 
 
+# Members are under 75 on the shipped reference date (2024-10-01): older ones are NOT_NHI_AGE.
+OLDEST_BIRTH = dt.date(1949, 10, 2)
+YOUNGEST_BIRTH = dt.date(2020, 12, 31)
+REFERENCE = dt.date(2024, 10, 1)
+
+
 def write_members(path: Path, households: int, seed: int = 1) -> None:
     """A member file of `households` fictional, valid households of one to four members."""
     rng = random.Random(seed)
+    span = (YOUNGEST_BIRTH - OLDEST_BIRTH).days
     with open(path, "w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(COLUMNS)
@@ -57,8 +71,11 @@ def write_members(path: Path, households: int, seed: int = 1) -> None:
             address = f"{town}{rng.randint(1, 5)}丁目{rng.randint(1, 40)}番{rng.randint(1, 20)}号"
             members = rng.sample(GIVEN, rng.randint(1, 4))
             language = rng.choice(LANGUAGES) if rng.random() < 0.05 else ""
+            insured_number = f"{rng.randint(1, 9999999):07d}"  # one per household, as in NHI
             for index, given in enumerate(members):
-                born = rng.randint(1940, 2020)
+                born = OLDEST_BIRTH + dt.timedelta(days=rng.randrange(span + 1))
+                # A 負担割合 the member's age allows (noticegen.rules, as the reader checks it).
+                copay = rng.choice(sorted(rules.copay_stage(born, REFERENCE).allowed))
                 base = "".join(str(rng.randrange(10)) for _ in range(11))
                 full = base + str(mynumber.check_digit(base))
                 writer.writerow(
@@ -70,45 +87,123 @@ def write_members(path: Path, households: int, seed: int = 1) -> None:
                         language,
                         f"{surname[0]} {given[0]}",
                         f"{surname[1]} {given[1]}",
-                        f"{born}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                        born.isoformat(),
                         "板",
-                        f"{rng.randint(1, 9999999):07d}",
+                        insured_number,
                         f"{index + 1:02d}",
-                        f"{rng.randint(max(born + 1, 2008), 2024)}-04-01",
-                        rng.choice("23"),
+                        f"{rng.randint(max(born.year + 1, 2008), 2024)}-04-01",
+                        str(copay),
                         full[-4:] if rng.random() < 0.85 else "",
                     )
                 )
 
 
-def run_once(members: Path, folder: Path, renderer: str, args) -> dict:
-    """One batch run in its own process, so that its peak memory is its own."""
-    script = (
-        "import json, resource, sys, time\n"
-        "from pathlib import Path\n"
-        "import logging\n"
-        "from noticegen import batch\n"
-        "logging.basicConfig(level=logging.INFO)\n"
-        "start = time.perf_counter()\n"
-        "status = batch.run(batch.Options(input=Path(sys.argv[1]), outdir=Path(sys.argv[2]),"
-        " workers=int(sys.argv[3]), chunk_size=int(sys.argv[4]), renderer=sys.argv[5]))\n"
-        "elapsed = time.perf_counter() - start\n"
-        # ru_maxrss is in KiB on Linux: the largest single process, the parent or one worker.
-        "print(json.dumps({'status': status, 'elapsed': elapsed,"
-        " 'parent_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
-        " 'worker_mib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
-    )
-    outdir = folder / f"out-{renderer}"
+@dataclass(frozen=True)
+class RunFigures:
+    """What one `noticegen batch` run measured."""
+
+    renderer: str
+    status: int
+    elapsed: float  # seconds, the batch's own run (not the interpreter's start)
+    parent_mib: float  # peak resident memory of the run's parent process
+    worker_mib: float  # peak resident memory of its largest worker
+    notices: int
+    rejected: int
+    laid_out_in_full: int
+    chunk_bytes_per_notice: tuple[float, ...]  # each chunk file's bytes over its notices
+    pdf_bytes: int
+
+    @property
+    def notices_per_second(self) -> float:
+        return self.notices / self.elapsed
+
+    @property
+    def share_laid_out_in_full(self) -> float:
+        return self.laid_out_in_full / self.notices if self.notices else 0.0
+
+    @property
+    def median_bytes_per_notice(self) -> float:
+        return statistics.median(self.chunk_bytes_per_notice) if self.notices else 0.0
+
+    @property
+    def mean_bytes_per_notice(self) -> float:
+        return self.pdf_bytes / self.notices if self.notices else 0.0
+
+
+_RUN_SCRIPT = """
+import json, logging, resource, sys, time
+from pathlib import Path
+from noticegen import batch
+logging.basicConfig(level=logging.INFO)
+given = json.loads(sys.argv[1])
+options = batch.Options(
+    input=Path(given["input"]), outdir=Path(given["outdir"]),
+    config=Path(given["config"]) if given["config"] else None, workers=given["workers"],
+    chunk_size=given["chunk_size"], renderer=given["renderer"], limit=given["limit"],
+)
+start = time.perf_counter()
+status = batch.run(options)
+elapsed = time.perf_counter() - start
+# ru_maxrss is in KiB on Linux: the largest single process, the parent or one worker (the pool's
+# workers are waited for, so RUSAGE_CHILDREN holds the largest of them).
+print(json.dumps({"status": status, "elapsed": elapsed,
+    "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def run_once(
+    members: Path,
+    outdir: Path,
+    renderer: str,
+    *,
+    workers: int = 2,
+    chunk_size: int = batch.DEFAULT_CHUNK_SIZE,
+    config: Path | None = None,
+    limit: int | None = None,
+) -> RunFigures:
+    """One batch run in its own process, so that its peak memory is its own; OUTDIR new."""
+    given = {
+        "input": str(members), "outdir": str(outdir), "config": str(config) if config else None,
+        "workers": workers, "chunk_size": chunk_size, "renderer": renderer, "limit": limit,
+    }  # fmt: skip
     result = subprocess.run(
-        [sys.executable, "-c", script, str(members), str(outdir), str(args.workers),
-         str(args.chunk_size), renderer],
+        [sys.executable, "-c", _RUN_SCRIPT, json.dumps(given)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     figures = json.loads(result.stdout.strip().splitlines()[-1])
+    summary = json.loads((outdir / "summary.json").read_text(encoding="utf-8"))
+    notices_in: Counter[str] = Counter()
+    with open(outdir / "manifest.csv", encoding="utf-8", newline="") as stream:
+        notices_in.update(row["file"] for row in csv.DictReader(stream))
+    sizes = {name: (outdir / name).stat().st_size for name in notices_in}
+    # The shapes renderer logs, chunk by chunk, how many of its notices it laid out in full.
     laid_out = sum(int(match) for match in re.findall(r"(\d+) laid out in full", result.stderr))
-    figures["laid_out_in_full"] = laid_out if renderer == "shapes" else args.households
-    figures["pdf_bytes"] = sum(path.stat().st_size for path in (outdir / "notices").iterdir())
-    return figures
+    return RunFigures(
+        renderer=renderer,
+        status=figures["status"],
+        elapsed=figures["elapsed"],
+        parent_mib=figures["parent_mib"],
+        worker_mib=figures["worker_mib"],
+        notices=summary["notices_out"],
+        rejected=summary["rejected"],
+        laid_out_in_full=laid_out if renderer == "shapes" else summary["notices_out"],
+        chunk_bytes_per_notice=tuple(sizes[name] / notices_in[name] for name in sorted(sizes)),
+        pdf_bytes=sum(sizes.values()),
+    )
+
+
+def describe(figures: RunFigures) -> str:
+    """One line of a run's figures."""
+    return (
+        f"{figures.renderer:>6}: {figures.notices_per_second:6.1f} notices/s "
+        f"({figures.notices} notices in {figures.elapsed:.1f} s, exit {figures.status}, "
+        f"{figures.rejected} rejected); laid out in full {figures.laid_out_in_full} "
+        f"({figures.share_laid_out_in_full:.1%}); PDF per notice median "
+        f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "
+        f"{figures.mean_bytes_per_notice / 1000:.1f} KB; peak memory parent "
+        f"{figures.parent_mib:.0f} MiB, largest worker {figures.worker_mib:.0f} MiB"
+    )
 
 
 def main() -> None:
@@ -124,15 +219,11 @@ def main() -> None:
         members = Path(folder) / "members.csv"
         write_members(members, args.households)
         for renderer in renderers:
-            figures = run_once(members, Path(folder), renderer, args)
-            print(
-                f"{renderer:>6}: {args.households / figures['elapsed']:6.1f} notices/s "
-                f"({figures['elapsed']:.1f} s, exit {figures['status']}); peak memory parent "
-                f"{figures['parent_mib']:.0f} MiB, largest worker {figures['worker_mib']:.0f} MiB; "
-                f"{figures['laid_out_in_full']} notices laid out in full; "
-                f"PDFs {figures['pdf_bytes'] / 2**20:.0f} MiB",
-                flush=True,
-            )
+            figures = run_once(
+                members, Path(folder) / f"out-{renderer}", renderer,
+                workers=args.workers, chunk_size=args.chunk_size,
+            )  # fmt: skip
+            print(describe(figures), flush=True)
     print("target: ≥ 100 notices/s at 10,000 households")
 
 
