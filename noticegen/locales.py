@@ -38,6 +38,12 @@ class Locale:
     # How the translated guide is packed: "cjk" (full-width characters), "tall" (scripts with
     # stacked marks, which need taller lines) or "latin".
     guide_packing: str = "latin"
+    # How many UTF-8 bytes of a translated guide or check page's text its row of voice codes holds
+    # at the sturdy sizes (voicecode.VERSION_TIERS 1 and 2), for one section alone on the page;
+    # sections sharing a page get 13/16 of it (view.GUIDE_VOICE_BYTES). Scripts of three bytes a
+    # character take fewer characters a page, and their codes' markers (「1ページ目、その2。」
+    # and where the next code is) take three times the bytes too.
+    page_voice_bytes: int = 3200
     direction: str = "ltr"
     # The language code a machine-translation provider knows it by (None: no machine pre-fill).
     provider_code: str | None = None
@@ -99,7 +105,8 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "ne", "ネパール語", "नेपाली", "Nepali", "ne", "Deva", "ne",
-        full_stop="।", guide_packing="tall", provider_code="ne", aliases=("ne-np", "nep"),
+        full_stop="।", guide_packing="tall", page_voice_bytes=2200, provider_code="ne",
+        aliases=("ne-np", "nep"),
         url_dot="डट", url_slash="स्ल्यास",
     ),
     Locale(
@@ -108,7 +115,8 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "my", "ミャンマー語", "မြန်မာဘာသာ", "Burmese", "my", "Mymr", "my",
-        full_stop="။", guide_packing="tall", provider_code="my", aliases=("my-mm", "mya", "bur"),
+        full_stop="။", guide_packing="tall", page_voice_bytes=2000, provider_code="my",
+        aliases=("my-mm", "mya", "bur"),
         url_dot="ဒေါ့", url_slash="မျဉ်းစောင်း",
     ),
     Locale(
@@ -121,7 +129,8 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "th", "タイ語", "ภาษาไทย", "Thai", "th", "Thai", "th",
-        full_stop="", guide_packing="tall", provider_code="th", aliases=("th-th", "tha"),
+        full_stop="", guide_packing="tall", page_voice_bytes=2200, provider_code="th",
+        aliases=("th-th", "tha"),
         url_dot="จุด", url_slash="ทับ",
     ),
     Locale(
@@ -130,12 +139,14 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "km", "クメール語", "ភាសាខ្មែរ", "Khmer", "km", "Khmr", "km",
-        full_stop="។", guide_packing="tall", provider_code="km", aliases=("km-kh", "khm"),
+        full_stop="។", guide_packing="tall", page_voice_bytes=2200, provider_code="km",
+        aliases=("km-kh", "khm"),
         url_dot="ចុច", url_slash="សញ្ញាទ្រេត",
     ),
     Locale(
         "mn", "モンゴル語", "Монгол хэл", "Mongolian", "mn", "Cyrl", "mn",
-        provider_code="mn", aliases=("mn-mn", "mon"), url_dot="цэг", url_slash="ташуу зураас",
+        page_voice_bytes=2600, provider_code="mn", aliases=("mn-mn", "mon"), url_dot="цэг",
+        url_slash="ташуу зураас",
     ),
 )  # fmt: skip
 

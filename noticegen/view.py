@@ -34,11 +34,13 @@ from noticegen.wareki import format_wareki, to_wareki
 
 BARCODE_POINTS = 10.0  # Japan Post's standard size: 79.8 mm × 3.6 mm
 FORM_ROWS_PER_PAGE = 4  # member rows on a page of the Japanese reply form
-# Five codes of version 20 at level M hold 3,345 bytes, less what is lost where codes break between
-# passages: a section of up to 3,200 bytes has fit five codes in every script, a longer one is
-# split (measured: Burmese and Khmer sections of 3,600 bytes took seven codes, wider than the
-# page). Sections share a page up to 2,600 bytes, which also keeps Cyrillic's wider lines above
-# the codes (checked: tests/test_page_packing.py lays out every locale).
+# Five codes of version 20 at level M hold 3,345 bytes, less their markers and what is lost where
+# codes break: a section of up to 3,200 bytes fits five codes in the scripts of one byte a
+# character, a longer one is split. Sections share a page up to 2,600 bytes, which also keeps
+# Cyrillic's wider lines above the codes (checked: tests/test_page_packing.py lays out every
+# locale). Scripts of more bytes a character hold less (locales.Locale.page_voice_bytes, in place
+# of 3,200, and 13/16 of it in place of 2,600): measured, Burmese guide pages of 2,600 bytes took
+# five codes of version 24-25, which a phone's zbar misses one time in six.
 LONE_SECTION_VOICE_BYTES = 3200
 GUIDE_VOICE_BYTES = 2600
 
@@ -808,7 +810,9 @@ def _edition(large_print: bool, locale: str) -> Edition:
         guide_lines_per_page=lines,
         # Every translated line is read aloud, and a page's codes are one row of at most five
         # (pagegeometry): see GUIDE_VOICE_BYTES.
-        guide_voice_bytes=GUIDE_VOICE_BYTES,
+        guide_voice_bytes=(
+            locales.get(locale).page_voice_bytes * GUIDE_VOICE_BYTES // LONE_SECTION_VOICE_BYTES
+        ),
         contact_left_to_check_page=not large_print,
         # Measured (tests/test_page_packing.py lays out each locale's worst case): Latin scripts'
         # page 1 keeps the notes up to 13 such lines, CJK up to 16; the tall scripts' page 1 has
@@ -977,7 +981,9 @@ def _paginate_guide(
     result = []
     budget = edition.guide_voice_bytes
     for heading, designed in pages:
-        lone = None if budget is None else LONE_SECTION_VOICE_BYTES
+        # A section alone on a page may take a little more than sections sharing one, which
+        # lose room where the codes break between them (the locale's page_voice_bytes).
+        lone = None if budget is None else budget * LONE_SECTION_VOICE_BYTES // GUIDE_VOICE_BYTES
         sections = [part for section in designed for part in _split_long(section, lone, _)]
         chunks: list[list[Section]] = [[]]
         used = 0.0

@@ -359,18 +359,72 @@ def _split_in_tiers(page_text, page, translator, passages) -> tuple[str, ...]:
     opens_part = passages is not None and any(passage.first_code for passage in passages)
     room = geometry.max_codes_beside_text if opens_part else geometry.max_codes
     texts: tuple[str, ...] | None = None
-    for max_version in VERSION_TIERS:
+    # The sturdy sizes (tiers 1 and 2, which a phone reads) with codes that break between
+    # passages; then the same sizes with codes that break between any two sentences, and then
+    # between words too, each code filled to the last word that fits; the weakest size last. A
+    # passage longer than what a code has left wastes the rest of that code: measured, a Thai
+    # check page of 2,087 bytes took six codes of version 20 between passages or sentences, and
+    # fits five when a sentence may continue in the next code.
+    # When nothing fits the row, the fewest codes.
+    sturdy, weakest = VERSION_TIERS[:-1], VERSION_TIERS[-1:]
+    attempts = [(max_version, passages) for max_version in sturdy]
+    for versions in (sturdy, weakest):
+        for max_version in versions:
+            attempts.append((max_version, passages))
+            if passages is not None:
+                # Pieces of a few words (a sixteenth of a code): small enough to fill each code.
+                piece_bytes = _capacity(max_version, EC_LEVELS[-1]) // 16
+                attempts += [
+                    (max_version, _finer(passages, None)),
+                    (max_version, _finer(passages, piece_bytes)),
+                ]
+    for max_version, way in dict.fromkeys(attempts):
         fits = functools.partial(_fits, ec_level=EC_LEVELS[-1], max_version=max_version)
         try:
-            texts = split_text(page_text, page, translator, fits, passages)
+            split = split_text(page_text, page, translator, fits, way)
         except VoiceCodeError:
-            if max_version == VERSION_TIERS[-1]:
-                raise
             continue
-        if len(texts) <= room:
-            break
-    assert texts is not None
+        if len(split) <= room:
+            return split
+        if texts is None or len(split) < len(texts):
+            texts = split
+    if texts is None:
+        raise VoiceCodeError(f"page {page}: one sentence is too long for a single code")
     return texts
+
+
+def _finer(passages: tuple[Passage, ...], piece_bytes: int | None) -> tuple[Passage, ...]:
+    """The passages with each sentence a passage of its own, so that codes may break between any
+    two sentences; with `piece_bytes`, a longer sentence also in pieces of about that many UTF-8
+    bytes, cut between words (never beside a digit nor an abbreviation, so that no number or date
+    is cut in two; not after a clause's comma, where a code's text would differ from the page's). A member's data, whose continuation names the
+    member again, and page 1's essentials, which keep their place in its first code, stay
+    whole."""
+
+    def pieces(sentence: str) -> list[str]:
+        if piece_bytes is None:
+            return [sentence]
+        result, start = [], 0
+        for point in _cut_points(sentence, level=0):
+            if len(sentence[start:point].encode()) >= piece_bytes:
+                result.append(sentence[start:point].strip())
+                start = point
+        return [*result, sentence[start:].strip()]
+
+    return tuple(
+        piece
+        for passage in passages
+        for piece in (
+            (passage,)
+            if passage.names_member or passage.first_code
+            else (
+                dataclasses.replace(passage, sentences=(text,))
+                for sentence in passage.sentences
+                for text in pieces(sentence)
+                if text
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)

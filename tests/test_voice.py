@@ -821,14 +821,24 @@ def test_page_one_summarises_the_members_when_that_costs_no_code():
 def test_every_sentence_of_a_page_is_in_its_codes(sample_households, config):
     """Nothing a page's voice text says is lost on the way into its codes (a page 1 member summary
     excepted: those members are read in full there). A continuation page of five members once
-    came out as one code holding its heading alone."""
+    came out as one code holding its heading alone. A sentence may continue in the next code
+    (cut between words, where a page's codes would not fit their row otherwise)."""
     encoder = voicecode.QrEncoder()
     for h in sample_households:
         for part in notice.make_all(h, config, encoder):
+            _ = i18n.translator(part.lang).gettext
+            gap = locales.get(part.lang).sentence_gap
             for page, passages, codes in zip(
                 part.pages, part.voice_passages, part.voice_codes, strict=True
             ):
-                said = "".join(codes.texts)
+                bodies = []
+                for number, code in enumerate(codes.texts, start=1):
+                    marker = _("{page}ページ目、その{part}。").format(page=page.number, part=number)
+                    follows = _("続きは、左どなりのコード、その{part}にあります。").format(
+                        part=number + 1
+                    )
+                    bodies.append(code.removeprefix(marker).removesuffix(follows).strip())
+                said = gap.join(bodies)
                 for passage in passages:
                     if passage.first_code == "extra":
                         continue
