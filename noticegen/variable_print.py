@@ -33,13 +33,14 @@ Static forms depend only on the shape and runs are placed from the shape's geome
 of a chunk do not depend on which household a worker first measured a shape with: chunks stay
 byte-identical whatever the worker count, and on resume.
 
-This module reaches into WeasyPrint's internals (its Layout, draw_first_line, Stream and
-font-embedding code); pyproject.toml pins the WeasyPrint version for that reason.
+This module reaches into WeasyPrint's internals (its Layout, draw_first_line, Stream and Font
+objects); pyproject.toml pins the WeasyPrint version for that reason.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import io
@@ -47,6 +48,7 @@ import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -162,6 +164,9 @@ class Shape:
     lines: tuple[_Line, ...]
     # x, y, width, height in CSS px; for a centred image, its centre and 0, 0 (see _image_place)
     images: tuple[tuple[float, float, float, float], ...]
+    # The file each font of the form comes from, by its resource name: a chunk file holds one
+    # subset of each font file, serving every form and data run (see _share_fonts).
+    font_sources: tuple[tuple[str, str, int], ...] = ()  # (name, file's sha256, face index)
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
 
@@ -185,6 +190,7 @@ class Shape:
                 self.fonts,
                 self.lines,
                 self.images,
+                self.font_sources,
             ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
@@ -193,14 +199,14 @@ class Shape:
     def from_bytes(cls, data: bytes) -> Shape:
         from weasyprint.css import Style
 
-        template_pdf, mediabox, values, fonts, lines, images = pickle.loads(data)
+        template_pdf, mediabox, values, fonts, lines, images, font_sources = pickle.loads(data)
         styles = []
         for value in values:
             style = Style(value)
             style.font_config = render.font_configuration()
             style.cache = {}
             styles.append(style)
-        return cls(template_pdf, mediabox, tuple(styles), fonts, lines, images)
+        return cls(template_pdf, mediabox, tuple(styles), fonts, lines, images, font_sources)
 
 
 class ShapeStore(Protocol):
@@ -447,6 +453,7 @@ def measure(page: PageData) -> Shape:
         fonts=tuple(run.fonts for run in measured_runs),
         lines=tuple(shape_lines),
         images=tuple(_image_place(box, area) for box, area in image_boxes),
+        font_sources=_document_font_sources(document),
     )
 
 
@@ -465,6 +472,11 @@ class ChunkFile:
     pdf: Any = None
     fonts: dict = field(default_factory=dict)  # WeasyPrint Font objects used by the data runs
     _forms: dict = field(default_factory=dict)  # shape digest → the form, copied into this file
+    # The /Font dictionaries of the forms and of the pages laid out in full, in the order met,
+    # and the files their fonts come from: finish() points them all at one subset per font.
+    _font_holders: list = field(default_factory=list)
+    _font_sources: dict = field(default_factory=dict)  # resource name → (sha256, face index)
+    _held: set = field(default_factory=set)
     _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
     _font_resources: Any = None
     # WeasyPrint's colour operators name an opacity state (/a1 gs): shared like the fonts.
@@ -488,7 +500,8 @@ class ChunkFile:
         import pikepdf
 
         if key not in self._forms:
-            self._forms[key] = self.pdf.copy_foreign(shape.form)
+            form = self._forms[key] = self.pdf.copy_foreign(shape.form)
+            self._hold_fonts(form, shape.font_sources)
         mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
         top = mediabox[3]
@@ -518,12 +531,28 @@ class ChunkFile:
         self.pdf.pages.append(pikepdf.Page(page_dict))
         self.pages_drawn += 1
 
-    def add_laid_out_pages(self, data: bytes) -> None:
+    def add_laid_out_pages(self, data: bytes, font_sources: tuple = ()) -> None:
+        """A notice laid out in full (`font_sources`: its fonts' files, as Shape.font_sources)."""
         import pikepdf
 
         with pikepdf.open(io.BytesIO(data)) as part:
+            first = len(self.pdf.pages)
             self.pdf.pages.extend(part.pages)
             self.pages_laid_out += len(part.pages)
+        for page in self.pdf.pages[first:]:
+            self._hold_fonts(page.obj, font_sources)
+
+    def _hold_fonts(self, holder, font_sources: tuple) -> None:
+        import pikepdf
+
+        fonts = holder.get("/Resources", {}).get("/Font")
+        if not isinstance(fonts, pikepdf.Dictionary):
+            return
+        if not fonts.is_indirect or fonts.objgen not in self._held:
+            self._font_holders.append(fonts)
+            self._held.add(fonts.objgen)
+        for name, sha256, index in font_sources:
+            self._font_sources.setdefault(name, (sha256, index))
 
     def _image(self, uri: str, picture: _Picture):
         if uri not in self._images:
@@ -531,10 +560,13 @@ class ChunkFile:
         return self._images[uri]
 
     def finish(self) -> bytes:
-        """The file's bytes: the data runs' fonts embedded (subset), identifiers from the content."""
+        """The file's bytes: one subset of each font for all its pages (_share_fonts), subset
+        tags and the file identifier from the content."""
         import pikepdf
 
-        _embed_fonts(self.pdf, self.fonts, self._font_resources)
+        shared = _share_fonts(self.pdf, self.fonts, self._font_holders, self._font_sources)
+        for font in self.fonts.values():
+            self._font_resources[f"/{font.hash}"] = shared[font.hash]
         for name, state in sorted(self._states["ExtGState"].items()):
             self._state_resources[f"/{name}"] = pikepdf.Dictionary(
                 {f"/{key}": value for key, value in state.items()}
@@ -644,36 +676,374 @@ def _image_xobject(pdf, picture: _Picture):
     )
 
 
-def _embed_fonts(pdf, fonts: dict, resources) -> None:
-    """The data runs' fonts, subset by WeasyPrint's own code, into `pdf`'s font `resources`.
+# ---------------------------------------------------------------------------------------------
+# One subset per font and chunk file
+#
+# WeasyPrint embeds in each PDF it writes a subset of each font, with the glyph ids kept (CIDs are
+# the font's own glyph ids, Identity-H), under a resource name it takes from the font's
+# description (family, weight, style): the same name in every layout of every process. So every
+# form, every page laid out in full and the data runs can share one subset of the font: the union
+# of the glyphs they use, taken from the font file again, with one /W and one /ToUnicode covering
+# them all. Nothing in a content stream changes. A form whose font gives a glyph another width
+# than the shared font does (WeasyPrint rounds a glyph's advance at the size first met) keeps
+# its own subset, so that no glyph moves.
 
-    WeasyPrint writes them into a small PDF of its own, from which they are copied.
-    """
-    import pikepdf
-    import pydyf
-    from weasyprint.pdf.fonts import build_fonts_dictionary
 
-    if not fonts:
-        return
-    holder = pydyf.PDF()
-    dictionary = build_fonts_dictionary(
-        holder, fonts, True, True, {"hinting": False, "pdf_version": None}
+def _font_source(font) -> tuple[str, int]:
+    """The sha256 and face index of the file a WeasyPrint Font comes from (cached by name:
+    within one font configuration, a font's description names one file)."""
+    source = _FONT_SOURCES.get(font.hash)
+    if source is None:
+        from weasyprint.text.fonts import get_hb_object_data
+
+        digest = hashlib.sha256(get_hb_object_data(font.hb_face)).hexdigest()
+        source = _FONT_SOURCES[font.hash] = (digest, font.index)
+    return source
+
+
+_FONT_SOURCES: dict[str, tuple[str, int]] = {}
+
+
+def _document_font_sources(document) -> tuple[tuple[str, str, int], ...]:
+    """Where the fonts of a written WeasyPrint document come from, for Shape.font_sources."""
+    found = {font.hash: _font_source(font) for font in document.fonts.values() if not font.bitmap}
+    return tuple((name, *found[name]) for name in sorted(found))
+
+
+@functools.cache
+def _font_files() -> dict[str, Path]:
+    """The project's font files (fontconfig sees no others: noticegen.fonts), by sha256."""
+    from noticegen import fonts
+
+    return {
+        hashlib.sha256(path.read_bytes()).hexdigest(): path
+        for path in sorted(fonts.FONT_DIR.iterdir())
+        if path.is_file()
+    }
+
+
+@functools.lru_cache(maxsize=32)
+def _subset_program(sha256: str, index: int, glyphs: frozenset[int]) -> bytes:
+    """The project's font file of this sha256 (face `index`) cut to `glyphs`."""
+    return _cut_font(_font_files()[sha256].read_bytes(), index, glyphs)
+
+
+def _cut_font(data: bytes, index: int, glyphs: frozenset[int]) -> bytes:
+    """A font file (face `index`) cut to `glyphs`, every glyph keeping its id (the slots of the
+    others stay, empty), without hinting: as WeasyPrint's own subsets are, by HarfBuzz's subsetter
+    (fontTools takes seconds on a CID-keyed CFF font such as Noto Sans CJK, where it keeps)."""
+    hb = _harfbuzz_subset()
+    if hb is None:
+        return _cut_font_with_fonttools(data, index, glyphs)
+    ffi, library = hb
+    blob = library.hb_blob_create(data, len(data), 1, ffi.NULL, ffi.NULL)  # 1: read-only
+    face = library.hb_face_create(blob, index)
+    request = library.hb_subset_input_create_or_fail()
+    try:
+        kept = library.hb_subset_input_glyph_set(request)
+        for glyph in sorted(glyphs | {0}):
+            library.hb_set_add(kept, glyph)
+        dropped = library.hb_subset_input_set(request, 3)  # HB_SUBSET_SETS_DROP_TABLE_TAG
+        for tag in _DROPPED_TABLES:
+            library.hb_set_add(dropped, library.hb_tag_from_string(tag.encode(), 4))
+        # NO_HINTING | RETAIN_GIDS | DESUBROUTINIZE | PASSTHROUGH_UNRECOGNIZED
+        library.hb_subset_input_set_flags(request, 0x01 | 0x02 | 0x04 | 0x20)
+        cut = library.hb_subset_or_fail(face, request)
+        if cut == ffi.NULL:
+            return _cut_font_with_fonttools(data, index, glyphs)
+        result = library.hb_face_reference_blob(cut)
+        length = ffi.new("unsigned int *")
+        program = bytes(ffi.buffer(library.hb_blob_get_data(result, length), length[0]))
+        library.hb_blob_destroy(result)
+        library.hb_face_destroy(cut)
+        return program
+    finally:
+        library.hb_subset_input_destroy(request)
+        library.hb_face_destroy(face)
+        library.hb_blob_destroy(blob)
+
+
+# As WeasyPrint: shaping, bitmap and colour tables are of no use in a PDF.
+_DROPPED_TABLES = (
+    "BASE",
+    "DSIG",
+    "EBDT",
+    "EBLC",
+    "EBSC",
+    "GPOS",
+    "GSUB",
+    "JSTF",
+    "LTSH",
+    "PCLT",
+    "SVG ",
+)
+
+
+@functools.cache
+def _harfbuzz_subset():
+    """HarfBuzz's public C API for subsetting (the library WeasyPrint itself subsets with), or None
+    where libharfbuzz-subset is not installed."""
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(
+        """
+        typedef struct hb_blob_t hb_blob_t;
+        typedef struct hb_face_t hb_face_t;
+        typedef struct hb_set_t hb_set_t;
+        typedef struct hb_subset_input_t hb_subset_input_t;
+        hb_blob_t *hb_blob_create(const char *data, unsigned int length, int mode,
+                                  void *user_data, void *destroy);
+        void hb_blob_destroy(hb_blob_t *blob);
+        const char *hb_blob_get_data(hb_blob_t *blob, unsigned int *length);
+        hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);
+        void hb_face_destroy(hb_face_t *face);
+        hb_blob_t *hb_face_reference_blob(hb_face_t *face);
+        void hb_set_add(hb_set_t *set, uint32_t codepoint);
+        uint32_t hb_tag_from_string(const char *str, int len);
+        hb_subset_input_t *hb_subset_input_create_or_fail(void);
+        void hb_subset_input_destroy(hb_subset_input_t *input);
+        hb_set_t *hb_subset_input_glyph_set(hb_subset_input_t *input);
+        hb_set_t *hb_subset_input_set(hb_subset_input_t *input, int set_type);
+        void hb_subset_input_set_flags(hb_subset_input_t *input, unsigned value);
+        hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
+        """
     )
-    holder.add_object(dictionary)
-    page = pydyf.Dictionary(
-        {
-            "Type": "/Page",
-            "Parent": holder.pages.reference,
-            "MediaBox": pydyf.Array([0, 0, 1, 1]),
-            "Resources": pydyf.Dictionary({"Font": dictionary.reference}),
-        }
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "harfbuzz-subset"):
+        try:
+            return ffi, ffi.dlopen(name)
+        except OSError:
+            continue
+    return None
+
+
+def _cut_font_with_fonttools(data: bytes, index: int, glyphs: frozenset[int]) -> bytes:
+    import logging
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+    font = TTFont(io.BytesIO(data), fontNumber=index, lazy=True)
+    options = subset.Options(
+        retain_gids=True,
+        ignore_missing_glyphs=True,
+        hinting=False,
+        desubroutinize=True,
+        notdef_outline=False,
     )
-    holder.add_page(page)
+    options.drop_tables += [tag for tag in _DROPPED_TABLES if tag not in options.drop_tables]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=sorted(glyphs | {0}))
+    subsetter.subset(font)
     out = io.BytesIO()
-    holder.write(out)
-    with pikepdf.open(io.BytesIO(out.getvalue())) as source:
-        for name, font in source.pages[0].Resources.Font.items():
-            resources[name] = pdf.copy_foreign(font)
+    font.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class _FontUse:
+    """What one chunk file's pages ask of one font: the glyphs, their widths and text."""
+
+    name: str
+    source: tuple[str, int]  # the file's sha256 and face index
+    font: Any = None  # a data run's WeasyPrint Font, whose file is at hand
+    widths: dict[int, int] = field(default_factory=dict)
+    text: dict[int, str] = field(default_factory=dict)
+    descriptor: dict = field(default_factory=dict)  # FontName, FontFamily, Flags, Ascent, …
+    embedded: list = field(default_factory=list)  # the sources' own Type0 fonts it replaces
+
+    def takes(self, widths: dict[int, int]) -> bool:
+        """Whether glyphs of these widths can be drawn with this font (no glyph of two widths)."""
+        return all(self.widths.get(glyph, width) == width for glyph, width in widths.items())
+
+
+def _embedded_use(font) -> tuple[dict[int, int], dict[int, str]] | None:
+    """The widths and text of the glyphs a WeasyPrint Type0 font (Identity-H) was embedded with;
+    None for a font this cannot share."""
+    import pikepdf
+
+    if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H":
+        return None
+    descendant = font.DescendantFonts[0]
+    if descendant.get("/CIDToGIDMap", pikepdf.Name.Identity) != "/Identity":
+        return None
+    widths: dict[int, int] = {}
+    items = list(descendant.get("/W", []))
+    position = 0
+    while position < len(items):
+        first = int(items[position])
+        if isinstance(items[position + 1], pikepdf.Array):
+            for offset, width in enumerate(items[position + 1]):
+                widths[first + offset] = round(float(width))
+            position += 2
+        else:
+            for glyph in range(first, int(items[position + 1]) + 1):
+                widths[glyph] = round(float(items[position + 2]))
+            position += 3
+    text: dict[int, str] = {}
+    if "/ToUnicode" in font:
+        cmap = font.ToUnicode.read_bytes()
+        if b"bfrange" in cmap:
+            return None
+        for glyph, code in _BFCHAR.findall(cmap):
+            text[int(glyph, 16)] = bytes.fromhex(code.decode()).decode("utf-16-be")
+    return widths, text
+
+
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
+_DESCRIPTOR_KEYS = (
+    "/FontFamily",
+    "/Flags",
+    "/ItalicAngle",
+    "/Ascent",
+    "/Descent",
+    "/StemV",
+    "/StemH",
+)
+
+
+def _share_fonts(pdf, run_fonts: dict, holders: list, sources: dict) -> dict[str, Any]:
+    """One font object per font for the whole file: the data runs' fonts (WeasyPrint Font objects)
+    and those of the /Font dictionaries `holders` (forms, pages laid out in full), whose files are
+    `sources`. The holders are pointed at the shared fonts; returns them by resource name."""
+    import pikepdf
+    from weasyprint.text.fonts import get_hb_object_data
+
+    uses: dict[str, _FontUse] = {}
+    # The data runs' fonts first: their content streams are drawn with the shared fonts whatever
+    # happens, so theirs are the widths every other source must agree with.
+    for font in run_fonts.values():
+        if font.bitmap or font.missing:
+            # The reader rejects text no font covers (fonts.coverage), and no project font is
+            # a bitmap font: neither reaches a data run.
+            raise AssertionError(f"a data run drawn with a bitmap font or a .notdef: {font.name}")
+        use = uses.get(font.hash)
+        if use is None:
+            use = uses[font.hash] = _FontUse(font.hash, _font_source(font), font)
+            use.descriptor = {
+                "/FontName": pikepdf.Name(font.name.decode()),
+                "/FontFamily": pikepdf.String(font.family),
+                "/Flags": font.flags,
+                "/ItalicAngle": font.italic_angle,
+                "/Ascent": font.ascent,
+                "/Descent": font.descent,
+                "/StemV": font.stemv,
+                "/StemH": font.stemh,
+            }
+        for glyph, width in font.widths.items():
+            use.widths.setdefault(glyph, width)
+        for glyph, text in font.to_unicode.items():
+            use.text.setdefault(glyph, text)
+    for holder in holders:
+        for name, font in holder.items():
+            key = name.lstrip("/")
+            found = _embedded_use(font)
+            if found is None or (key not in uses and key not in sources):
+                continue  # kept as embedded
+            widths, text = found
+            use = uses.get(key)
+            if use is None:
+                use = uses[key] = _FontUse(key, tuple(sources[key]))
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                use.descriptor = {"/FontName": descriptor.FontName} | {
+                    item: descriptor[item] for item in _DESCRIPTOR_KEYS if item in descriptor
+                }
+            elif not use.takes(widths):
+                continue  # a glyph of another width: this source keeps its own subset
+            use.widths.update(widths)
+            for glyph, value in text.items():
+                use.text.setdefault(glyph, value)
+            use.embedded.append((holder, name))
+    shared = {}
+    for key, use in uses.items():
+        sha256, index = use.source
+        glyphs = frozenset(use.widths)
+        if sha256 in _font_files():
+            program = _subset_program(sha256, index, glyphs)
+        elif use.font is not None:  # not one of the project's files (fontconfig allows none)
+            program = _cut_font(get_hb_object_data(use.font.hb_face), index, glyphs)
+        else:
+            continue  # a file this process cannot read: its sources keep their own subsets
+        shared[key] = pdf.make_indirect(_type0_font(pdf, use, program))
+        for holder, name in use.embedded:
+            holder[name] = shared[key]
+    return shared
+
+
+def _type0_font(pdf, use: _FontUse, program: bytes):
+    """A Type0 font (Identity-H) of a subset `program` that kept the font's glyph ids."""
+    import pikepdf
+
+    otf = program[:4] == b"OTTO"
+    if otf:
+        font_file = pikepdf.Stream(pdf, program, Subtype=pikepdf.Name.OpenType)
+    else:
+        font_file = pikepdf.Stream(pdf, program, Length1=len(program))
+    widths = use.widths
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor,
+        **{key.lstrip("/"): value for key, value in use.descriptor.items()},
+    )
+    flags = int(descriptor.get("/Flags", 4)) & ~1
+    if len(widths) > 1 and len(set(widths.values())) == 1:
+        flags |= 1  # FixedPitch
+    descriptor.Flags = flags
+    ascent, descent = descriptor.get("/Ascent", 0), descriptor.get("/Descent", 0)
+    descriptor.FontBBox = [0, descent, max(widths.values(), default=0), ascent]
+    descriptor.CapHeight = ascent
+    descriptor[f"/FontFile{3 if otf else 2}"] = pdf.make_indirect(font_file)
+    array: list = []
+    for glyph in sorted(widths):
+        if glyph - 1 not in widths:
+            array.append(glyph)
+            array.append(pikepdf.Array())
+        array[-1].append(widths[glyph])
+    descendant = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name(f"/CIDFontType{0 if otf else 2}"),
+        BaseFont=descriptor.FontName,
+        CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+        CIDToGIDMap=pikepdf.Name.Identity,
+        W=pikepdf.Array(array),
+        FontDescriptor=pdf.make_indirect(descriptor),
+    )
+    return pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type0,
+        BaseFont=descriptor.FontName,
+        Encoding=pikepdf.Name("/Identity-H"),
+        DescendantFonts=[pdf.make_indirect(descendant)],
+        ToUnicode=pdf.make_stream(_to_unicode_cmap(use.text)),
+    )
+
+
+def _to_unicode_cmap(text: dict[int, str]) -> bytes:
+    """A ToUnicode CMap (PDF 9.10.3) mapping each glyph id to its text, as WeasyPrint writes it."""
+    lines = [
+        b"/CIDInit /ProcSet findresource begin",
+        b"12 dict begin",
+        b"begincmap",
+        b"/CIDSystemInfo",
+        b"<< /Registry (Adobe)",
+        b"/Ordering (UCS)",
+        b"/Supplement 0",
+        b">> def",
+        b"/CMapName /Adobe-Identity-UCS def",
+        b"/CMapType 2 def",
+        b"1 begincodespacerange",
+        b"<0000> <ffff>",
+        b"endcodespacerange",
+    ]
+    items = sorted(text.items())
+    for start in range(0, len(items), 100):
+        batch = items[start : start + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        for glyph, value in batch:
+            lines.append(f"<{glyph:04x}> <{value.encode('utf-16-be').hex()}>".encode())
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -697,7 +1067,8 @@ class Renderer:
             planned = [self._plan(page) for part in parts for page in pages(part)]
         except NotDrawable:
             markup = render.document_html(parts, chunk.title, lang)
-            chunk.add_laid_out_pages(render.lay_out_untagged(markup).write_pdf())
+            document = render.lay_out_untagged(markup)
+            chunk.add_laid_out_pages(document.write_pdf(), _document_font_sources(document))
             return False
         for key, shape, runs, page, pictures in planned:
             chunk.add_drawn_page(key, shape, runs, page, pictures)
