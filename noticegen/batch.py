@@ -53,6 +53,7 @@ from noticegen import (
     render,
     report,
     settings,
+    shapecache,
     spreadsheet,
     variable_print,
     view,
@@ -300,7 +301,8 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
                 done.notices,
                 ""
                 if done.laid_out_in_full is None
-                else f", {done.laid_out_in_full} laid out in full",
+                else f", {done.laid_out_in_full} laid out in full,"
+                f" {done.shapes_measured} shapes measured",
             )
     finally:
         rendering.close()  # on an interrupt: the workers are stopped now, not when collected
@@ -568,24 +570,30 @@ def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 
 class _ShapeStore:
     """The run's measured page shapes, shared by its workers (static layout only: no personal
-    data), so that each shape is laid out once per run rather than once per worker."""
+    data), so that each shape is laid out once per run rather than once per worker; and, behind
+    them, the shapes kept between runs (noticegen.shapecache), when the configuration keeps them."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kept: shapecache.ShapeCache | None = None) -> None:
         self.folder = folder
+        self.kept = kept
 
     def get(self, name: str) -> bytes | None:
         try:
             return (self.folder / name).read_bytes()
         except FileNotFoundError:
-            return None
+            return self.kept.get(name) if self.kept is not None else None
 
     def first(self, prefix: str) -> bytes | None:
         # Files still being written are named .NAME…tmp, so a digest prefix never finds them.
         found = sorted(self.folder.glob(f"{prefix}*"))
-        return found[0].read_bytes() if found else None
+        if found:
+            return found[0].read_bytes()
+        return self.kept.first(prefix) if self.kept is not None else None
 
     def put(self, name: str, data: bytes) -> None:
         outputs.write_private(self.folder / name, data)
+        if self.kept is not None:
+            self.kept.put(name, data)
 
 
 @dataclass
@@ -601,7 +609,12 @@ class _WorkerState:
 
     def __post_init__(self) -> None:
         if self.shapes is None:
-            store = _ShapeStore(self.shape_folder) if self.shape_folder is not None else None
+            store = None
+            if self.shape_folder is not None:
+                kept = shapecache.ShapeCache.open(
+                    shapecache.folder_for(self.config.batch.shape_cache)
+                )
+                store = _ShapeStore(self.shape_folder, kept)
             self.shapes = variable_print.Renderer(store)
 
     def get_encoder(self) -> voicecode.Encoder:
@@ -644,6 +657,7 @@ def _render_in_worker(chunk: Chunk, outdir: Path) -> ChunkDone:
 class ChunkDone:
     notices: int
     laid_out_in_full: int | None  # notices the shapes renderer laid out in full (None: "full")
+    shapes_measured: int = 0  # page shapes laid out for this chunk (not found in a store)
 
 
 def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
@@ -653,13 +667,15 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
         for offset, length in chunk.entries:
             stream.seek(offset)
             households.append(pickle.loads(stream.read(length)))
+    measured_before = state.shapes.shapes_measured if state.shapes is not None else 0
     data, rows, laid_out = _chunk_output(chunk, households, state)
+    measured = (state.shapes.shapes_measured if state.shapes is not None else 0) - measured_before
     outputs.write_private(outdir / chunk.pdf_name, data)
     work = outdir / WORK
     outputs.write_private(
         work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
     )
-    return ChunkDone(len(households), laid_out)
+    return ChunkDone(len(households), laid_out, measured)
 
 
 def mailed_notice_pdf(

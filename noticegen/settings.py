@@ -115,6 +115,14 @@ class Press:
 
 
 @dataclasses.dataclass(frozen=True)
+class Batch:
+    # Where the batch keeps measured page shapes between runs (noticegen.shapecache): "default"
+    # for $XDG_CACHE_HOME/noticegen/shapes (~/.cache/…), a folder, or "off". Not in the digest:
+    # where the shapes are kept changes no notice, and a run resumes whatever it is.
+    shape_cache: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Preview:
     # The staff preview (noticegen.preview). Its access token is deliberately not a field: it is
     # read by the preview itself, so the secret never enters Settings or the digest.
@@ -164,6 +172,7 @@ class Settings:
     large_print: LargePrint
     mailing: Mailing
     press: Press
+    batch: Batch
     preview: Preview
     translation: Translation
     # locale → dotted key (one of READER_KEYS) → the value as that locale's reader reads it. A key
@@ -203,7 +212,7 @@ _SECTION_NAMES = tuple(
     if field.name not in ("digest", "translations")
 )
 _SECTION_TYPES = typing.get_type_hints(Settings)
-_NOT_IN_DIGEST = frozenset({"preview", "translation"})
+_NOT_IN_DIGEST = frozenset({"batch", "preview", "translation"})
 
 
 def load(path: Path | None = None) -> Settings:

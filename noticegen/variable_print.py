@@ -1127,7 +1127,12 @@ class Renderer:
             data = self._store.get(_stored_name(digest, fonts))
         if data is None:
             return None
-        shape = Shape.from_bytes(data)
+        try:
+            shape = Shape.from_bytes(data)
+        except Exception:  # unreadable (kept by another version?): measured again
+            return None
+        if fonts is not None and shape.fonts != fonts:
+            return None  # a foreign entry under this name: measured again
         self._shapes[(digest, shape.fonts)] = shape
         return shape
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,19 @@ SAMPLE_UTF8 = project.SAMPLES / "members.csv"
 SAMPLE_CP932 = project.SAMPLES / "members-cp932.csv"
 TODAY = dt.date(2024, 10, 25)
 MM_PER_PX = 25.4 / 96  # WeasyPrint lays out in CSS pixels
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shape_cache_of_the_session(tmp_path_factory):
+    """Batches the tests run (in this process or in their own) keep measured shapes in a folder
+    of the session's, not in the user's cache (noticegen.shapecache)."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 def load_sample_generator():
