@@ -107,6 +107,7 @@ class RunFigures:
     elapsed: float  # seconds, the batch's own run (not the interpreter's start)
     parent_mib: float  # peak resident memory of the run's parent process
     worker_mib: float  # peak resident memory of its largest worker
+    cpu_seconds: float  # user and system time of the parent and all its workers
     notices: int
     rejected: int
     laid_out_in_full: int
@@ -116,6 +117,12 @@ class RunFigures:
     @property
     def notices_per_second(self) -> float:
         return self.notices / self.elapsed
+
+    @property
+    def notices_per_cpu_second(self) -> float:
+        """Throughput however busy the shared machine was: the same work on W free cores runs
+        at about W times this (the workers are independent; the parent's share is small)."""
+        return self.notices / self.cpu_seconds if self.cpu_seconds else 0.0
 
     @property
     def share_laid_out_in_full(self) -> float:
@@ -146,9 +153,10 @@ status = batch.run(options)
 elapsed = time.perf_counter() - start
 # ru_maxrss is in KiB on Linux: the largest single process, the parent or one worker (the pool's
 # workers are waited for, so RUSAGE_CHILDREN holds the largest of them).
+own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"status": status, "elapsed": elapsed,
-    "parent_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+    "parent_mib": own.ru_maxrss / 1024, "worker_mib": workers.ru_maxrss / 1024,
+    "cpu_seconds": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime}))
 """
 
 
@@ -185,6 +193,7 @@ def run_once(
         elapsed=figures["elapsed"],
         parent_mib=figures["parent_mib"],
         worker_mib=figures["worker_mib"],
+        cpu_seconds=figures["cpu_seconds"],
         notices=summary["notices_out"],
         rejected=summary["rejected"],
         laid_out_in_full=laid_out if renderer == "shapes" else summary["notices_out"],
@@ -197,7 +206,8 @@ def describe(figures: RunFigures) -> str:
     """One line of a run's figures."""
     return (
         f"{figures.renderer:>6}: {figures.notices_per_second:6.1f} notices/s "
-        f"({figures.notices} notices in {figures.elapsed:.1f} s, exit {figures.status}, "
+        f"({figures.notices} notices in {figures.elapsed:.1f} s, "
+        f"{figures.notices_per_cpu_second:.2f} a CPU-second, exit {figures.status}, "
         f"{figures.rejected} rejected); laid out in full {figures.laid_out_in_full} "
         f"({figures.share_laid_out_in_full:.1%}); PDF per notice median "
         f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "

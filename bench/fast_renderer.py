@@ -5,20 +5,23 @@ of bench/population.py goes through `noticegen batch` (2 workers, each run in it
 bench/batch.py's run_once does), once with the shapes renderer and once with the full renderer
 ("--renderer full") in the same run, on the same file and configuration (its large-print
 households). At 100,000 the full renderer would take hours: it runs on the first 1,000 households
-of the same file instead (--limit 1000), and the line says so. Printed for each run: notices/s,
-the share of notices laid out in full, PDF bytes per notice (median over chunk files of
-bytes/notices, and the mean), peak memory (parent and largest worker), rejected households; then
-the issue's targets.
+of the same file instead (--limit 1000; --full-sample-from sets the size from which it does), and
+the line says so. Household n is the same in every size, so those are the 1,000 population.
+Printed for each run: notices/s, the share of notices laid out in full, PDF bytes per notice
+(median over chunk files of bytes/notices, and the mean), peak memory (parent and largest worker),
+rejected households; then the issue's targets.
 
 The batch logs how many notices it laid out in full, not why. `--diagnose N` (default 400) takes
 the population's first N households through the shapes renderer's own checks in this process
 (variable_print.pages and the Renderer's planning, as the batch's worker does, print marks
 included) and tallies the NotDrawable reasons: the first reason of each notice laid out in full
-(what sent it there), every page's reason, and the share laid out in full among the households
-of each population kind (bench/population.py KINDS), which tells which data does it.
+(what sent it there), every page's reason, the shape measurements that failed, which data runs
+do it (--attribute M: the first failing page of M notices laid out with its data), and the share
+laid out in full among the households of each population kind (bench/population.py KINDS).
 
     .venv/bin/python bench/fast_renderer.py [--sizes 1000 10000] [--large] [--workers 2]
-                                            [--diagnose 400] [--seed 1] [--skip-full]
+                                            [--diagnose 400] [--attribute 150] [--seed 1]
+                                            [--skip-full] [--full-sample-from 100000]
 """
 
 from __future__ import annotations
@@ -37,8 +40,7 @@ import population  # bench/population.py, beside this script
 
 from noticegen import batch, fonts, notice, records, render, settings, variable_print, voicecode
 
-FULL_RENDERER_LIMIT = 100_000  # from this size the full renderer runs on the first 1,000 only
-FULL_RENDERER_SAMPLE = 1_000
+FULL_RENDERER_SAMPLE = 1_000  # households the full renderer takes from a population too large
 TARGETS = (
     "targets (issue 11, 2 workers on 2 cores): ≥ 150 notices/s at 10,000 households, ≥ 100 at "
     "1,000; ≤ 1% of notices laid out in full; ≤ 12 KB of PDF per notice (median); < 1 GiB per "
@@ -57,7 +59,7 @@ def measure_size(households: int, folder: Path, args) -> None:
     )
     for renderer in ("shapes",) if args.skip_full else ("shapes", "full"):
         limit = None
-        if renderer == "full" and households >= FULL_RENDERER_LIMIT:
+        if renderer == "full" and households >= args.full_sample_from:
             limit = FULL_RENDERER_SAMPLE
         figures = batch_bench.run_once(
             members, folder / f"out-{households}-{renderer}", renderer,
@@ -261,6 +263,10 @@ def main() -> int:
     parser.add_argument("--chunk-size", type=int, default=batch.DEFAULT_CHUNK_SIZE)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-full", action="store_true", help="the shapes renderer only")
+    parser.add_argument(
+        "--full-sample-from", type=int, default=100_000, metavar="SIZE",
+        help="from this size the full renderer runs on the first 1,000 households only",
+    )  # fmt: skip
     parser.add_argument(
         "--diagnose", type=int, default=400, metavar="N",
         help="tally why notices are laid out in full over the first N households (0: not)",
