@@ -322,11 +322,12 @@ class Metrics:
 
 
 @functools.cache
-def metrics(file: str) -> Metrics:
+def metrics(file: str, index: int = 0) -> Metrics:
+    """The advances of a manifest font (`index`: the face within a collection)."""
     from fontTools.ttLib import TTFont
 
     check_installed()
-    tt = TTFont(FONT_DIR / file, lazy=True)
+    tt = TTFont(FONT_DIR / file, lazy=True, fontNumber=index)
     units = tt["head"].unitsPerEm
     hmtx = tt["hmtx"].metrics
     advances = {code: hmtx[glyph][0] / units for code, glyph in tt["cmap"].getBestCmap().items()}

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from noticegen import addressblock, postal
+from noticegen import addressblock, cellfit, postal
 
 
 class Code(enum.StrEnum):
@@ -39,6 +39,7 @@ class Code(enum.StrEnum):
     HOUSEHOLD_SPLIT = "HOUSEHOLD_SPLIT"
     UNPRINTABLE_CHAR = "UNPRINTABLE_CHAR"
     ADDRESS_TOO_LONG = "ADDRESS_TOO_LONG"  # the address block cannot fit the envelope window
+    FIELD_TOO_LONG = "FIELD_TOO_LONG"  # a name, reading, 記号・番号 or id cannot fit its cell
     NOT_NHI_AGE = "NOT_NHI_AGE"  # 75 or older on the reference date: 後期高齢者医療
     BAD_COPAY = "BAD_COPAY"  # a 負担割合 no member of that age can have
     BAD_ROW = "BAD_ROW"
@@ -294,6 +295,13 @@ MESSAGES: dict[str, Message] = {
         "{column_ja}を短くしてください（都道府県名や区市町村名は省略できます）。",
         "line {where}: the address block does not fit the envelope window; shorten {column} "
         "(the prefecture and city may be left out)",
+    ),
+    "field_too_long": Message(
+        Code.FIELD_TOO_LONG,
+        "{where}行目: {column_ja}が{cell_ja}に収まりません（小さい文字や複数の行にしても"
+        "入りきりません）。登録内容を確認し、短い表記にしてください。",
+        "line {where}: {column} does not fit {cell} even in smaller type or on more lines; "
+        "check it and register a shorter form",
     ),
     "unknown_language": Message(
         WarningCode.UNKNOWN_LANGUAGE,
@@ -686,6 +694,38 @@ def address_fits_window(household: HouseholdFacts) -> Iterator[Finding]:
         yield problem("address_too_long", (line,), column=error.field)
 
 
+def cells_fit(household: HouseholdFacts) -> Iterator[Finding]:
+    """Every name, reading, 記号・番号・枝番 and the household id fits its cell in every layout the
+    household may be printed in, by the same fitting the view sets them with (noticegen.cellfit):
+    no text overprints another box, and the print batch can draw every page over its shape."""
+    language = household.value("language")
+    locale = language_code(household, language) if language else None
+    rows = [row for row in household.rows if row.cells["member_name"]]
+    members = [
+        cellfit.MemberText(
+            row.cells["member_name"],
+            reading(row.cells["member_kana"]),
+            row.cells["insured_symbol"],
+            row.cells["insured_number"],
+            row.cells["insured_branch"] or None,
+        )
+        for row in rows
+    ]
+    misfit = cellfit.first_misfit(locale, household.value("head_name"), household.key, members)
+    if misfit is None:
+        return
+    slot, index = misfit
+    if index is not None:
+        line = rows[index].line
+    elif slot.field == "head_name":
+        line = household.givers("head_name")[0].line
+    else:
+        line = household.rows[0].line
+    yield problem(
+        "field_too_long", (line,), column=slot.field, cell=slot.where_en, cell_ja=slot.where
+    )
+
+
 def language_is_known(household: HouseholdFacts) -> Iterator[Finding]:
     givers = household.givers("language")
     if givers and language_code(household, givers[0].cells["language"]) is None:
@@ -727,6 +767,7 @@ HOUSEHOLD_RULES: tuple[Callable[[HouseholdFacts], Iterator[Finding]], ...] = (
     postal_code_is_known,
     text_is_printable,
     address_fits_window,
+    cells_fit,
     language_is_known,
     postal_area_matches_address,
     one_insured_number,

@@ -18,6 +18,7 @@ import babel.dates
 
 from noticegen import (
     addressblock,
+    cellfit,
     fonts,
     i18n,
     locales,
@@ -168,9 +169,9 @@ class MemberRow:
     insured_symbol: str
     insured_number: str
     insured_branch: str | None
-    # 記号・番号・枝番 as printed on the card, in pieces that keep their 「・」: a line breaks only
-    # between pieces.
-    insured_groups: tuple[str, ...]
+    # 記号・番号・枝番 as printed, each a line of its own: two in the members table and the reply
+    # form (記号 / 番号・枝番, whatever their length), one on a member card (noticegen.cellfit).
+    insured_lines: tuple[str, ...]
     acquired_date: str | None
     acquired_date_parts: tuple[tuple[str, str], ...]
     acquired_date_groups: tuple[str, ...]
@@ -179,6 +180,9 @@ class MemberRow:
     mynumber_linked: bool
     mynumber_last4: str | None  # the digits within `mynumber`, printed bold
     position_label: str  # 「1人目」: the member's place in the household, for large print
+    # The name and its reading as set in their cell: lines and type size (noticegen.cellfit).
+    name_fit: cellfit.Fitted
+    kana_fit: cellfit.Fitted | None
     # The name as registered: "ja" when written in Japanese script (a screen reader reads it in
     # Japanese on a translated page too); None for a name registered in Latin letters, which
     # takes the page's language.
@@ -186,7 +190,7 @@ class MemberRow:
 
     @property
     def insured(self) -> str:
-        return "".join(self.insured_groups)
+        return "".join(self.insured_lines)
 
     @property
     def mask_groups(self) -> tuple[str, ...]:
@@ -247,6 +251,8 @@ class Field:
     spoken: str  # the sentence the voice code reads for it
     value_ja: str | None = None  # beside a translated value: the Japanese, as on the card
     value_lang: str | None = None  # "ja" when `value` is Japanese on a translated page
+    # Household data: its lines and type size in the field's cell (noticegen.cellfit).
+    fitted: cellfit.Fitted | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,8 @@ class ReplyForm:
     warning: FormLabel  # no full My Number on the form
     household_label: FormLabel
     household_id: str
+    # The household id as set in the form's id box: its lines (noticegen.cellfit).
+    household_id_lines: tuple[str, ...]
     code_uri: str  # a DataMatrix holding the household id alone
     code_label: FormLabel
     code_alt: str  # 「日本語 / translation」: an attribute holds no tags
@@ -466,8 +474,9 @@ def build(
         window.window_width_mm,
         window.window_height_mm,
     )
+    cells = cellfit.member_cells(translator.locale, edition.large_print)
     all_rows = [
-        _member_row(position, member, settings, translator)
+        _member_row(position, member, settings, translator, cells)
         for position, member in enumerate(household.members, start=1)
     ]
     head_is_member = any(member.name == household.head_name for member in household.members)
@@ -567,7 +576,13 @@ def build(
     form_pages = (
         _paginate_members(
             tuple(
-                _member_row(position, member, settings, i18n.translator())
+                _member_row(
+                    position,
+                    member,
+                    settings,
+                    i18n.translator(),
+                    cellfit.member_cells(translator.locale, False, form=True),
+                )
                 for position, member in enumerate(household.members, start=1)
             ),
             dataclasses.replace(
@@ -721,7 +736,12 @@ def build(
         reference_note=_("{date}現在の登録内容です").format(
             date=_date(settings.dates.reference, translator.locale)
         ),
-        fields=_fields(household, settings, translator),
+        fields=_fields(
+            household,
+            settings,
+            translator,
+            cellfit.household_cells(translator.locale, edition.large_print),
+        ),
         head_note=head_note,
         # The standard edition's page 1 holds five members and the contact block: its check
         # page follows it directly.
@@ -824,16 +844,14 @@ def _edition(large_print: bool, locale: str) -> Edition:
         first_page_two_member_lines={"cjk": 11}.get(packing, 0),
         # Latin scripts' values (long dates) need the width more than their labels; CJK labels
         # (やさしい日本語's with readings) are the long part of their cards.
-        card_label_mm=64.0 if not large_print and packing == "latin" else 80.0,
+        card_label_mm=cellfit.card_label_mm(locale, large_print),
         compact_cards=not large_print and packing != "tall",
     )
 
 
 def _font_families(locale: str) -> tuple[str, ...]:
-    stack = [fonts.family_for(locale), fonts.family_for("en"), fonts.family_for("ja")]
-    if locale in JAPANESE_LOCALES:
-        stack = [fonts.family_for("ja")]
-    return tuple(dict.fromkeys(stack))
+    # The cells' fitting measures the text in the same families (one definition).
+    return cellfit.font_families(locale)
 
 
 def _date(date: dt.date, locale: str = "ja") -> str:
@@ -1009,10 +1027,26 @@ def _paginate_guide(
 
 
 def _member_row(
-    position: int, member: Member, settings: Settings, translator: Translator
+    position: int,
+    member: Member,
+    settings: Settings,
+    translator: Translator,
+    cells: cellfit.MemberCells,
 ) -> MemberRow:
+    """A member's row, its name, reading and 記号・番号・枝番 set in `cells` (rules.cells_fit has
+    rejected a household whose text does not fit them)."""
     _ = translator.gettext
     linked = member.mynumber_last4 is not None
+    if cells.insured_on_one_line:
+        insured_lines: tuple[str, ...] = (
+            cellfit.insured_text(
+                member.insured_symbol, member.insured_number, member.insured_branch
+            ),
+        )
+    else:
+        insured_lines = cellfit.insured_lines(
+            member.insured_symbol, member.insured_number, member.insured_branch
+        )
     return MemberRow(
         name=member.name,
         kana=member.kana,
@@ -1022,9 +1056,7 @@ def _member_row(
         insured_symbol=member.insured_symbol,
         insured_number=member.insured_number,
         insured_branch=member.insured_branch,
-        insured_groups=_joined_groups(
-            (member.insured_symbol, member.insured_number, member.insured_branch), "・"
-        ),
+        insured_lines=insured_lines,
         acquired_date=_date(member.acquired_date, translator.locale)
         if member.acquired_date
         else None,
@@ -1043,6 +1075,8 @@ def _member_row(
         mynumber_linked=linked,
         mynumber_last4=member.mynumber_last4,
         position_label=_("{number}人目").format(number=position),
+        name_fit=cellfit.fit(cells.name, member.name),
+        kana_fit=cellfit.fit(cells.kana, member.kana) if member.kana else None,
         name_lang="ja" if _JAPANESE_SCRIPT.search(member.name) else None,
     )
 
@@ -1051,16 +1085,6 @@ def _member_row(
 _JAPANESE_SCRIPT = re.compile(
     r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々]"
 )
-
-
-def _joined_groups(parts: tuple[str | None, ...], separator: str) -> tuple[str, ...]:
-    """The non-empty parts, each but the last followed by `separator`.
-
-    >>> _joined_groups(("板1", "1234567", None), "・")
-    ('板1・', '1234567')
-    """
-    present = [part for part in parts if part]
-    return (*(f"{part}{separator}" for part in present[:-1]), *present[-1:])
 
 
 def _member_table(
@@ -1386,7 +1410,12 @@ def has_member_aged_70_to_74(household: Household, reference: dt.date) -> bool:
     return any(rules.is_70_to_74(member.birth_date, reference) for member in household.members)
 
 
-def _fields(household: Household, settings: Settings, translator: Translator) -> tuple[Field, ...]:
+def _fields(
+    household: Household,
+    settings: Settings,
+    translator: Translator,
+    cells: cellfit.HouseholdCells,
+) -> tuple[Field, ...]:
     _ = translator.gettext
     locale = translator.locale
     municipality = settings.municipality
@@ -1437,6 +1466,7 @@ def _fields(household: Household, settings: Settings, translator: Translator) ->
                 locale,
             ),
             value_lang="ja" if _JAPANESE_SCRIPT.search(household.head_name) else None,
+            fitted=cellfit.fit(cells.head_name, household.head_name),
         ),
         Field(
             _("世帯番号"),
@@ -1447,6 +1477,7 @@ def _fields(household: Household, settings: Settings, translator: Translator) ->
                 voice.spell_digits_for(locale, household.household_id),
                 locale,
             ),
+            fitted=cellfit.fit(cells.household_id, household.household_id),
         ),
     )
 
@@ -1603,6 +1634,10 @@ def _reply_form(household: Household, settings: Settings, translator: Translator
         warning=both(warning),
         household_label=both(N_("世帯番号")),
         household_id=household.household_id,
+        household_id_lines=cellfit.fit(
+            cellfit.household_cells(translator.locale, False, form=True).household_id,
+            household.household_id,
+        ).lines,
         code_uri=_household_code(household.household_id),
         code_label=both(N_("受付処理用コード（世帯番号）")),
         code_alt=str(

@@ -29,7 +29,7 @@ from records_helpers import (
     write_csv,
 )
 
-from noticegen import fonts, records
+from noticegen import fonts, records, rules
 from noticegen.records import Code, InputError, WarningCode
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -634,9 +634,54 @@ def test_every_character_of_the_good_rows_is_printable():
 def test_address_too_long(member_csv, cells, column):
     outcomes = read_with_good_neighbours(member_csv, [member_row("H0002", **cells)])
     rejection = assert_rejected(outcomes, "H0002", Code.ADDRESS_TOO_LONG, (3,))
-    assert codes(rejection) == ["ADDRESS_TOO_LONG"]
+    # A head's name too long for the window is too long for page 1's 世帯主 field as well.
+    too_long_field = ["FIELD_TOO_LONG"] if column == "head_name" else []
+    assert codes(rejection) == ["ADDRESS_TOO_LONG", *too_long_field]
     assert column in rejection.problems[0].message_en
     assert_bilingual(rejection.problems[0], 3)
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "cell"),
+    [
+        ({"member_name": "見本" * 30}, "member_name", "the members table's name column"),
+        ({"member_kana": "ミホン" * 20}, "member_kana", "the members table's name column (kana)"),
+        ({"insured_symbol": "板橋国保" * 4}, "insured_symbol", "the members table's insured"),
+        ({"insured_number": "1" * 40}, "insured_number", "the members table's insured"),
+    ],
+)
+def test_field_too_long(member_csv, cells, column, cell):
+    """A text no type step or number of lines fits in its cell rejects the household, before
+    anything is printed (noticegen.cellfit, the same fitting the view sets it with)."""
+    outcomes = read_with_good_neighbours(member_csv, [member_row("H0002", **cells)])
+    rejection = assert_rejected(outcomes, "H0002", Code.FIELD_TOO_LONG, (3,))
+    assert codes(rejection) == ["FIELD_TOO_LONG"]
+    problem = rejection.problems[0]
+    assert column in problem.message_en and cell in problem.message_en
+    assert rules.COLUMN_NAMES_JA[column] in problem.message_ja
+    assert_bilingual(problem, 3)
+
+
+def test_the_issues_long_texts_are_accepted(member_csv):
+    """4-character 記号, 8-digit numbers, 20-character Japanese and 40-character Latin names."""
+    rows = [
+        member_row("H0002", insured_symbol="板橋国保", insured_number="12345678"),
+        member_row(
+            "H0002",
+            member_name="寿限無寿限無五劫の擦り切れ海砂利水魚の",
+            member_kana="ジュゲムジュゲムゴコウノスリキレカイジャリスイギョノ",
+            insured_branch="02",
+        ),
+        member_row(
+            "H0002",
+            member_name="ALEXANDRA MARGARITA FERNANDEZ DE LA CRUZ",
+            member_kana="",
+            insured_branch="03",
+            language="en",
+        ),
+    ]
+    household = only_household(read_with_good_neighbours(member_csv, rows), "H0002")
+    assert len(household.members) == 3
 
 
 def test_wrong_cell_count(member_csv):
@@ -670,7 +715,8 @@ def test_cell_over_200_characters(member_csv, column):
 def test_cell_of_exactly_200_characters_is_accepted(member_csv):
     write_csv(member_csv, [member_row("H0001", member_kana="ア" * 200)])
     _, outcomes = read(member_csv)
-    assert only_household(outcomes, "H0001").members[0].kana == "ア" * 200
+    # Within the reader's limit (no BAD_ROW); too long to print in the name column (cellfit).
+    assert codes(only_rejection(outcomes, "H0001")) == ["FIELD_TOO_LONG"]
 
 
 @pytest.mark.parametrize(
