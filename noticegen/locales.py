@@ -44,6 +44,11 @@ class Locale:
     # character take fewer characters a page, and their codes' markers (「1ページ目、その2。」
     # and where the next code is) take three times the bytes too.
     page_voice_bytes: int = 3200
+    # Page 1 of a translated part holds the title, the fields and the foreign-language line only:
+    # the members start on page 2 and the introduction opens the check pages. In these scripts
+    # page 1's voice text with a member and the introduction (3,100-4,700 bytes) needs five to
+    # seven codes of version 25 (which a phone's zbar misses one time in six), more than its row.
+    short_page_one: bool = False
     direction: str = "ltr"
     # The language code a machine-translation provider knows it by (None: no machine pre-fill).
     provider_code: str | None = None
@@ -105,7 +110,8 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "ne", "ネパール語", "नेपाली", "Nepali", "ne", "Deva", "ne",
-        full_stop="।", guide_packing="tall", page_voice_bytes=2200, provider_code="ne",
+        full_stop="।", guide_packing="tall", page_voice_bytes=2200, short_page_one=True,
+        provider_code="ne",
         aliases=("ne-np", "nep"),
         url_dot="डट", url_slash="स्ल्यास",
     ),
@@ -115,7 +121,8 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "my", "ミャンマー語", "မြန်မာဘာသာ", "Burmese", "my", "Mymr", "my",
-        full_stop="။", guide_packing="tall", page_voice_bytes=2000, provider_code="my",
+        full_stop="။", guide_packing="tall", page_voice_bytes=2000, short_page_one=True,
+        provider_code="my",
         aliases=("my-mm", "mya", "bur"),
         url_dot="ဒေါ့", url_slash="မျဉ်းစောင်း",
     ),
@@ -129,7 +136,8 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "th", "タイ語", "ภาษาไทย", "Thai", "th", "Thai", "th",
-        full_stop="", guide_packing="tall", page_voice_bytes=2200, provider_code="th",
+        full_stop="", guide_packing="tall", page_voice_bytes=2200, short_page_one=True,
+        provider_code="th",
         aliases=("th-th", "tha"),
         url_dot="จุด", url_slash="ทับ",
     ),
@@ -139,14 +147,15 @@ ALL: tuple[Locale, ...] = (
     ),
     Locale(
         "km", "クメール語", "ភាសាខ្មែរ", "Khmer", "km", "Khmr", "km",
-        full_stop="។", guide_packing="tall", page_voice_bytes=2200, provider_code="km",
+        full_stop="។", guide_packing="tall", page_voice_bytes=2200, short_page_one=True,
+        provider_code="km",
         aliases=("km-kh", "khm"),
         url_dot="ចុច", url_slash="សញ្ញាទ្រេត",
     ),
     Locale(
         "mn", "モンゴル語", "Монгол хэл", "Mongolian", "mn", "Cyrl", "mn",
-        page_voice_bytes=2600, provider_code="mn", aliases=("mn-mn", "mon"), url_dot="цэг",
-        url_slash="ташуу зураас",
+        page_voice_bytes=2600, short_page_one=True, provider_code="mn", aliases=("mn-mn", "mon"),
+        url_dot="цэг", url_slash="ташуу зураас",
     ),
 )  # fmt: skip
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from noticegen import i18n, view, voicecode
+from noticegen import i18n, pagegeometry, view, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household
 from noticegen.settings import Settings
@@ -73,8 +73,16 @@ def make(
     notice = view.build(
         household, settings, translator, large_print, numbering, shows_address, carries_form
     )
+    geometry = pagegeometry.PAGE
     codes = tuple(
-        voicecode.page_codes(text, page.number, encoder, translator, passages)
+        voicecode.page_codes(
+            text,
+            page.number,
+            encoder,
+            translator,
+            passages,
+            geometry.max_codes_beside_text if page.codes_beside_text else geometry.max_codes,
+        )
         for page, text, passages in zip(
             notice.pages, notice.voice_texts, notice.voice_passages, strict=True
         )

@@ -81,6 +81,11 @@ class Edition:
     # A guide page's voice text must fit its row of codes: at most this many UTF-8 bytes of the
     # sections' text on one page (None: no limit; the Japanese pages are shorter than their codes).
     guide_voice_bytes: int | None = None
+    # Pages whose voice text fits their codes in the scripts of three bytes a character
+    # (locales.Locale.short_page_one): page 1 without members, the introduction opening the check
+    # pages, and the notes after the members on a page of their own, without the contact block
+    # (the check page prints the same office, phone, hours and address).
+    short_pages: bool = False
 
 
 STANDARD = Edition(
@@ -329,6 +334,10 @@ class Page:
     shows_notes: bool = False  # the notes under the members (always with the contact block)
     form_rows: tuple[MemberRow, ...] = ()  # on a page of the reply form: its member rows
     form_first_number: int = 1
+    # Page 1's contact box stands beside the page's codes, so that fewer codes fit their row
+    # (pagegeometry.PAGE.max_codes_beside_text). The reply form's return address moves under the
+    # form when the codes take the whole row (pages.html.j2).
+    codes_beside_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -545,12 +554,25 @@ def build(
         else:
             contact_page_of_its_own = last_page_members >= edition.members_per_page
             contact_with_last_members = last_page_members <= edition.members_per_page // 2
+    if edition.short_pages:
+        # Measured: a Burmese member with the notes and the contact block is 3,000-4,500 bytes.
+        contact_page_of_its_own = True
+        contact_with_last_members = False
     with_form = settings.notice.reply_form and carries_form
     check_pages = _paginate_guide(
         [
             (
                 _("内容の確認と届出のお願い"),
-                _check_sections(household, settings, translator, with_form),
+                (
+                    # Where page 1 has no room for it, the introduction says first why the
+                    # reader is asked to check.
+                    *(
+                        (Section(_("国民健康保険 加入者情報のお知らせ"), (Paragraph(intro),)),)
+                        if edition.short_pages
+                        else ()
+                    ),
+                    *_check_sections(household, settings, translator, with_form),
+                ),
             )
         ],
         edition,
@@ -606,7 +628,12 @@ def build(
     first_member = 1
     for index, page_rows in enumerate(rows):
         number = first_page + index
-        table = _member_table(page_rows, first_member, len(household.members), translator)
+        # Page 1 of a part that starts its members on page 2 has no table.
+        table = (
+            _member_table(page_rows, first_member, len(household.members), translator)
+            if page_rows
+            else None
+        )
         first_member += len(page_rows)
         last_personal = index == len(rows) - 1
         if index == 0:
@@ -619,6 +646,7 @@ def build(
                     shows_contact=edition.contact_on_page_one,
                     shows_notes=edition.contact_on_page_one
                     or (len(rows) == 1 and not contact_page_of_its_own),
+                    codes_beside_text=edition.contact_on_page_one,
                 )
             )
         else:
@@ -649,7 +677,7 @@ def build(
                 number,
                 label(number),
                 heading=_("お問い合わせ"),
-                shows_contact=True,
+                shows_contact=not edition.short_pages,
                 shows_notes=True,
             )
         )
@@ -752,7 +780,7 @@ def build(
         ),
         fields_in_one_row=edition.contact_on_page_one,
         head_note_on_page_one=edition.contact_on_page_one,
-        intro=(Paragraph(intro),),
+        intro=() if edition.short_pages else (Paragraph(intro),),
         no_number_note=no_number_note,
         contact=_contact(settings, translator),
         not_a_card_note=not_a_card_note,
@@ -802,7 +830,8 @@ def _edition(large_print: bool, locale: str) -> Edition:
     edition = LARGE_PRINT if large_print else STANDARD
     if locale == i18n.SOURCE_LOCALE:
         return edition
-    packing = locales.get(locale).guide_packing
+    entry = locales.get(locale)
+    packing = entry.guide_packing
     # Lines a page holds, measured on the translated guides (tests/test_page_packing.py lays
     # out every locale): the Japanese estimate's 30 lines filled the translated pages to 60-80%,
     # so the standard edition takes 6/5 of them in CJK and 11/10 in Latin scripts (some of whose
@@ -822,7 +851,8 @@ def _edition(large_print: bool, locale: str) -> Edition:
         # Translated voice texts are long (up to five codes for page 1 in Khmer): keep the pages
         # short enough that their codes fit one row, and the contact block after the members.
         contact_on_page_one=False,
-        members_on_first_page=1,
+        members_on_first_page=0 if entry.short_page_one else 1,
+        short_pages=entry.short_page_one,
         # Three cards a continuation page; two in the tall scripts, whose three members' voice
         # text (three bytes a character) needs six codes, one more than the row holds.
         members_per_page=min(edition.members_per_page, 2 if packing == "tall" else 3),
@@ -830,9 +860,7 @@ def _edition(large_print: bool, locale: str) -> Edition:
         guide_lines_per_page=lines,
         # Every translated line is read aloud, and a page's codes are one row of at most five
         # (pagegeometry): see GUIDE_VOICE_BYTES.
-        guide_voice_bytes=(
-            locales.get(locale).page_voice_bytes * GUIDE_VOICE_BYTES // LONE_SECTION_VOICE_BYTES
-        ),
+        guide_voice_bytes=entry.page_voice_bytes * GUIDE_VOICE_BYTES // LONE_SECTION_VOICE_BYTES,
         contact_left_to_check_page=not large_print,
         # Measured (tests/test_page_packing.py lays out each locale's worst case): Latin scripts'
         # page 1 keeps the notes up to 13 such lines, CJK up to 16; the tall scripts' page 1 has

@@ -402,18 +402,20 @@ def _personal(notice: NoticeView, page: Page, translator: Translator) -> list[Pa
         passages += _each(_spoken_sentences(notice.head_note, locale))
     for paragraph in notice.intro:
         passages += _each(_spoken_sentences(paragraph.text, locale))
-    passages.append(
-        _one(
-            speakable(
-                _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
-                    url=spoken_url(notice.foreign_line.url_text, locale)
-                ),
-                locale,
+    if notice.shows_address:  # the page with the address prints the foreign-language line
+        passages.append(
+            _one(
+                speakable(
+                    _("このお知らせの外国語による説明は、ホームページ {url} にあります。").format(
+                        url=spoken_url(notice.foreign_line.url_text, locale)
+                    ),
+                    locale,
+                )
             )
         )
-    )
-    passages.append(_one(speakable(notice.reference_note, locale)))
-    passages += _members(page, translator)
+    if page.members is not None:  # a translated page 1 may start the members on page 2
+        passages.append(_one(speakable(notice.reference_note, locale)))
+        passages += _members(page, translator)
     passages += _each(field.spoken for field in notice.fields if not field.household_data)
     if page.shows_notes:
         passages += _closing(notice, translator, page.shows_contact)

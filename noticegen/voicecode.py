@@ -76,8 +76,10 @@ class Encoder(Protocol):
         page: int,
         translator: Translator,
         passages: tuple[Passage, ...] | None = None,
+        room: int | None = None,
     ) -> tuple[str, ...]:
-        """The texts of the page's codes, in reading order: one, or several with markers."""
+        """The texts of the page's codes, in reading order: one, or several with markers; at most
+        `room` of them where the text fits (the codes the page's row holds)."""
         ...
 
     def encode(self, text: str) -> CodeImage: ...
@@ -335,11 +337,12 @@ class QrEncoder:
         page: int,
         translator: Translator,
         passages: tuple[Passage, ...] | None = None,
+        room: int | None = None,
     ) -> tuple[str, ...]:
-        key = (page_text, page, translator.locale, passages)
+        key = (page_text, page, translator.locale, passages, room)
         texts = self._splits.get(key)
         if texts is None:
-            texts = _split_in_tiers(page_text, page, translator, passages)
+            texts = _split_in_tiers(page_text, page, translator, passages, room)
             self._splits.put(key, texts)
         return texts
 
@@ -348,16 +351,17 @@ def _fits_any(text: str) -> bool:
     return _fits(text, EC_LEVELS[-1])
 
 
-def _split_in_tiers(page_text, page, translator, passages) -> tuple[str, ...]:
-    """The page's codes at the sturdiest version tier whose codes fit the page's row; when none
-    does, the densest tier's (the fewest codes).
+def _split_in_tiers(page_text, page, translator, passages, room=None) -> tuple[str, ...]:
+    """The page's codes at the sturdiest version tier whose codes fit the page's row (`room`
+    codes); when none does, the fewest codes.
 
-    The page that opens a part (its passages say what its first code must hold) has its contact
-    box beside the codes, so fewer codes fit its row.
+    Without `room`: the page that opens a part (its passages say what its first code must hold)
+    is taken to have its contact box beside the codes, so that fewer codes fit its row.
     """
-    geometry = pagegeometry.PAGE
-    opens_part = passages is not None and any(passage.first_code for passage in passages)
-    room = geometry.max_codes_beside_text if opens_part else geometry.max_codes
+    if room is None:
+        geometry = pagegeometry.PAGE
+        opens_part = passages is not None and any(passage.first_code for passage in passages)
+        room = geometry.max_codes_beside_text if opens_part else geometry.max_codes
     texts: tuple[str, ...] | None = None
     # The sturdy sizes (tiers 1 and 2, which a phone reads) with codes that break between
     # passages; then the same sizes with codes that break between any two sentences, and then
@@ -395,11 +399,13 @@ def _split_in_tiers(page_text, page, translator, passages) -> tuple[str, ...]:
 
 def _finer(passages: tuple[Passage, ...], piece_bytes: int | None) -> tuple[Passage, ...]:
     """The passages with each sentence a passage of its own, so that codes may break between any
-    two sentences; with `piece_bytes`, a longer sentence also in pieces of about that many UTF-8
+    two sentences. With `piece_bytes`, a longer sentence also in pieces of about that many UTF-8
     bytes, cut between words (never beside a digit nor an abbreviation, so that no number or date
-    is cut in two; not after a clause's comma, where a code's text would differ from the page's). A member's data, whose continuation names the
-    member again, and page 1's essentials, which keep their place in its first code, stay
-    whole."""
+    is cut in two; not after a clause's comma, where a code's text would differ from the page's);
+    and a member's data in runs of a few sentences (about five pieces), each starting with the
+    member's number and name, so that a code may hold the end of one member and the start of the
+    next and still name whose data it reads. Page 1's essentials, which keep their place in its
+    first code, stay whole."""
 
     def pieces(sentence: str) -> list[str]:
         if piece_bytes is None:
@@ -411,20 +417,32 @@ def _finer(passages: tuple[Passage, ...], piece_bytes: int | None) -> tuple[Pass
                 start = point
         return [*result, sentence[start:].strip()]
 
-    return tuple(
-        piece
-        for passage in passages
-        for piece in (
-            (passage,)
-            if passage.names_member or passage.first_code
-            else (
+    def member_runs(passage: Passage) -> list[Passage]:
+        if piece_bytes is None:
+            return [passage]
+        lead, *rest = passage.sentences
+        runs: list[list[str]] = [[]]
+        for sentence in rest:
+            run = runs[-1]
+            if run and len(" ".join((lead, *run, sentence)).encode()) > 5 * piece_bytes:
+                runs.append([])
+            runs[-1].append(sentence)
+        return [dataclasses.replace(passage, sentences=(lead, *run)) for run in runs]
+
+    result: list[Passage] = []
+    for passage in passages:
+        if passage.first_code:
+            result.append(passage)
+        elif passage.names_member:
+            result += member_runs(passage)
+        else:
+            result += [
                 dataclasses.replace(passage, sentences=(text,))
                 for sentence in passage.sentences
                 for text in pieces(sentence)
                 if text
-            )
-        )
-    )
+            ]
+    return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -751,6 +769,7 @@ class CommandEncoder:
         page: int,
         translator: Translator,
         passages: tuple[Passage, ...] | None = None,
+        room: int | None = None,
     ) -> tuple[str, ...]:
         return (page_text,)  # the encoder owns its capacity; it fails if the text is too long
 
@@ -861,9 +880,11 @@ def page_codes(
     encoder: Encoder,
     translator: Translator,
     passages: tuple[Passage, ...] | None = None,
+    room: int | None = None,
 ) -> PageCodes:
+    """The page's codes; `room`: how many its row holds (pagegeometry), when the caller knows."""
     _ = translator.gettext
-    texts = encoder.split(page_text, page, translator, passages)
+    texts = encoder.split(page_text, page, translator, passages, room)
     label = (
         _("音声読み上げ用コード（QRコード）") if encoder.name == "qr" else _("音声読み上げ用コード")
     )

@@ -533,7 +533,7 @@ class SplittingEncoder:
     def __init__(self, fits) -> None:
         self.fits = fits
 
-    def split(self, page_text, page, translator, passages=None):
+    def split(self, page_text, page, translator, passages=None, room=None):
         return voicecode.split_text(page_text, page, translator, self.fits, passages)
 
     def encode(self, text):
@@ -601,7 +601,7 @@ def test_sentences_are_spaced_and_end_as_the_locale_writes(bilingual, locale):
 
 
 @pytest.mark.parametrize("locale", locales.FOREIGN)
-def test_translated_speech_has_no_japanese_its_voice_cannot_read(bilingual, locale):
+def test_translated_speech_has_no_japanese_its_voice_cannot_read(bilingual, config, locale):
     chinese = locales.get(locale).script in ("Hans", "Hant")
     for capacity, parts in bilingual[locale].items():
         translated = [part for part in parts if part.lang == locale]
@@ -625,7 +625,18 @@ def test_translated_speech_has_no_japanese_its_voice_cannot_read(bilingual, loca
         assert "板橋 太郎" in said
     else:
         assert "Itabashi Tarō" in said and "Itabashi Hanako" in said
-    assert voice.spoken_url(first.foreign_line.url_text, locale) in said
+    # The foreign-language line (its address read as words) is printed, and read, on the page
+    # with the address: in a bilingual notice, the Japanese part's page 1, not the translated one.
+    assert not first.shows_address
+    assert voice.spoken_url(first.foreign_line.url_text, locale) not in said
+    monolingual = notice.make_all(
+        dataclasses.replace(household(*several_members()), language=locale),
+        config,
+        SplittingEncoder(voicecode._fits_any),
+        locale=locale,
+    )[0]
+    assert monolingual.shows_address
+    assert voice.spoken_url(first.foreign_line.url_text, locale) in monolingual.voice_texts[0]
     assert "www." not in said and "itabashi.tokyo" not in said
 
 
