@@ -78,6 +78,7 @@ EXPECTED_REJECTIONS = {
     "H0055": "BAD_FIELD",
     "H0061": "NOT_NHI_AGE",
     "H0062": "BAD_COPAY",
+    "H0063": "FIELD_TOO_LONG",
     "": "BAD_FIELD",  # a row whose household id has a character ids may not hold
 }
 
@@ -261,6 +262,10 @@ def build() -> list[dict]:
     households[62][2]["birth_date"] = "2021-06-15"  # 3 years old: 2割, not 3
     households[62][2]["copay_ratio"] = "3"
     households[62][2]["acquired_date"] = ""
+    # A 記号 too long for its line of the 記号・番号・枝番 cell at any allowed size.
+    households[63] = household_rows(rng, 63, 1)
+    fit_copay(households[63])
+    households[63][0]["insured_symbol"] = "板橋区国民健康保険一般被保険者"
     for number in range(41, 56):
         if number not in (52,):  # 52 is built to have a bad ratio format
             fit_copay(households[number])

@@ -116,11 +116,11 @@ def test_check_counts_and_report(tmp_path):
     report = tmp_path / "rejected.csv"
     result = run("check", str(SAMPLE_UTF8), "--report", str(report))
     assert result.returncode == 3
-    assert "45 accepted, 18 rejected" in result.stdout
+    assert "45 accepted, 19 rejected" in result.stdout
     assert mode(report) == 0o600
     rows = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["household_id", "line", "code", "message"]
-    assert len(rows) == 1 + 18
+    assert len(rows) == 1 + 19
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id["H0048"][1:3] == ["123;128", "HOUSEHOLD_SPLIT"]
     for row in rows[1:]:

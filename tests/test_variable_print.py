@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import importlib.util
 import io
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 from PIL import ImageChops
 
 from noticegen import batch, i18n, notice, project, render, settings, variable_print
-from tests.conftest import SAMPLE_UTF8
+from tests.conftest import SAMPLE_UTF8, read_file
 from tests.pdf_helpers import page_texts
 
 CHUNK_SIZE = 6
@@ -113,8 +114,9 @@ def test_most_sample_notices_are_drawn_and_the_rest_laid_out_in_full(
         drawn[household.household_id] = renderer.add_notice(target, parts, i18n.SOURCE_LOCALE)
     target.finish()
     laid_out = sorted(key for key, value in drawn.items() if not value)
-    # H0015's name is too long for one line of its cell.
-    assert laid_out == ["H0015"]
+    # Every one, H0015's long name too (noticegen.cellfit sets it on lines of its own; it went to
+    # a full layout when its cell wrapped it).
+    assert laid_out == []
     assert target.pages_drawn + target.pages_laid_out == 324
     # Page 1 and the reply form's pages are shaped by each household's members (which cells
     # hold a reading, a number or 「登録なし」); the check, guide and blank pages are shared.
@@ -384,3 +386,103 @@ def test_stored_shapes_hold_no_household_data(sample_households, config, encoder
         for word in words:
             assert word not in text and word.encode() not in shape.template_pdf, word
             assert word not in geometry, word
+
+
+# ---------------------------------------------------------------------------------------------
+# A realistic population (issue 11): 記号 of 1-4 characters, 8-digit numbers, Japanese names up
+# to 20 characters, Latin ones up to 40, long readings, 1-12 members, every language, large print.
+
+
+def _population_module():
+    spec = importlib.util.spec_from_file_location(
+        "population", project.ROOT / "bench" / "population.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["population"] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def population_sample(tmp_path_factory, config):
+    """bench/population.py's first household of every kind it generates, read as the batch reads
+    them; and the ids of the large-print ones."""
+    population = _population_module()
+    chosen = population.sample(per_kind=1, seed=1)
+    path = tmp_path_factory.mktemp("population") / "members.csv"
+    large_print = set(population.write_households(path, chosen))
+    households, rejections = read_file(path, config)
+    return chosen, households, rejections, large_print
+
+
+def test_the_realistic_population_is_accepted(population_sample):
+    """No household of the population's ranges is refused for a cell its text cannot fit."""
+    chosen, households, rejections, _large_print = population_sample
+    assert [rejection.household_id for rejection in rejections] == []
+    assert len(households) == len(chosen)
+    symbols = {
+        len(member.insured_symbol) for household in households for member in household.members
+    }
+    assert symbols == {1, 2, 3, 4}
+    assert max(len(member.name) for household in households for member in household.members) >= 35
+
+
+def _drawn_and_laid_out(population_sample, config, encoder):
+    """Each sample household through the shapes renderer and laid out in full: the ids of those
+    laid out in full, and every page whose pixels differ (id, language, page, differing box)."""
+    _chosen, households, _rejections, large_print = population_sample
+    renderer = variable_print.Renderer()
+    laid_out_in_full, differing = [], []
+    for seq, household in enumerate(households, start=1):
+        parts = notice.make_all(household, config, encoder, household.household_id in large_print)
+        parts = _with_marks(parts, seq)
+        target = variable_print.ChunkFile("test")
+        if not renderer.add_notice(target, parts, i18n.SOURCE_LOCALE):
+            laid_out_in_full.append(household.household_id)
+        drawn = pypdfium2.PdfDocument(target.finish())
+        laid_out = pypdfium2.PdfDocument(render.pdf(list(parts)))
+        try:
+            assert len(drawn) == len(laid_out) == sum(part.page_count for part in parts)
+            for index in range(len(drawn)):
+                difference = ImageChops.difference(
+                    _pixels(drawn, index, 150), _pixels(laid_out, index, 150)
+                ).getbbox()
+                if difference is not None:
+                    differing.append(
+                        (household.household_id, household.language, index + 1, difference)
+                    )
+        finally:
+            drawn.close()
+            laid_out.close()
+    return laid_out_in_full, differing
+
+
+@pytest.fixture(scope="module")
+def population_rendered(population_sample, config, encoder):
+    return _drawn_and_laid_out(population_sample, config, encoder)
+
+
+def test_a_realistic_population_is_drawn_not_laid_out_in_full(population_rendered):
+    """Every household of the sample is drawn by the shapes renderer: that is what fitting every
+    data cell buys (42% of such notices were laid out in full before, issue 11)."""
+    laid_out_in_full, _differing = population_rendered
+    assert laid_out_in_full == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the shapes renderer draws a Burmese part's voice codes a hair higher than a full "
+    "layout: the codes' bottom pixel row differs on every page of household 299 (at 150, 300 "
+    "and 600 dpi); every other page of the sample is identical (reported, issue 11)",
+)
+def test_a_realistic_population_is_drawn_pixel_for_pixel_as_laid_out(population_rendered):
+    _laid_out_in_full, differing = population_rendered
+    assert differing == []
+
+
+def test_the_realistic_population_differs_only_in_the_burmese_codes(population_rendered):
+    """Until that is mended: no page differs but the Burmese part's, and only in the one pixel
+    row along the codes' lower edge (279 mm down)."""
+    _laid_out_in_full, differing = population_rendered
+    for household_id, language, page, (_left, top, _right, bottom) in differing:
+        assert language == "my" and (top, bottom) == (1647, 1648), (household_id, page)
