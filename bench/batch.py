@@ -111,6 +111,7 @@ class RunFigures:
     notices: int
     rejected: int
     laid_out_in_full: int
+    shapes_measured: int  # page shapes the run laid out (not found in its run folder or cache)
     chunk_bytes_per_notice: tuple[float, ...]  # each chunk file's bytes over its notices
     pdf_bytes: int
 
@@ -187,6 +188,7 @@ def run_once(
     sizes = {name: (outdir / name).stat().st_size for name in notices_in}
     # The shapes renderer logs, chunk by chunk, how many of its notices it laid out in full.
     laid_out = sum(int(match) for match in re.findall(r"(\d+) laid out in full", result.stderr))
+    measured = sum(int(match) for match in re.findall(r"(\d+) shapes measured", result.stderr))
     return RunFigures(
         renderer=renderer,
         status=figures["status"],
@@ -197,6 +199,7 @@ def run_once(
         notices=summary["notices_out"],
         rejected=summary["rejected"],
         laid_out_in_full=laid_out if renderer == "shapes" else summary["notices_out"],
+        shapes_measured=measured,
         chunk_bytes_per_notice=tuple(sizes[name] / notices_in[name] for name in sorted(sizes)),
         pdf_bytes=sum(sizes.values()),
     )
@@ -209,7 +212,8 @@ def describe(figures: RunFigures) -> str:
         f"({figures.notices} notices in {figures.elapsed:.1f} s, "
         f"{figures.notices_per_cpu_second:.2f} a CPU-second, exit {figures.status}, "
         f"{figures.rejected} rejected); laid out in full {figures.laid_out_in_full} "
-        f"({figures.share_laid_out_in_full:.1%}); PDF per notice median "
+        f"({figures.share_laid_out_in_full:.1%}), {figures.shapes_measured} shapes measured; "
+        f"PDF per notice median "
         f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "
         f"{figures.mean_bytes_per_notice / 1000:.1f} KB; peak memory parent "
         f"{figures.parent_mib:.0f} MiB, largest worker {figures.worker_mib:.0f} MiB"
