@@ -555,8 +555,23 @@ def build(
             contact_page_of_its_own = last_page_members >= edition.members_per_page
             contact_with_last_members = last_page_members <= edition.members_per_page // 2
     if edition.short_pages:
-        # Measured: a Burmese member with the notes and the contact block is 3,000-4,500 bytes.
-        contact_page_of_its_own = True
+        # The contact block never follows the members (a Burmese member with the notes and the
+        # contact block took 3,000-4,500 bytes); the notes go under a last member alone when
+        # they take at most half a page's voice text (UTF-8 bytes; measured in every locale:
+        # tests/test_voice_tiers.py), else on a page of their own.
+        notes_bytes = sum(
+            len(text.encode())
+            for text in (
+                head_note or "",
+                no_number_note or "",
+                not_a_card_note,
+                _("確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。"),
+            )
+        )
+        contact_page_of_its_own = (
+            len(rows[-1]) > edition.members_per_page // 2
+            or notes_bytes > locales.get(translator.locale).page_voice_bytes // 2
+        )
         contact_with_last_members = False
     with_form = settings.notice.reply_form and carries_form
     check_pages = _paginate_guide(
