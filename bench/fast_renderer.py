@@ -39,7 +39,8 @@ from pathlib import Path
 import batch as batch_bench  # bench/batch.py, beside this script
 import population  # bench/population.py, beside this script
 
-from noticegen import batch, fonts, notice, records, render, settings, variable_print, voicecode
+from noticegen import batch, fonts, notice, records, settings, voicecode
+from noticegen.printing import render, variable_print
 
 FULL_RENDERER_SAMPLE = 1_000  # households the full renderer takes from a population too large
 TARGETS = (

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sample_data  # bench/sample_data.py, beside this script
 
-from noticegen import locales, notice, render, settings, voicecode
+from noticegen import locales, notice, settings, voicecode
+from noticegen.printing import render
 from tests import phone_capture
 
 KEYS = [

@@ -24,7 +24,8 @@ import re
 import lxml.html
 import sample_data  # bench/sample_data.py, beside this script
 
-from noticegen import i18n, locales, notice, render, settings, voicecode
+from noticegen import i18n, locales, notice, settings, voicecode
+from noticegen.printing import render
 
 
 def japanese_pattern(locale: str) -> re.Pattern[str]:

@@ -15,11 +15,12 @@ import time
 
 import sample_data  # bench/sample_data.py, beside this script
 
-from noticegen import i18n, notice, render, settings, voicecode
+from noticegen import i18n, notice, settings, voicecode
+from noticegen.printing import render
 
 
 def baseline_pdf() -> bytes:
-    weasyprint, font_config = render._weasyprint()
+    weasyprint, font_config = render.ready()
     html = (
         '<html lang="ja"><head><title>基準</title><style>@page{size:A4}'
         'body{font-family:"BIZ UDPGothic";font-size:11pt}</style></head>'

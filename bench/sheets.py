@@ -39,11 +39,11 @@ from noticegen import (
     mynumber,
     notice,
     records,
-    render,
     settings,
     view,
     voicecode,
 )
+from noticegen.printing import render
 
 # Members per household, and how often (weights): one or two members in most households.
 SIZES = (1, 2, 3, 4, 5, 6)

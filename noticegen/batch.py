@@ -50,15 +50,14 @@ from noticegen import (
     press,
     progress,
     records,
-    render,
     report,
     settings,
     shapecache,
     spreadsheet,
-    variable_print,
     view,
     voicecode,
 )
+from noticegen.printing import render, variable_print
 
 log = logging.getLogger("noticegen")
 

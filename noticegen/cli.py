@@ -29,11 +29,11 @@ from noticegen import (
     postal,
     progress,
     records,
-    render,
     report,
     settings,
     voicecode,
 )
+from noticegen.printing import engine, render
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -254,7 +254,7 @@ def _configure_logging() -> None:
         log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    engine.quiet_logging()
     logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 

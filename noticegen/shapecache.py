@@ -11,10 +11,10 @@ A shape is named by its page's digest: the page's HTML without the household dat
 document's styles, in which everything the configuration puts on the page already is (texts,
 dates, large print, …). What the digest does not see is in the cache's *context*, the folder the
 entries are kept in: the font files (sha256), the templates folder's files (its images and
-styles), the source of the code that lays shapes out and reads them (variable_print, render),
-and the versions of WeasyPrint, pydyf, Pango and Python. A change to any of them starts a new
-context folder; the old ones are left for the user to remove (README, "Shapes kept between
-runs").
+styles), the source of the code that lays shapes out and reads them (the noticegen.printing
+package), and the versions of the layout engine (noticegen.printing.engine.versions) and Python.
+A change to any of them starts a new context folder; the old ones are left for the user to
+remove (README, "Shapes kept between runs").
 
 Entries are written atomically (a temporary file renamed), 0600 in folders 0700. Each starts
 with a header naming its context and name and the payload's sha256, so that a truncated,
@@ -36,14 +36,13 @@ import sys
 from pathlib import Path
 
 from noticegen import fonts, outputs, project
+from noticegen.printing import engine
 
 log = logging.getLogger("noticegen")
 
 OFF = "off"
 DEFAULT = "default"
 _MAGIC = b"noticegen shape cache 1\n"
-# The modules whose code decides what a shape holds: a change to either is a new context.
-_RENDERER_SOURCES = ("variable_print.py", "render.py")
 
 
 def default_folder() -> Path:
@@ -65,9 +64,6 @@ def folder_for(setting: str) -> Path | None:
 @functools.cache
 def context() -> str:
     """The digest of everything a shape depends on besides its page (see the module's doc)."""
-    import pydyf
-    import weasyprint
-    from weasyprint.text.ffi import pango
 
     def files_digest(folder: Path, pattern: str = "*") -> dict[str, str]:
         return {
@@ -76,18 +72,12 @@ def context() -> str:
             if path.is_file()
         }
 
-    package = Path(__file__).parent
     described = {
-        "weasyprint": weasyprint.__version__,
-        "pydyf": pydyf.__version__,
-        "pango": pango.pango_version(),
+        **engine.versions(),
         "python": sys.version.split()[0],
         "fonts": files_digest(fonts.FONT_DIR),
         "templates": files_digest(project.TEMPLATES),
-        "renderer": {
-            name: hashlib.sha256((package / name).read_bytes()).hexdigest()
-            for name in _RENDERER_SOURCES
-        },
+        "renderer": files_digest(Path(engine.__file__).parent, "*.py"),
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 

@@ -27,8 +27,9 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from noticegen import catalog, i18n, notice, outputs, project, render, settings, voicecode
+from noticegen import catalog, i18n, notice, outputs, project, settings, voicecode
 from noticegen import locales as registry
+from noticegen.printing import render
 from noticegen.records import Household, Member
 from noticegen.view import JAPANESE_LOCALES, NoticeView
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from noticegen import fonts, i18n, notice, project, records, render, settings, view, voicecode
+from noticegen import fonts, i18n, notice, project, records, settings, view, voicecode
+from noticegen.printing import render
 
 SAMPLE_UTF8 = project.SAMPLES / "members.csv"
 SAMPLE_CP932 = project.SAMPLES / "members-cp932.csv"

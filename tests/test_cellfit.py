@@ -12,7 +12,8 @@ import string
 import pytest
 from weasyprint.formatting_structure.boxes import LineBox, TableBox, TableCellBox, TextBox
 
-from noticegen import cellfit, locales, mynumber, notice, render, settings, view, voicecode, wareki
+from noticegen import cellfit, locales, mynumber, notice, settings, view, voicecode, wareki
+from noticegen.printing import render
 from noticegen.records import Household, Member
 from tests.page_fit import MM_PER_PX, TOLERANCE_MM, Box
 

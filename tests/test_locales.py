@@ -9,7 +9,8 @@ import pikepdf
 import pytest
 from babel.messages.pofile import read_po
 
-from noticegen import catalog, fonts, i18n, notice, render
+from noticegen import catalog, fonts, i18n, notice
+from noticegen.printing import render
 from tests.pdf_helpers import font_names, page_texts, squeeze
 
 LOCALES = catalog.RELEASE_LOCALES
@@ -132,7 +133,7 @@ def _tounicode_entries(data: bytes, family: str) -> list[str]:
 
 
 def test_complex_scripts_are_shaped_into_the_fonts_ligatures_and_clusters():
-    weasyprint, font_config = render._weasyprint()
+    weasyprint, font_config = render.ready()
     markup = (
         '<html><body><p lang="ne" style="font-family: \'Noto Sans Devanagari\'">क्ष</p>'
         '<p lang="my" style="font-family: \'Noto Sans Myanmar\'">မြ</p></body></html>'

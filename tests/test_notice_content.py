@@ -14,7 +14,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from noticegen import i18n, notice, render, voicecode
+from noticegen import i18n, notice, voicecode
+from noticegen.printing import render
 from noticegen.records import Household, Member
 from tests.pdf_helpers import page_texts, squeeze
 

@@ -13,8 +13,9 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from noticegen import pagegeometry, project, render
+from noticegen import pagegeometry, project
 from noticegen.pagegeometry import PAGE
+from noticegen.printing import render
 from tests import phone_capture
 from tests.conftest import SAMPLE_UTF8
 

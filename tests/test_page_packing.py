@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from noticegen import locales, notice, pagegeometry, render, voicecode
+from noticegen import locales, notice, pagegeometry, voicecode
+from noticegen.printing import render
 from tests.page_fit import problems
 from tests.test_notice_content import household, member
 

@@ -15,7 +15,8 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from noticegen import fonts, i18n, locales, notice, render, tagged_pdf, voicecode
+from noticegen import fonts, i18n, locales, notice, voicecode
+from noticegen.printing import render, tagged_pdf
 from tests.pdf_helpers import page_texts, squeeze
 
 COMPLEX_SCRIPT_LOCALES = ("th", "my", "km", "ne")

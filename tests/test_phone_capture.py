@@ -17,7 +17,8 @@ import io
 import pytest
 from PIL import Image
 
-from noticegen import locales, notice, pagegeometry, render, voicecode
+from noticegen import locales, notice, pagegeometry, voicecode
+from noticegen.printing import render
 from tests import phone_capture
 
 PHONE_DPI = 300

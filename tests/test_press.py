@@ -18,7 +18,8 @@ import pypdfium2
 import pytest
 import zxingcpp
 
-from noticegen import batch, cli, notice, press, render, settings, variable_print
+from noticegen import batch, cli, notice, press, settings
+from noticegen.printing import render, variable_print
 from tests.conftest import SAMPLE_UTF8
 
 MM_PER_INCH = 25.4

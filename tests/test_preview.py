@@ -26,11 +26,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from noticegen import cli, i18n, notice, project, render, voicecode
+from noticegen import cli, i18n, notice, project, voicecode
 from noticegen.preview import create_app
 from noticegen.preview.directory import Directory, fold
 from noticegen.preview.renders import RenderCache, Rendered
 from noticegen.preview.security import CONTENT_SECURITY_POLICY
+from noticegen.printing import render
 from tests.conftest import SAMPLE_UTF8
 
 

@@ -320,7 +320,7 @@ def test_mailed_large_print_is_what_the_batch_mails_once_the_household_is_listed
 
 
 def test_a_worker_renews_its_shape_renderer_once_it_may_hold_more_than_the_bound():
-    from noticegen import variable_print
+    from noticegen.printing import variable_print
 
     store = renders._ShapeMemory(limit=2)
     worker = renders._Worker(None, None, store, variable_print.Renderer(store))  # type: ignore[arg-type]

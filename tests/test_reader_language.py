@@ -13,7 +13,8 @@ import re
 import lxml.html
 import pytest
 
-from noticegen import catalog, cli, fonts, i18n, locales, notice, render, settings, view, voicecode
+from noticegen import catalog, cli, fonts, i18n, locales, notice, settings, view, voicecode
+from noticegen.printing import render
 from noticegen.records import Household, Member
 from noticegen.settings import ConfigError
 

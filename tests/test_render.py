@@ -9,9 +9,10 @@ import pytest
 from weasyprint.formatting_structure.boxes import LineBox, ReplacedBox, TextBox
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
-from noticegen import fonts, i18n, render, voicecode
+from noticegen import fonts, i18n, voicecode
 from noticegen import notice as notice_module
 from noticegen.pagegeometry import PAGE
+from noticegen.printing import render
 from noticegen.wareki import format_wareki
 from tests.conftest import MM_PER_PX
 from tests.pdf_helpers import font_names, page_texts, squeeze

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from noticegen import batch, shapecache, variable_print
+from noticegen import batch, shapecache
+from noticegen.printing import engine, variable_print
 from tests.conftest import SAMPLE_UTF8
 from tests.pdf_helpers import page_texts
 
@@ -166,11 +167,9 @@ def test_a_cache_folder_is_made_private_and_never_followed_through_a_link(tmp_pa
 
 
 def test_the_context_changes_with_what_shapes_depend_on(monkeypatch):
-    import weasyprint
-
     before = shapecache.context()
     shapecache.context.cache_clear()
-    monkeypatch.setattr(weasyprint, "__version__", "0.0-other")
+    monkeypatch.setattr(engine, "VERSION", "0.0-other")
     try:
         assert shapecache.context() != before
     finally:

@@ -21,7 +21,8 @@ import pypdfium2
 import pytest
 from PIL import ImageChops
 
-from noticegen import batch, i18n, notice, project, render, settings, variable_print
+from noticegen import batch, i18n, notice, project, settings
+from noticegen.printing import render, variable_print
 from tests.conftest import SAMPLE_UTF8, read_file
 from tests.pdf_helpers import page_texts
 

@@ -17,7 +17,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from noticegen import i18n, notice, pagegeometry, project, render, settings, view, voicecode
+from noticegen import i18n, notice, pagegeometry, project, settings, view, voicecode
+from noticegen.printing import render
 from noticegen.voice import spell_digits
 from noticegen.voicecode import CommandEncoder, QrEncoder, VoiceCodeError
 from tests.conftest import SAMPLE_UTF8
@@ -78,7 +79,7 @@ def modules(image: voicecode.CodeImage) -> int:
 
 def decode_image(image: voicecode.CodeImage, dpi: int = DPI) -> list[zxingcpp.Result]:
     """Lay the code out as WeasyPrint does for the notice, rasterise at `dpi` and read it back."""
-    weasyprint, font_config = render._weasyprint()
+    weasyprint, font_config = render.ready()
     side = image.size_mm + 10
     markup = (
         "<!DOCTYPE html><html><head><style>"

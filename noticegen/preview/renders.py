@@ -30,7 +30,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from noticegen import batch, i18n, notice, render, variable_print, voicecode
+from noticegen import batch, i18n, notice, voicecode
+from noticegen.printing import render, variable_print
 from noticegen.records import Household
 from noticegen.settings import Settings
 from noticegen.view import NoticeView
@@ -400,7 +401,7 @@ def _start_worker(app_pid: int, settings: Settings | None) -> None:
     # Ctrl-C in the terminal reaches the whole process group: the app stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(app_pid,), daemon=True).start()
-    render._weasyprint()  # fonts activated, WeasyPrint imported: the first render is not slower
+    render.ready()  # fonts activated, WeasyPrint imported: the first render is not slower
     if settings is not None:
         store = _ShapeMemory()
         encoder = voicecode.encoder_for(settings.voice_code)

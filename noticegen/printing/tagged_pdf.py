@@ -8,7 +8,7 @@ cluster it was drawn in. In scripts whose shaping reorders and merges characters
 (Devanagari, Myanmar, Khmer, Thai) a glyph stands for different characters in different clusters,
 or for none, so no ToUnicode can give the text back: 「राष्ट्रिय」 was extracted as 「राɣÖष्ट्रिय」.
 
-This is the only code of noticegen that reaches into WeasyPrint's PDF writer, in two steps:
+It reaches into WeasyPrint's PDF writer (through noticegen.printing.engine) in two steps:
 1. `install`, while drawing: every marked-content sequence WeasyPrint opens (a run of text or an
    image) gets /Lang, the HTML language in force there, and a run holding one of those scripts gets
    /ActualText, its text as the HTML held it. Text extractors (PDFium, Poppler) read these. An
@@ -23,12 +23,10 @@ This is the only code of noticegen that reaches into WeasyPrint's PDF writer, in
 from __future__ import annotations
 
 import collections
-import contextlib
 import io
 import re
 
-# The WeasyPrint releases whose Stream.marked this module replaces (pinned in pyproject.toml).
-SUPPORTED_WEASYPRINT = ("70.0",)
+from noticegen.printing import engine
 
 # Scripts whose shaping reorders or merges characters (Indic and Southeast Asian scripts: vowel
 # signs drawn before their consonant, conjuncts, stacked marks, contextual forms): Devanagari and
@@ -40,10 +38,6 @@ _SHAPED = re.compile(
 )
 
 
-class UnsupportedWeasyPrintError(RuntimeError):
-    """The installed WeasyPrint is not one whose PDF writer this module knows."""
-
-
 def needs_actual_text(text: str) -> bool:
     """Whether a run's glyphs may not extract as its text.
 
@@ -53,57 +47,43 @@ def needs_actual_text(text: str) -> bool:
     return _SHAPED.search(text) is not None
 
 
-def install(weasyprint) -> None:
-    """Make WeasyPrint's marked content carry /Lang and /ActualText. Call once WeasyPrint is
-    imported; running it again changes nothing."""
-    if weasyprint.__version__ not in SUPPORTED_WEASYPRINT:
-        raise UnsupportedWeasyPrintError(
-            f"noticegen.tagged_pdf knows WeasyPrint {', '.join(SUPPORTED_WEASYPRINT)}, "
-            f"not {weasyprint.__version__}: check weasyprint/pdf/stream.py Stream.marked "
-            "against _marked here before adding the version"
-        )
-    from weasyprint.pdf.stream import Stream
-
-    if getattr(Stream.marked, "noticegen_tags", False):
-        return
-    marked = contextlib.contextmanager(_marked)
-    marked.noticegen_tags = True
-    # Replaces WeasyPrint's Stream.marked (same arguments, same MCIDs and tag bookkeeping, which
-    # its tag writer reads), adding two entries to the property list.
-    Stream.marked = marked
+def install() -> None:
+    """Make WeasyPrint's marked content carry /Lang and /ActualText (see the module's doc).
+    Running it again changes nothing."""
+    engine.hook_marked_content(_marked)
 
 
 def _marked(stream, box, tag):
-    import pydyf
-    from weasyprint.formatting_structure import boxes
-
-    actual_text = isinstance(box, boxes.TextBox) and needs_actual_text(box.text)
-    if stream._tags is None:
+    # Replaces WeasyPrint's Stream.marked (same arguments, same MCIDs and tag bookkeeping, which
+    # its tag writer reads), adding two entries to the property list.
+    text = engine.text_of_text_box(box)
+    actual_text = text is not None and needs_actual_text(text)
+    tags = engine.stream_tags(stream)
+    if tags is None:
         # An untagged layout (the press's files): no structure to point to, but a shaped run still
         # carries its text, so the file's text extracts as the tagged notice's does.
         if actual_text:
-            properties = pydyf.Dictionary({"ActualText": pydyf.String(box.text)})
-            pydyf.Stream.begin_marked_content(stream, "Span", properties)
+            engine.begin_marked_content(stream, "Span", {"ActualText": text})
         try:
             yield
         finally:
             if actual_text:
-                pydyf.Stream.end_marked_content(stream)
+                engine.end_marked_content(stream)
         return
-    mcid = len(stream._tags)
-    assert box not in stream._tags
-    stream._tags[box] = {"tag": tag, "mcid": mcid}
-    properties = pydyf.Dictionary({"MCID": mcid})
+    mcid = len(tags)
+    assert box not in tags
+    tags[box] = {"tag": tag, "mcid": mcid}
+    properties: dict = {"MCID": mcid}
     lang = box.style["lang"]
     if lang:
-        properties["Lang"] = pydyf.String(lang)
+        properties["Lang"] = lang
     if actual_text:
-        properties["ActualText"] = pydyf.String(box.text)
-    pydyf.Stream.begin_marked_content(stream, tag, properties)
+        properties["ActualText"] = text
+    engine.begin_marked_content(stream, tag, properties)
     try:
         yield
     finally:
-        pydyf.Stream.end_marked_content(stream)
+        engine.end_marked_content(stream)
 
 
 def finish(data: bytes) -> bytes:

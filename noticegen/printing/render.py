@@ -1,7 +1,8 @@
 """From a NoticeView to HTML (Jinja2), PDF (WeasyPrint) and PNG (PDFium).
 
-The templates only place what the view decided. WeasyPrint is imported after `fonts.activate()`,
-so it only ever sees the project's fonts.
+The templates only place what the view decided. WeasyPrint is reached through
+noticegen.printing.engine, which imports it after `fonts.activate()`, so it only ever sees the
+project's fonts.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING
 import jinja2
 import markupsafe
 
-from noticegen import fonts, i18n, locales, pagegeometry, project, tagged_pdf
+from noticegen import i18n, locales, pagegeometry, project
+from noticegen.printing import engine, tagged_pdf
 from noticegen.view import NoticeView
 
 if TYPE_CHECKING:
-    import weasyprint
+    from noticegen.printing.engine import Document
 
 FORMATS = ("pdf", "html", "png")
 PNG_DPI = 150
@@ -85,19 +87,17 @@ def _environment(for_print: bool = False) -> jinja2.Environment:
     return environment
 
 
-@functools.cache
-def _weasyprint():
-    fonts.activate()
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    tagged_pdf.install(weasyprint)
-    return weasyprint, FontConfiguration()
+def ready():
+    """WeasyPrint (the module) and this process's font configuration, loaded with the project's
+    fonts and the tagged PDF's hook installed."""
+    loaded = engine.load()
+    tagged_pdf.install()
+    return loaded
 
 
 def font_configuration():
     """The WeasyPrint font configuration every layout of this process uses."""
-    return _weasyprint()[1]
+    return ready()[1]
 
 
 def html(view: NoticeView | Sequence[NoticeView], for_print: bool = False) -> str:
@@ -194,18 +194,17 @@ def _wrap_runs(element, attribute: str, text: str, runs) -> None:
             parent.insert(index + offset, span)
 
 
-def document(view: NoticeView | Sequence[NoticeView]) -> weasyprint.Document:
+def document(view: NoticeView | Sequence[NoticeView]) -> Document:
     """The laid-out notice: its pages and boxes, for writing or for measuring."""
     return _lay_out(html(view, for_print=True))
 
 
-def _lay_out(markup: str, pdf_variant: str | None = PDF_VARIANT) -> weasyprint.Document:
-    weasyprint, font_config = _weasyprint()
-    source = weasyprint.HTML(string=markup, base_url=str(project.TEMPLATES))
-    return source.render(font_config=font_config, pdf_variant=pdf_variant)
+def _lay_out(markup: str, pdf_variant: str | None = PDF_VARIANT) -> Document:
+    ready()
+    return engine.lay_out(markup, base_url=str(project.TEMPLATES), pdf_variant=pdf_variant)
 
 
-def lay_out_untagged(markup: str) -> weasyprint.Document:
+def lay_out_untagged(markup: str) -> Document:
     """Layout for a print production file, which carries no tag tree."""
     return _lay_out(markup, pdf_variant=None)
 
@@ -218,7 +217,7 @@ def pdf_from_html(markup: str) -> bytes:
     return write_pdf(_lay_out(markup), markup)
 
 
-def write_pdf(document: weasyprint.Document, markup: str) -> bytes:
+def write_pdf(document: Document, markup: str) -> bytes:
     """The tagged PDF of a laid-out notice (`document(...)` of `markup`), finished for screen
     readers: each page and run with its language, complex scripts with their exact text."""
     # A fixed identifier derived from the content: the same notice gives the same bytes.

@@ -1,0 +1,229 @@
+"""A chunk file being assembled: pages drawn over their shapes' forms, whole notices where a page
+cannot be, and, when it is finished, one subset per font (noticegen.printing.fontsharing), subset
+tags from the content and the press's finishing.
+
+Static forms depend only on the shape and runs are placed from the shape's geometry, so the bytes
+of a chunk do not depend on which household a worker first measured a shape with: chunks stay
+byte-identical whatever the worker count, and on resume.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from noticegen.printing import engine, fontsharing
+from noticegen.printing.measure import Shape, _line_start, _Run
+from noticegen.printing.pagedata import PageData
+
+PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels; PDF user space is in points
+
+
+@dataclass
+class ChunkFile:
+    """One print file being assembled: pages in order, fonts and images shared across them."""
+
+    title: str
+    # Makes the assembled document a press's file (the batch's PDF/X finishing, noticegen.press);
+    # returns the PDF version to save it as. None: a plain PDF.
+    finishing: Callable[[Any], str] | None = None
+    pdf: Any = None
+    fonts: dict = field(default_factory=dict)  # WeasyPrint Font objects used by the data runs
+    _forms: dict = field(default_factory=dict)  # shape digest → the form, copied into this file
+    # The /Font dictionaries of the forms and of the pages laid out in full, in the order met,
+    # and the files their fonts come from: finish() points them all at one subset per font.
+    _font_holders: list = field(default_factory=list)
+    _font_sources: dict = field(default_factory=dict)  # resource name → (sha256, face index)
+    _held: set = field(default_factory=set)
+    _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
+    _font_resources: Any = None
+    # WeasyPrint's colour operators name an opacity state (/a1 gs): shared like the fonts.
+    _states: dict = field(default_factory=lambda: {"ExtGState": {}})
+    _state_resources: Any = None
+    pages_drawn: int = 0
+    pages_laid_out: int = 0
+
+    def __post_init__(self):
+        import pikepdf
+
+        self.pdf = pikepdf.new()
+        self.pdf.docinfo["/Title"] = self.title
+        # Filled in by finish(): every drawn page refers to this one font dictionary.
+        self._font_resources = self.pdf.make_indirect(pikepdf.Dictionary())
+        self._state_resources = self.pdf.make_indirect(pikepdf.Dictionary())
+
+    def add_drawn_page(
+        self, key: tuple, shape: Shape, runs: list[_Run], page: PageData, pictures: list[_Picture]
+    ) -> None:
+        import pikepdf
+
+        if key not in self._forms:
+            form = self._forms[key] = self.pdf.copy_foreign(shape.form)
+            self._hold_fonts(form, shape.font_sources)
+        mediabox = shape.mediabox
+        # WeasyPrint's page space: origin top left, y down, CSS pixels.
+        top = mediabox[3]
+        content = [b"q 1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (top, PX_TO_PT, PX_TO_PT)]
+        content.append(_draw_runs(self.fonts, self._states, shape, runs))
+        xobjects = pikepdf.Dictionary(S=self._forms[key])
+        for number, ((uri, size), picture, (x, y, width, height)) in enumerate(
+            zip(page.images, pictures, shape.images, strict=True)
+        ):
+            if size is not None:  # (x, y) is the centre it is drawn around
+                x, y = x - size[0] / 2, y - size[1] / 2
+                width, height = size
+            name = f"I{number}"
+            xobjects[f"/{name}"] = self._image(uri, picture)
+            content.append(
+                b"q %f 0 0 %f %f %f cm /%s Do Q" % (width, -height, x, y + height, name.encode())
+            )
+        content.append(b"Q")
+        page_dict = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=list(mediabox),
+            Resources=pikepdf.Dictionary(
+                XObject=xobjects, Font=self._font_resources, ExtGState=self._state_resources
+            ),
+            Contents=self.pdf.make_stream(b"q /S Do Q\n" + b"\n".join(content)),
+        )
+        self.pdf.pages.append(pikepdf.Page(page_dict))
+        self.pages_drawn += 1
+
+    def add_laid_out_pages(self, data: bytes, font_sources: tuple = ()) -> None:
+        """A notice laid out in full (`font_sources`: its fonts' files, as Shape.font_sources)."""
+        import pikepdf
+
+        with pikepdf.open(io.BytesIO(data)) as part:
+            first = len(self.pdf.pages)
+            self.pdf.pages.extend(part.pages)
+            self.pages_laid_out += len(part.pages)
+        for page in self.pdf.pages[first:]:
+            self._hold_fonts(page.obj, font_sources)
+
+    def _hold_fonts(self, holder, font_sources: tuple) -> None:
+        import pikepdf
+
+        fonts = holder.get("/Resources", {}).get("/Font")
+        if not isinstance(fonts, pikepdf.Dictionary):
+            return
+        if not fonts.is_indirect or fonts.objgen not in self._held:
+            self._font_holders.append(fonts)
+            self._held.add(fonts.objgen)
+        for name, sha256, index in font_sources:
+            self._font_sources.setdefault(name, (sha256, index))
+
+    def _image(self, uri: str, picture: _Picture):
+        if uri not in self._images:
+            self._images[uri] = self.pdf.make_indirect(_image_xobject(self.pdf, picture))
+        return self._images[uri]
+
+    def finish(self) -> bytes:
+        """The file's bytes: one subset of each font for all its pages (_share_fonts), subset
+        tags and the file identifier from the content."""
+        import pikepdf
+
+        shared = fontsharing.share_fonts(
+            self.pdf, self.fonts, self._font_holders, self._font_sources
+        )
+        for font in self.fonts.values():
+            self._font_resources[f"/{font.hash}"] = shared[font.hash]
+        for name, state in sorted(self._states["ExtGState"].items()):
+            self._state_resources[f"/{name}"] = pikepdf.Dictionary(
+                {f"/{key}": value for key, value in state.items()}
+            )
+        tag_subsets_by_content(self.pdf)
+        version = self.finishing(self.pdf) if self.finishing is not None else None
+        out = io.BytesIO()
+        self.pdf.save(out, deterministic_id=True, compress_streams=True, force_version=version)
+        self.pdf.close()
+        return out.getvalue()
+
+
+def _draw_runs(fonts: dict, states: dict, shape: Shape, runs: list[_Run]) -> bytes:
+    """The runs' drawing operators; the fonts and graphic states they use are added to those given."""
+    placed = []
+    for line in shape.lines:
+        x = _line_start(line, [runs[number].width for number in line.runs])
+        for number, y in zip(line.runs, line.baselines, strict=True):
+            run = runs[number]
+            if run.text.strip():
+                placed.append(engine.Placed(run.text, shape.styles[number], run.layout, x, y))
+            x += run.width
+    return engine.draw_text(fonts, states, placed)
+
+
+def tag_subsets_by_content(pdf) -> None:
+    """Give each embedded font subset a tag of its own (ABCDEF+BIZ-UDPGothic).
+
+    PDF 9.6.4: different subsets in one file have different tags. WeasyPrint derives a tag from
+    the font's name, so every shape's form would carry its own subset of a font under one tag,
+    and a RIP that caches fonts by name could draw one form with another's glyphs. The tag is
+    taken from the subset's bytes: the same subset, the same tag, in every run.
+    """
+    import pikepdf
+
+    for candidate in pdf.objects:
+        if not isinstance(candidate, pikepdf.Dictionary) or candidate.get("/Subtype") != "/Type0":
+            continue
+        descendant = candidate.DescendantFonts[0]
+        descriptor = descendant.FontDescriptor
+        program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+        if program is None:
+            continue
+        digest = hashlib.sha256(program.read_raw_bytes()).digest()
+        tag = "".join(chr(ord("A") + byte % 26) for byte in digest[:6])
+        for holder, key in (
+            (candidate, "/BaseFont"),
+            (descendant, "/BaseFont"),
+            (descriptor, "/FontName"),
+        ):
+            name = str(holder[key]).lstrip("/").split("+", 1)[-1]
+            holder[key] = pikepdf.Name(f"/{tag}+{name}")
+
+
+@dataclass(frozen=True)
+class _Picture:
+    """A data image's pixels, as the PDF image takes them (DeviceGray)."""
+
+    width: int
+    height: int
+    bits: int  # 8 (the project's codes and marks), or 1 (an external encoder's PNG)
+    data: bytes
+
+
+def _plain_png(uri: str) -> _Picture | None:
+    """The pixels of a PNG a full render draws as this renderer does (grey or 1-bit, opaque);
+    None for anything else."""
+    from PIL import Image
+
+    if not uri.startswith("data:image/png;base64,"):
+        return None
+    try:
+        picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
+        if picture.mode not in ("1", "L") or "transparency" in picture.info:
+            return None
+        data = picture.tobytes()
+    except Exception:
+        return None
+    return _Picture(picture.width, picture.height, 1 if picture.mode == "1" else 8, data)
+
+
+def _image_xobject(pdf, picture: _Picture):
+    """A data image as an image XObject, never smoothed (the templates print them pixelated)."""
+    import pikepdf
+
+    return pikepdf.Stream(
+        pdf,
+        picture.data,
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=picture.width,
+        Height=picture.height,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=picture.bits,
+        Interpolate=False,
+    )

@@ -1,0 +1,349 @@
+"""The one adapter between noticegen and WeasyPrint (with pydyf, its PDF writer).
+
+Everything noticegen asks of WeasyPrint goes through here: the public API (HTML → Document) and
+the internals the print batch's renderer and the tagged PDF need (laid-out boxes, Pango layouts
+of a text run, drawing a line of text into a content stream, the fonts a document used, the
+marked-content hook). Internals are called by keyword, so that a renamed or reordered parameter
+fails here, loudly, rather than passing a value to the wrong place. A WeasyPrint upgrade touches
+this module only: check each function here against the new release (tests/test_engine.py is the
+contract), then add the version to SUPPORTED_WEASYPRINT.
+
+WeasyPrint is imported after `fonts.activate()` (see `load`), so that fontconfig only ever sees
+the project's fonts. Importing this module does not import WeasyPrint; it checks the installed
+version, and refuses any other than the one pinned in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.metadata
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from noticegen import fonts
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+# The WeasyPrint releases whose internals this module knows (pinned in pyproject.toml).
+SUPPORTED_WEASYPRINT = ("70.0",)
+
+
+class UnsupportedWeasyPrintError(RuntimeError):
+    """The installed WeasyPrint is not one whose internals this module knows."""
+
+
+def _check_version() -> str:
+    found = importlib.metadata.version("weasyprint")
+    if found not in SUPPORTED_WEASYPRINT:
+        raise UnsupportedWeasyPrintError(
+            f"noticegen needs WeasyPrint {' or '.join(SUPPORTED_WEASYPRINT)} (pinned in "
+            f"pyproject.toml), but WeasyPrint {found} is installed: reinstall with "
+            "`.venv/bin/pip install -e .`, or, to move to another release, check "
+            "noticegen/printing/engine.py against it first (tests/test_engine.py)"
+        )
+    return found
+
+
+VERSION = _check_version()
+
+
+@functools.cache
+def load() -> tuple[Any, Any]:
+    """WeasyPrint (imported once the project's fonts are active) and this process's font
+    configuration, with noticegen's marked-content hook installed (see `hook_marked_content`)."""
+    fonts.activate()
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    return weasyprint, FontConfiguration()
+
+
+def font_configuration():
+    return load()[1]
+
+
+def quiet_logging() -> None:
+    """WeasyPrint's own log is for its developers: warnings and errors only."""
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+
+
+def versions() -> dict[str, Any]:
+    """The versions a layout depends on: WeasyPrint, pydyf and Pango."""
+    load()
+    import pydyf
+    from weasyprint.text.ffi import pango
+
+    return {"weasyprint": VERSION, "pydyf": pydyf.__version__, "pango": pango.pango_version()}
+
+
+def lay_out(markup: str, base_url: str, pdf_variant: str | None) -> Document:
+    """An HTML document laid out (public API)."""
+    weasyprint, font_config = load()
+    source = weasyprint.HTML(string=markup, base_url=base_url)
+    return source.render(font_config=font_config, pdf_variant=pdf_variant)
+
+
+# ---------------------------------------------------------------------------------------------
+# The marked-content hook (noticegen.printing.tagged_pdf)
+
+
+def hook_marked_content(marked: Callable) -> None:
+    """Replace WeasyPrint's Stream.marked(stream, box, tag), the context manager that opens a
+    marked-content sequence around each run of text and image it draws, by `marked` (a generator
+    function of the same arguments). Running it again changes nothing."""
+    load()
+    from weasyprint.pdf.stream import Stream
+
+    if getattr(Stream.marked, "noticegen_hook", False):
+        return
+    replacement = contextlib.contextmanager(marked)
+    replacement.noticegen_hook = True
+    Stream.marked = replacement
+
+
+def stream_tags(stream) -> dict | None:
+    """The stream's tag bookkeeping (box → {"tag", "mcid"}), read by WeasyPrint's tag writer;
+    None in an untagged layout."""
+    return stream._tags
+
+
+def text_of_text_box(box) -> str | None:
+    """A text box's text; None for any other box."""
+    from weasyprint.formatting_structure import boxes
+
+    return box.text if isinstance(box, boxes.TextBox) else None
+
+
+def begin_marked_content(stream, tag: str, properties: dict[str, Any]) -> None:
+    """BDC: `properties` of ints and strs (written as PDF strings)."""
+    import pydyf
+
+    values = pydyf.Dictionary(
+        {
+            key: pydyf.String(value) if isinstance(value, str) else value
+            for key, value in properties.items()
+        }
+    )
+    pydyf.Stream.begin_marked_content(stream, tag=tag, property_list=values)
+
+
+def end_marked_content(stream) -> None:
+    import pydyf
+
+    pydyf.Stream.end_marked_content(stream)
+
+
+# ---------------------------------------------------------------------------------------------
+# Laid-out boxes (the shapes renderer's measuring)
+
+
+def page_box(document, index: int = 0):
+    return document.pages[index]._page_box
+
+
+@dataclass(frozen=True)
+class BoxKinds:
+    """What the measuring needs to know of a box."""
+
+    placeholder: bool  # an absolutely positioned box's placeholder (its box is `inner`)
+    line: bool
+    replaced: bool  # an image
+    block_container: bool
+    inline: bool
+    text: bool
+
+
+def box_kinds(box) -> BoxKinds:
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    return BoxKinds(
+        placeholder=isinstance(box, AbsolutePlaceholder),
+        line=isinstance(box, boxes.LineBox),
+        replaced=isinstance(box, boxes.ReplacedBox),
+        block_container=isinstance(box, boxes.BlockContainerBox),
+        inline=isinstance(box, boxes.InlineBox),
+        text=isinstance(box, boxes.TextBox),
+    )
+
+
+def placed_box(placeholder):
+    """The box an AbsolutePlaceholder stands for."""
+    return placeholder._box
+
+
+def is_inline_block(box) -> bool:
+    from weasyprint.formatting_structure import boxes
+
+    return isinstance(box, boxes.InlineBlockBox)
+
+
+def children(box) -> Iterator:
+    return iter(getattr(box, "children", ()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles and text runs
+
+
+def detached_style(style):
+    """A computed style copied out of its document: a computed style refers to its parent's,
+    and so to the whole laid-out document; a copy of its values keeps memory to what is needed."""
+    from weasyprint.css import Style
+    from weasyprint.css.properties import INITIAL_VALUES
+
+    copy = Style()
+    for name in INITIAL_VALUES:
+        try:
+            copy[name] = style[name]
+        except KeyError:  # a logical property (border-block-*) computed through its physical one
+            continue
+    copy.font_config = style.font_config
+    copy.cache = {}
+    return copy
+
+
+def style_values(style) -> dict:
+    """A style's values, for pickling (the font configuration is per process)."""
+    return dict(style)
+
+
+def restored_style(values: dict):
+    """A style from `style_values`, with this process's font configuration."""
+    from weasyprint.css import Style
+
+    style = Style(values)
+    style.font_config = font_configuration()
+    style.cache = {}
+    return style
+
+
+@dataclass
+class ShapedText:
+    layout: Any  # WeasyPrint's Layout (Pango), kept for drawing
+    width: float  # of its first line, in CSS px
+    fonts: tuple[str, ...]  # the fonts its first line is set in (Pango font keys), in order
+    one_line: bool
+
+
+def shape_text(text: str, style) -> ShapedText:
+    """A run of text shaped by Pango as WeasyPrint shapes it in `style`."""
+    from weasyprint.text.fonts import get_pango_font_key
+    from weasyprint.text.line_break import Layout, line_size
+
+    layout = Layout(style=style)
+    layout.set_text(text)
+    first_line, second_line_start = layout.get_first_line()
+    found: list[str] = []
+    run = first_line.runs
+    while run:
+        key = get_pango_font_key(pango_font=run.data.item.analysis.font)[0]
+        if not found or found[-1] != key:
+            found.append(key)
+        run = run.next
+    width = line_size(line=first_line, style=style)[0]
+    return ShapedText(layout, width, tuple(found), second_line_start is None)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A run of text to draw: where its baseline starts (page space, CSS px) and how it looks."""
+
+    text: str
+    style: Any
+    layout: Any
+    x: float
+    y: float
+
+
+def draw_text(fonts_used: dict, states: dict, runs: list[Placed]) -> bytes:
+    """The content-stream operators that draw `runs` as WeasyPrint draws text (page space: origin
+    top left, y down). The fonts and graphic states they use are added to `fonts_used` (font key →
+    WeasyPrint Font) and `states` ({"ExtGState": {name: state}})."""
+    import pydyf
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.pdf.stream import Stream
+
+    stream = Stream(
+        fonts=fonts_used,
+        page_rectangle=(0, 0, 0, 0),
+        resources=states,
+        images={},
+        tags=None,
+        color_profiles={},
+        output_intent=None,
+        compress=False,
+    )
+    for run in runs:
+        stream.set_color(run.style["color"])
+        stream.begin_text()
+        textbox = SimpleNamespace(text=run.text, style=run.style, pango_layout=run.layout)
+        draw_first_line(
+            stream=stream,
+            textbox=textbox,
+            text_overflow="clip",
+            block_ellipsis="none",
+            matrix=Matrix(d=-1, e=run.x, f=run.y),
+        )
+        stream.end_text()
+    return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fonts: what a document or a stream used, for embedding one subset per font
+
+
+@dataclass(frozen=True)
+class FontUse:
+    """A font as WeasyPrint used it: its resource name (the same in every layout of every
+    process: from its description), its file and face, the glyphs drawn (id → advance in
+    1/1000 em, id → text) and its descriptor's values."""
+
+    name: str
+    font: Any  # WeasyPrint's Font
+    index: int
+    vector: bool  # False: a bitmap font (drawn as Type3)
+    notdef: bool  # .notdef glyphs drawn for characters no font has
+    widths: dict[int, int]
+    text: dict[int, str]
+    descriptor: dict[str, Any]  # FontName (str), FontFamily (str), Flags, ItalicAngle, …
+
+
+def font_use(font) -> FontUse:
+    return FontUse(
+        name=font.hash,
+        font=font,
+        index=font.index,
+        vector=not font.bitmap,
+        notdef=bool(font.missing),
+        widths=font.widths,
+        text=font.to_unicode,
+        descriptor={
+            "FontName": font.name.decode().lstrip("/"),
+            "FontFamily": font.family,
+            "Flags": font.flags,
+            "ItalicAngle": font.italic_angle,
+            "Ascent": font.ascent,
+            "Descent": font.descent,
+            "StemV": font.stemv,
+            "StemH": font.stemh,
+        },
+    )
+
+
+def document_font_uses(document) -> list[FontUse]:
+    """The fonts a written document used (after write_pdf)."""
+    return [font_use(font) for font in document.fonts.values()]
+
+
+def font_file(use: FontUse) -> bytes:
+    """The whole font file (a collection's too) the font was loaded from."""
+    from weasyprint.text.fonts import get_hb_object_data
+
+    return get_hb_object_data(use.font.hb_face)

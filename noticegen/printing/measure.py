@@ -1,0 +1,290 @@
+"""Measuring a page shape: the page laid out once by WeasyPrint with the household's data hidden
+(`visibility: hidden` keeps every box where it was), and where each data run and image goes.
+
+A page is drawn from its shape only when that follows from the layout (see
+noticegen.printing.variable_print for the conditions); `measure` raises NotDrawable otherwise.
+The boxes are read through noticegen.printing.engine: their kinds there, their geometry (position,
+size, baseline, content and padding boxes) and computed style as WeasyPrint's boxes give them.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+from noticegen.printing import engine, fontsharing, pagedata, render
+from noticegen.printing.pagedata import PageData
+
+# A run must end at least this far (in CSS px) before its line box's end: clearly fitting, so
+# that no rounding can make a full render wrap what this renderer kept on one line.
+FIT_MARGIN_PX = 0.01
+# The widths this renderer computes for the measured household's runs must equal WeasyPrint's.
+WIDTH_TOLERANCE_PX = 1e-6
+
+_HIDE_DATA = (
+    f".{render.VARIABLE_TEXT_CLASS}, .{render.VARIABLE_IMAGE_CLASS} {{ visibility: hidden; }}\n"
+)
+
+
+class NotDrawable(Exception):
+    """This page cannot be drawn from its shape; the notice is laid out in full instead."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A line box holding data runs: the runs in order, and how the line places them."""
+
+    runs: tuple[int, ...]  # indexes into the page's texts
+    align: str  # "left", "center" or "right"
+    start_x: float  # left-aligned: where the first run starts (after the line's static text)
+    box_left: float
+    box_width: float
+    baselines: tuple[float, ...]
+
+
+@dataclass
+class Shape:
+    template_pdf: bytes  # the static page, laid out with the data hidden
+    mediabox: tuple[float, ...]
+    styles: tuple[Any, ...]  # WeasyPrint's computed style of each data run (detached)
+    fonts: tuple[tuple[str, ...], ...]  # the fonts each run was set in when measured
+    lines: tuple[_Line, ...]
+    # x, y, width, height in CSS px; for a centred image, its centre and 0, 0 (see _image_place)
+    images: tuple[tuple[float, float, float, float], ...]
+    # The file each font of the form comes from, by its resource name: a chunk file holds one
+    # subset of each font file, serving every form and data run (see fontsharing).
+    font_sources: tuple[tuple[str, str, int], ...] = ()  # (name, file's sha256, face index)
+    _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
+    _form: Any = None
+
+    @property
+    def form(self):
+        """The static page as a Form XObject (in a pikepdf document of its own)."""
+        if self._form is None:
+            import pikepdf
+
+            self._template = pikepdf.open(io.BytesIO(self.template_pdf))
+            self._form = self._template.pages[0].as_form_xobject()
+        return self._form
+
+    def to_bytes(self) -> bytes:
+        """For other workers: everything but the styles' font configuration, which is per process."""
+        return pickle.dumps(
+            (
+                self.template_pdf,
+                self.mediabox,
+                tuple(engine.style_values(style) for style in self.styles),
+                self.fonts,
+                self.lines,
+                self.images,
+                self.font_sources,
+            ),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Shape:
+        template_pdf, mediabox, values, fonts, lines, images, font_sources = pickle.loads(data)
+        styles = tuple(engine.restored_style(value) for value in values)
+        return cls(template_pdf, mediabox, styles, fonts, lines, images, font_sources)
+
+
+@dataclass
+class _Run:
+    text: str
+    layout: Any
+    width: float
+    fonts: tuple[str, ...]
+    one_line: bool  # Pango set it on one line (a check behind variable_print._NOT_ONE_LINE)
+
+
+def _shape_text(text: str, style) -> _Run:
+    shaped = engine.shape_text(text, style)
+    return _Run(text, shaped.layout, shaped.width, shaped.fonts, shaped.one_line)
+
+
+def _leaves(box):
+    """The inline-level leaves of a line box, in order."""
+    for child in engine.children(box):
+        if engine.box_kinds(child).inline:
+            yield from _leaves(child)
+        else:
+            yield child
+
+
+def _is_data_text(box) -> bool:
+    return (
+        engine.box_kinds(box).text
+        and box.element is not None
+        and box.element.get("class") == render.VARIABLE_TEXT_CLASS
+    )
+
+
+def _shrinks_to_fit(box) -> bool:
+    floating = box.style["float"] != "none" or box.style["position"] in ("absolute", "fixed")
+    return box.style["width"] == "auto" and (floating or engine.is_inline_block(box))
+
+
+def _alignment(style) -> str | None:
+    value = style["text_align_all"]
+    if value in ("left", "start"):
+        return "left"
+    if value in ("right", "end"):
+        return "right"
+    if value == "center":
+        return "center"
+    return None
+
+
+def _line_start(line: _Line, widths: list[float]) -> float:
+    total = sum(widths)
+    if line.align == "left":
+        return line.start_x
+    if line.align == "center":
+        return line.box_left + (line.box_width - total) / 2
+    return line.box_left + line.box_width - total
+
+
+def _fits(line: _Line, widths: list[float]) -> bool:
+    """Whether the line's content clearly fits its box, so that a full layout would not wrap it."""
+    used = sum(widths) + (line.start_x - line.box_left if line.align == "left" else 0)
+    return used <= line.box_width - FIT_MARGIN_PX
+
+
+def _image_place(box, area) -> tuple[float, float, float, float]:
+    """Where a data image goes: its box; a centred one's is its area's centre (with size 0), the
+    same for every household, so nothing drawn depends on which one the shape was measured with."""
+    classes = (box.element.get("class") or "").split()
+    if pagedata.CENTERED not in classes:
+        return (box.content_box_x(), box.content_box_y(), box.width, box.height)
+    # The template centres it with left: 50%, top: 50% in its area (its containing block).
+    return (
+        area.padding_box_x() + area.padding_width() / 2,
+        area.padding_box_y() + area.padding_height() / 2,
+        0.0,
+        0.0,
+    )
+
+
+def measure(page: PageData) -> Shape:
+    """Lay out the page's shape (with this page's data hidden) and find where the data goes.
+
+    Raises NotDrawable when this page's layout does not allow drawing its data over a form.
+    """
+    import pikepdf
+
+    head = page.head.replace("</style>", _HIDE_DATA + "</style>", 1)
+    document = render.lay_out_untagged(f"{head}<body>\n{page.markup}</body>\n</html>\n")
+    if len(document.pages) != 1:
+        raise NotDrawable("the page does not lay out as one page")
+    page_box = engine.page_box(document, 0)
+
+    text_boxes: dict[int, list] = {}  # element id → its text boxes
+    order: list[int] = []
+    lines = []
+    image_boxes = []
+
+    def walk(box, containing):
+        kinds = engine.box_kinds(box)
+        if kinds.placeholder:
+            box = engine.placed_box(box)
+            kinds = engine.box_kinds(box)
+        if kinds.line:
+            lines.append((box, containing))
+        if kinds.replaced and box.element is not None:
+            classes = (box.element.get("class") or "").split()
+            if render.VARIABLE_IMAGE_CLASS in classes:
+                image_boxes.append((box, containing))
+        if _is_data_text(box):
+            key = id(box.element)
+            if key not in text_boxes:
+                text_boxes[key] = []
+                order.append(key)
+            text_boxes[key].append(box)
+        for child in engine.children(box):
+            walk(child, box if kinds.block_container else containing)
+
+    walk(page_box, page_box)
+    if len(order) != len(page.texts) or len(image_boxes) != len(page.images):
+        raise NotDrawable("the layout's data runs are not the page's")
+    index_of = {}
+    styles = []
+    for number, key in enumerate(order):
+        found = text_boxes[key]
+        if len(found) != 1 or found[0].text != page.texts[number]:
+            raise NotDrawable("a data run is broken over lines or changed by the layout")
+        index_of[id(found[0])] = number
+        style = found[0].style
+        if (
+            style["text_transform"] != "none"
+            or style["text_decoration_line"] != "none"
+            or style["direction"] != "ltr"
+        ):
+            raise NotDrawable("a data run styled in a way this renderer does not draw")
+        styles.append(engine.detached_style(style))
+    for box, _area in image_boxes:
+        if box.style["image_rendering"] != "pixelated":
+            raise NotDrawable("a data image a full render would smooth")
+
+    measured_runs = [
+        _shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)
+    ]
+    block_lines: dict[int, list] = {}  # the line boxes of each block container, in order
+    for line, containing in lines:
+        block_lines.setdefault(id(containing), []).append(line)
+    shape_lines = []
+    for line, containing in lines:
+        leaves = list(_leaves(line))
+        positions = [i for i, leaf in enumerate(leaves) if id(leaf) in index_of]
+        if not positions:
+            continue
+        first = positions[0]
+        if any(id(leaf) not in index_of for leaf in leaves[first:]):
+            raise NotDrawable("static content follows a data run on its line")
+        if len(block_lines[id(containing)]) != 1:
+            # On a line that wrapped, or before one, a run's width decides what goes on which
+            # line: a narrower run could go up, content after it could come up.
+            raise NotDrawable("a data run in a block of more than one line")
+        if _shrinks_to_fit(containing):
+            raise NotDrawable("a data run in a box whose width follows its content")
+        align = _alignment(line.style)
+        if align is None or (align != "left" and first != 0):
+            raise NotDrawable("a data run on a justified, or not only data, line")
+        runs = tuple(index_of[id(leaf)] for leaf in leaves[first:])
+        placed = _Line(
+            runs=runs,
+            align=align,
+            start_x=leaves[first].position_x,
+            # Not the line's own position: text-align has already moved the line box.
+            box_left=containing.content_box_x(),
+            box_width=containing.width,
+            baselines=tuple(leaves[i].position_y + leaves[i].baseline for i in positions),
+        )
+        # What this renderer would draw for the measured household must be what WeasyPrint laid out.
+        widths = [measured_runs[number].width for number in runs]
+        x = _line_start(placed, widths)
+        for number, width in zip(runs, widths, strict=True):
+            box = leaves[first + runs.index(number)]
+            if abs(box.width - width) > WIDTH_TOLERANCE_PX or abs(box.position_x - x) > 1e-6:
+                raise NotDrawable("a data run's width or place differs from WeasyPrint's")
+            x += width
+        if not _fits(placed, widths):
+            raise NotDrawable("the measured household's line does not clearly fit")
+        shape_lines.append(placed)
+    if sum(len(line.runs) for line in shape_lines) != len(page.texts):
+        raise NotDrawable("a data run outside any line")
+
+    template_pdf = document.write_pdf()
+    with pikepdf.open(io.BytesIO(template_pdf)) as template:
+        mediabox = tuple(float(value) for value in template.pages[0].mediabox)
+    return Shape(
+        template_pdf=template_pdf,
+        mediabox=mediabox,
+        styles=tuple(styles),
+        fonts=tuple(run.fonts for run in measured_runs),
+        lines=tuple(shape_lines),
+        images=tuple(_image_place(box, area) for box, area in image_boxes),
+        font_sources=fontsharing.document_font_sources(document),
+    )

@@ -1,0 +1,189 @@
+"""Variable-data printing: the print batch's fast renderer (the idea behind PDF/VT).
+
+A page of a notice is static content, the same for every household whose page has the same
+*shape*, plus the household's own data: the text runs the templates mark `| var` and the images
+they mark class "vi" (address, names, dates, numbers, customer barcode, voice codes, print marks).
+The shape is the page's HTML with that data left out, so two pages share a shape only when
+everything else on them is the same.
+
+Each shape is laid out by WeasyPrint once, with the household data hidden (`visibility: hidden`
+keeps every box where it was); a ShapeStore (the batch's run folder, and the shapes kept between
+runs) lets workers share them. Its page becomes one Form XObject per chunk file, and the layout says where each data run and image sits. A household's page is then that
+form plus its own runs and images, drawn where the layout measured them. The runs are shaped and
+drawn by WeasyPrint's own text code (Pango, `draw_first_line`), in the style WeasyPrint computed
+for them, so glyphs, fonts and positions are those of a full render. Guide pages, whose only data
+is the sequence number and the inserter mark, cost almost nothing; a personal page costs its runs.
+
+Drawing a page this way must show what a full render would, so it is done only when that follows
+from the layout; otherwise the notice is laid out in full, as `render` does, and copied whole:
+- in the shape's layout every run is one text box, on its line nothing but other runs follows it
+  (so a run's width moves only the runs after it, which are placed from the new widths), and its
+  line is the only line of its block (so no run's width decides what goes on which line);
+- centred and right-aligned lines hold runs only (their place follows from their widths);
+- each of the household's runs is set in the same fonts as in the measured layout (fonts are part
+  of the shape, so line heights and baselines are the same);
+- the household's line fits between its start and the line box's end (a full render would not
+  wrap it), each run is one line of text (no white space that CSS would collapse, no line or
+  paragraph separator, no control character), and each image is a PNG a full render would draw
+  the same way (grey or 1-bit, opaque, pixelated);
+- the runs' styles use nothing this renderer does not draw (text-transform, decorations,
+  right-to-left text).
+
+Static forms depend only on the shape and runs are placed from the shape's geometry, so the bytes
+of a chunk do not depend on which household a worker first measured a shape with: chunks stay
+byte-identical whatever the worker count, and on resume.
+
+The renderer is split by concern: the page data (pagedata), measuring a shape (measure),
+assembling a chunk file (assembly, with one font subset per font: fontsharing), and here the
+renderer a worker keeps. Every use of WeasyPrint goes through noticegen.printing.engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Protocol
+
+from noticegen.printing import fontsharing, render
+from noticegen.printing.assembly import (
+    ChunkFile,
+    _Picture,
+    _plain_png,
+    tag_subsets_by_content,
+)
+from noticegen.printing.measure import (
+    FIT_MARGIN_PX,
+    NotDrawable,
+    Shape,
+    _fits,
+    _is_data_text,
+    _leaves,
+    _shape_text,
+    measure,
+)
+from noticegen.printing.pagedata import PageData, pages
+from noticegen.view import NoticeView
+
+# The names the batch, the preview, the tests and the benchmarks use, with the Renderer.
+__all__ = [
+    "FIT_MARGIN_PX",
+    "ChunkFile",
+    "NotDrawable",
+    "PageData",
+    "Renderer",
+    "Shape",
+    "ShapeStore",
+    # bench/fast_renderer.py reads a layout's data runs as measure does (FIT_MARGIN_PX too)
+    "_is_data_text",
+    "_leaves",
+    "measure",
+    "pages",
+    "tag_subsets_by_content",
+]
+
+# A run a full render could set otherwise than as one plain line: white space CSS would collapse
+# or strip, control characters (tabs and newlines among them), line and paragraph separators.
+_NOT_ONE_LINE = re.compile(r"^ | $|  |[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class ShapeStore(Protocol):
+    """Where workers leave the shapes they measured, for each other (the batch's run folder)."""
+
+    def get(self, name: str) -> bytes | None: ...
+
+    def first(self, prefix: str) -> bytes | None: ...
+
+    def put(self, name: str, data: bytes) -> None: ...
+
+
+class Renderer:
+    """Draws notices into chunk files from shapes, measuring each shape the first time it is met."""
+
+    def __init__(self, store: ShapeStore | None = None) -> None:
+        self._store = store
+        self._styles: dict[str, tuple[Any, ...]] = {}  # shape → its runs' styles
+        self._shapes: dict[tuple, Shape] = {}  # (shape, the runs' fonts) → measured shape
+        self._pictures: dict[str, _Picture | None] = {}
+        self.shapes_measured = 0
+
+    def add_notice(self, chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> bool:
+        """Add a notice's pages to the chunk file: drawn from shapes when every page allows it
+        (True), otherwise laid out in full (False)."""
+        try:
+            planned = [self._plan(page) for part in parts for page in pages(part)]
+        except NotDrawable:
+            markup = render.document_html(parts, chunk.title, lang)
+            document = render.lay_out_untagged(markup)
+            chunk.add_laid_out_pages(
+                document.write_pdf(), fontsharing.document_font_sources(document)
+            )
+            return False
+        for key, shape, runs, page, pictures in planned:
+            chunk.add_drawn_page(key, shape, runs, page, pictures)
+        return True
+
+    def _plan(self, page: PageData):
+        if any(_NOT_ONE_LINE.search(text) for text in page.texts):
+            raise NotDrawable("a run a full layout could set otherwise than as one line")
+        pictures = [self._check_image(uri) for uri, _size in page.images]
+        styles = self._styles.get(page.shape)
+        if styles is None:
+            # Any measured variant of the shape serves: the styles do not depend on the fonts.
+            shape = self._stored(page.shape, None) or self._measure(page)
+            styles = self._styles[page.shape] = shape.styles
+        runs = [_shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)]
+        if not all(run.one_line for run in runs):
+            raise NotDrawable("a run Pango sets on more than one line")
+        key = (page.shape, tuple(run.fonts for run in runs))
+        shape = self._shapes.get(key) or self._stored(*key) or self._measure(page)
+        if shape.fonts != key[1]:
+            raise NotDrawable("the runs' fonts differ from the measured layout's")
+        for line in shape.lines:
+            if not _fits(line, [runs[number].width for number in line.runs]):
+                raise NotDrawable("a line does not clearly fit")
+        return key, shape, runs, page, pictures
+
+    def _check_image(self, uri: str) -> _Picture:
+        """Only PNGs that a full render draws as this renderer does: grey or 1-bit, opaque.
+
+        (An external voice-code encoder may print SVGs or colour PNGs: those notices are laid
+        out in full.)"""
+        if uri not in self._pictures:
+            if len(self._pictures) > 4096:  # the guide pages' codes repeat; others do not
+                self._pictures.clear()
+            self._pictures[uri] = _plain_png(uri)  # decoded once: checked here, drawn later
+        picture = self._pictures[uri]
+        if picture is None:
+            raise NotDrawable("an image this renderer would not draw as a full render does")
+        return picture
+
+    def _measure(self, page: PageData) -> Shape:
+        shape = measure(page)
+        self.shapes_measured += 1
+        self._shapes[(page.shape, shape.fonts)] = shape
+        if self._store is not None:
+            self._store.put(_stored_name(page.shape, shape.fonts), shape.to_bytes())
+        return shape
+
+    def _stored(self, digest: str, fonts: tuple | None) -> Shape | None:
+        """A shape another worker measured (for any fonts when `fonts` is None), or None."""
+        if self._store is None:
+            return None
+        if fonts is None:
+            data = self._store.first(f"{digest}-")
+        else:
+            data = self._store.get(_stored_name(digest, fonts))
+        if data is None:
+            return None
+        try:
+            shape = Shape.from_bytes(data)
+        except Exception:  # unreadable (kept by another version?): measured again
+            return None
+        if fonts is not None and shape.fonts != fonts:
+            return None  # a foreign entry under this name: measured again
+        self._shapes[(digest, shape.fonts)] = shape
+        return shape
+
+
+def _stored_name(digest: str, fonts: tuple) -> str:
+    return f"{digest}-{hashlib.sha256(repr(fonts).encode()).hexdigest()[:16]}"

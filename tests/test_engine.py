@@ -1,0 +1,138 @@
+"""The contract of noticegen.printing.engine, the one adapter to WeasyPrint and pydyf: what it
+asks of their internals, by name and by keyword, and what it gives back. A WeasyPrint upgrade is
+checked here first."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import pickle
+
+import pytest
+
+from noticegen import fonts
+from noticegen.printing import engine, render
+
+_PAGE = (
+    '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>'
+    '@page { size: A4; margin: 0 } body { margin: 0; font-family: "BIZ UDPGothic" }'
+    "p { width: 80mm; margin: 10mm; font-size: 12pt }</style></head>"
+    "<body><p>国民健康保険 <span>山田 太郎</span></p></body></html>"
+)
+
+
+def test_another_weasyprint_is_refused_naming_the_supported_one(monkeypatch):
+    monkeypatch.setattr(engine.importlib.metadata, "version", lambda _name: "71.0")
+    with pytest.raises(engine.UnsupportedWeasyPrintError) as refused:
+        engine._check_version()
+    message = str(refused.value)
+    assert "WeasyPrint 70.0" in message and "71.0 is installed" in message
+    assert "pyproject.toml" in message
+
+
+def test_the_internals_engine_calls_by_keyword_take_those_keywords():
+    engine.load()
+    import pydyf
+    from weasyprint.draw.text import draw_first_line
+    from weasyprint.pdf.stream import Stream
+    from weasyprint.text.fonts import get_pango_font_key
+    from weasyprint.text.line_break import Layout, line_size
+
+    expected = {
+        Layout.__init__: {"style"},
+        line_size: {"line", "style"},
+        get_pango_font_key: {"pango_font"},
+        Stream.__init__: {
+            "fonts",
+            "page_rectangle",
+            "resources",
+            "images",
+            "tags",
+            "color_profiles",
+            "output_intent",
+        },
+        draw_first_line: {"stream", "textbox", "text_overflow", "block_ellipsis", "matrix"},
+        pydyf.Stream.begin_marked_content: {"tag", "property_list"},
+    }
+    for function, names in expected.items():
+        assert names <= set(inspect.signature(function).parameters), function.__qualname__
+
+
+def _laid_out():
+    return engine.lay_out(_PAGE, base_url=".", pdf_variant=None)
+
+
+def test_boxes_shaped_text_and_drawn_text_agree_with_the_layout():
+    document = _laid_out()
+    found = []
+
+    def walk(box):
+        kinds = engine.box_kinds(box)
+        if kinds.placeholder:
+            box = engine.placed_box(box)
+            kinds = engine.box_kinds(box)
+        if kinds.text:
+            found.append(box)
+        for child in engine.children(box):
+            walk(child)
+
+    walk(engine.page_box(document, 0))
+    name = next(box for box in found if box.text == "山田 太郎")
+    style = engine.detached_style(name.style)
+    shaped = engine.shape_text("山田 太郎", style)
+    assert shaped.one_line and shaped.fonts
+    assert shaped.width == pytest.approx(name.width, abs=1e-6)
+    # A style survives pickling as its values, with this process's font configuration.
+    restored = engine.restored_style(pickle.loads(pickle.dumps(engine.style_values(style))))
+    assert engine.shape_text("山田 太郎", restored).width == shaped.width
+
+    used: dict = {}
+    states: dict = {"ExtGState": {}}
+    operators = engine.draw_text(
+        used, states, [engine.Placed("山田 太郎", style, shaped.layout, 10.0, 20.0)]
+    )
+    (font,) = used.values()
+    use = engine.font_use(font)
+    assert f"/{use.name} ".encode() in operators and b"TJ" in operators
+    assert set(use.text.values()) >= {"山", "田", "太", "郎"}
+    assert set(use.widths) >= set(use.text)
+    assert use.vector and not use.notdef
+    assert use.descriptor["FontName"].endswith("BIZ-UDPGothic")
+
+
+def test_a_written_documents_fonts_come_from_the_project_files():
+    document = _laid_out()
+    document.write_pdf()
+    uses = engine.document_font_uses(document)
+    assert uses
+    files = {
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in fonts.FONT_DIR.iterdir()
+        if path.is_file()
+    }
+    for use in uses:
+        assert hashlib.sha256(engine.font_file(use)).hexdigest() in files
+        assert use.widths and use.text
+
+
+def test_the_marked_content_hook_is_installed_once_and_carries_each_runs_language():
+    import io
+
+    import pikepdf
+
+    render.ready()
+    render.ready()  # again: changes nothing
+    data = render.pdf_from_html(_PAGE.replace("<span>", '<span lang="en">'))
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        languages = [
+            str(operands[1].Lang)
+            for operands, _operator in pikepdf.parse_content_stream(pdf.pages[0], "BDC")
+            if len(operands) > 1 and "/Lang" in operands[1]
+        ]
+    assert "ja" in languages and "en" in languages
+
+
+def test_versions_name_what_a_layout_depends_on():
+    found = engine.versions()
+    assert found["weasyprint"] == engine.VERSION
+    assert set(found) == {"weasyprint", "pydyf", "pango"}
