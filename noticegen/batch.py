@@ -789,7 +789,13 @@ def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk, finishing: Callable) 
     version = finishing(combined)
     out = io.BytesIO()
     # deterministic_id: the file identifier comes from the content, so reruns are byte-identical.
-    combined.save(out, deterministic_id=True, compress_streams=True, force_version=version)
+    combined.save(
+        out,
+        deterministic_id=True,
+        compress_streams=True,
+        force_version=version,
+        object_stream_mode=press.object_streams(version),
+    )
     combined.close()
     return out.getvalue()
 

@@ -157,6 +157,17 @@ def _grey_images(pdf) -> None:
         candidate.ColorSpace = pikepdf.Name.DeviceGray
 
 
+def object_streams(version: str | None):
+    """How a file of this PDF version is saved: with its dictionaries packed into compressed
+    object streams from PDF 1.5 on (PDF/X-4; a notice's page, image and font dictionaries are
+    about a quarter of its bytes otherwise), as plain objects before (PDF/X-1a is PDF 1.4)."""
+    import pikepdf
+
+    if version is not None and tuple(map(int, version.split("."))) >= (1, 5):
+        return pikepdf.ObjectStreamMode.generate
+    return pikepdf.ObjectStreamMode.disable
+
+
 def finish(pdf, title: str, options: settings.Press, issue: dt.date, profile: bytes) -> str:
     """Make the pikepdf document `pdf` a PDF/X file (in place); returns the PDF version to save
     it with (pikepdf's save(min_version=..., force_version=...))."""

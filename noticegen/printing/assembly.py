@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from noticegen import press
 from noticegen.printing import engine, fontsharing
 from noticegen.printing.measure import Shape, _line_start, _Run
 from noticegen.printing.pagedata import PageData
@@ -138,7 +139,13 @@ class ChunkFile:
         tag_subsets_by_content(self.pdf)
         version = self.finishing(self.pdf) if self.finishing is not None else None
         out = io.BytesIO()
-        self.pdf.save(out, deterministic_id=True, compress_streams=True, force_version=version)
+        self.pdf.save(
+            out,
+            deterministic_id=True,
+            compress_streams=True,
+            force_version=version,
+            object_stream_mode=press.object_streams(version),
+        )
         self.pdf.close()
         return out.getvalue()
 
