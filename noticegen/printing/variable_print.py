@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
 from typing import Any, Protocol
 
 from noticegen.printing import fontsharing, render
@@ -96,13 +97,40 @@ class ShapeStore(Protocol):
     def put(self, name: str, data: bytes) -> None: ...
 
 
+# Shapes a worker keeps in memory, the most recently used: a shape holds its page's PDF (opened
+# once drawn) and its runs' computed styles, a megabyte or so, and a realistic member file meets
+# thousands of shapes; one dropped is read back from the store (the run folder), not measured.
+SHAPES_KEPT = 256
+
+
+class _RecentlyUsed(OrderedDict):
+    """A dict keeping its `limit` most recently read or written entries."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def get(self, key, default=None):
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
 class Renderer:
     """Draws notices into chunk files from shapes, measuring each shape the first time it is met."""
 
     def __init__(self, store: ShapeStore | None = None) -> None:
         self._store = store
-        self._styles: dict[str, tuple[Any, ...]] = {}  # shape → its runs' styles
-        self._shapes: dict[tuple, Shape] = {}  # (shape, the runs' fonts) → measured shape
+        # shape → its runs' styles; (shape, the runs' fonts) → measured shape
+        self._styles: dict[str, tuple[Any, ...]] = _RecentlyUsed(SHAPES_KEPT)
+        self._shapes: dict[tuple, Shape] = _RecentlyUsed(SHAPES_KEPT)
         self._pictures: dict[str, _Picture | None] = {}
         self.shapes_measured = 0
 

@@ -1,0 +1,64 @@
+"""A batch worker keeps a bounded number of shapes in memory.
+
+A realistic member file meets thousands of page shapes (bench/fast_renderer.py); a worker that kept
+every one grew past 2 GiB at 10,000 households. It keeps the most recently used and reads the others
+back from the run folder's store, so what it draws must not depend on what it dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from noticegen import batch, notice, settings
+from noticegen.printing import variable_print
+
+# Households whose pages have different shapes (members, language, notes), read in this order twice.
+HOUSEHOLDS = ("H0004", "H0005", "H0001", "H0027", "H0004", "H0001")
+
+
+class _MemoryStore:
+    """The run folder's store, in memory: what every worker has measured."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+
+    def get(self, name):
+        return self.files.get(name)
+
+    def first(self, prefix):
+        names = sorted(name for name in self.files if name.startswith(prefix))
+        return self.files[names[0]] if names else None
+
+    def put(self, name, data):
+        self.files[name] = data
+
+
+def _chunk(renderer, by_id, config, encoder) -> bytes:
+    chunk = variable_print.ChunkFile("chunk")
+    press = settings.load().press
+    for seq, household_id in enumerate(HOUSEHOLDS, start=1):
+        parts = notice.make_all(by_id[household_id], config, encoder)
+        total = sum(part.page_count for part in parts)
+        parts = tuple(
+            dataclasses.replace(part, print_marks=batch._print_marks(part, seq, total, press))
+            for part in parts
+        )
+        assert renderer.add_notice(chunk, parts, "ja")
+    return chunk.finish()
+
+
+def test_a_worker_keeps_few_shapes_and_draws_the_same_bytes(
+    sample_households, config, encoder, monkeypatch
+):
+    by_id = {household.household_id: household for household in sample_households}
+    keeping_all = variable_print.Renderer(_MemoryStore())
+    expected = _chunk(keeping_all, by_id, config, encoder)
+    assert keeping_all.shapes_measured > 2  # the households really have more shapes than kept
+
+    monkeypatch.setattr(variable_print, "SHAPES_KEPT", 2)
+    store = _MemoryStore()
+    keeping_two = variable_print.Renderer(store)
+    assert _chunk(keeping_two, by_id, config, encoder) == expected
+    assert len(keeping_two._shapes) <= 2 and len(keeping_two._styles) <= 2
+    # Dropped shapes were read back from the store, not measured again.
+    assert keeping_two.shapes_measured == keeping_all.shapes_measured == len(store.files)
