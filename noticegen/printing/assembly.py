@@ -67,9 +67,12 @@ class ChunkFile:
             self._hold_fonts(form, shape.font_sources)
         mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
-        top = mediabox[3]
-        content = [b"q 1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (top, PX_TO_PT, PX_TO_PT)]
-        content.append(_draw_runs(self.fonts, self._states, shape, runs))
+        page_space = b"1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (mediabox[3], PX_TO_PT, PX_TO_PT)
+        # In a full layout's paint order: the canvas background, the data images, what the form
+        # paints (some of it over the images' edges), then the data runs.
+        under = [b"q " + page_space]
+        if shape.background is not None:
+            under.append(engine.draw_fill(self._states, *shape.background))
         xobjects = pikepdf.Dictionary(S=self._forms[key])
         for number, ((uri, size), picture, (x, y, width, height)) in enumerate(
             zip(page.images, pictures, shape.images, strict=True)
@@ -79,17 +82,18 @@ class ChunkFile:
                 width, height = size
             name = f"I{number}"
             xobjects[f"/{name}"] = self._image(uri, picture)
-            content.append(
+            under.append(
                 b"q %f 0 0 %f %f %f cm /%s Do Q" % (width, -height, x, y + height, name.encode())
             )
-        content.append(b"Q")
+        under.append(b"Q")
+        over = [b"q " + page_space, _draw_runs(self.fonts, self._states, shape, runs), b"Q"]
         page_dict = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
             MediaBox=list(mediabox),
             Resources=pikepdf.Dictionary(
                 XObject=xobjects, Font=self._font_resources, ExtGState=self._state_resources
             ),
-            Contents=self.pdf.make_stream(b"q /S Do Q\n" + b"\n".join(content)),
+            Contents=self.pdf.make_stream(b"\n".join([*under, b"q /S Do Q", *over])),
         )
         self.pdf.pages.append(pikepdf.Page(page_dict))
         self.pages_drawn += 1

@@ -177,6 +177,60 @@ def placed_box(placeholder):
     return placeholder._box
 
 
+def lift_canvas_background(page) -> tuple[Any, tuple[float, float, float, float]] | None:
+    """Take the canvas background (the root element's, which WeasyPrint paints first, under the
+    whole page) off a laid-out page box, so that the page written next paints without it: its
+    colour and painting area (CSS px), or None when it has none. Raises ValueError when it is
+    more than a colour (an image, a shadow), or when the page box has a background of its own."""
+    if page.background is not None and _paints(page.background):
+        raise ValueError("the page box has a background of its own")
+    background = page.canvas_background
+    page.canvas_background = None
+    if background is None or not background.layers:
+        return None
+    if (
+        any(layer.image is not None for layer in background.layers)
+        or background.style["box_shadow"]
+    ):
+        raise ValueError("the canvas background is more than a colour")
+    if background.color.alpha == 0:
+        return None
+    return background.color, tuple(background.layers[-1].painting_area)
+
+
+def has_background(box) -> bool:
+    """Whether a laid-out box paints a background (colour or image) of its own."""
+    background = getattr(box, "background", None)
+    return background is not None and _paints(background)
+
+
+def _paints(background) -> bool:
+    return background.color.alpha > 0 or any(layer.image is not None for layer in background.layers)
+
+
+def draw_fill(states: dict, color, area: tuple[float, float, float, float]) -> bytes:
+    """The operators that fill `area` (page space, CSS px) with `color` as WeasyPrint paints a
+    background colour; graphic states it uses are added to `states` ({"ExtGState": …})."""
+    import pydyf
+    from weasyprint.pdf.stream import Stream
+
+    stream = Stream(
+        fonts={},
+        page_rectangle=(0, 0, 0, 0),
+        resources=states,
+        images={},
+        tags=None,
+        color_profiles={},
+        output_intent=None,
+        compress=False,
+    )
+    with stream.stacked():
+        stream.set_color(color)
+        stream.rectangle(*area)
+        stream.fill()
+    return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+
+
 def is_inline_block(box) -> bool:
     from weasyprint.formatting_structure import boxes
 

@@ -56,6 +56,9 @@ class Shape:
     # The file each font of the form comes from, by its resource name: a chunk file holds one
     # subset of each font file, serving every form and data run (see fontsharing).
     font_sources: tuple[tuple[str, str, int], ...] = ()  # (name, file's sha256, face index)
+    # The page's canvas background (colour, painting area in CSS px), which the form leaves out:
+    # the data images go between it and the form (see assembly.ChunkFile.add_drawn_page).
+    background: tuple[Any, tuple[float, float, float, float]] | None = None
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
 
@@ -80,15 +83,18 @@ class Shape:
                 self.lines,
                 self.images,
                 self.font_sources,
+                self.background,
             ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Shape:
-        template_pdf, mediabox, values, fonts, lines, images, font_sources = pickle.loads(data)
+        template_pdf, mediabox, values, fonts, lines, images, font_sources, background = (
+            pickle.loads(data)
+        )
         styles = tuple(engine.restored_style(value) for value in values)
-        return cls(template_pdf, mediabox, styles, fonts, lines, images, font_sources)
+        return cls(template_pdf, mediabox, styles, fonts, lines, images, font_sources, background)
 
 
 @dataclass
@@ -180,22 +186,34 @@ def measure(page: PageData) -> Shape:
     if len(document.pages) != 1:
         raise NotDrawable("the page does not lay out as one page")
     page_box = engine.page_box(document, 0)
+    # A full layout paints a data image over what comes before it and under what comes after it
+    # (a Burmese code's label reaches up into the code's white margin). This renderer draws the
+    # images under the form, so the form must paint nothing before them where they go: the canvas
+    # background is taken off the form and drawn under the images, and an image inside a box
+    # that paints a background is not drawn.
+    try:
+        background = engine.lift_canvas_background(page_box)
+    except ValueError as error:
+        raise NotDrawable(str(error)) from None
 
     text_boxes: dict[int, list] = {}  # element id → its text boxes
     order: list[int] = []
     lines = []
     image_boxes = []
 
-    def walk(box, containing):
+    def walk(box, containing, over_background=False):
         kinds = engine.box_kinds(box)
         if kinds.placeholder:
             box = engine.placed_box(box)
             kinds = engine.box_kinds(box)
+        over_background = over_background or engine.has_background(box)
         if kinds.line:
             lines.append((box, containing))
         if kinds.replaced and box.element is not None:
             classes = (box.element.get("class") or "").split()
             if render.VARIABLE_IMAGE_CLASS in classes:
+                if over_background:
+                    raise NotDrawable("a data image over a background the form paints")
                 image_boxes.append((box, containing))
         if _is_data_text(box):
             key = id(box.element)
@@ -204,7 +222,7 @@ def measure(page: PageData) -> Shape:
                 order.append(key)
             text_boxes[key].append(box)
         for child in engine.children(box):
-            walk(child, box if kinds.block_container else containing)
+            walk(child, box if kinds.block_container else containing, over_background)
 
     walk(page_box, page_box)
     if len(order) != len(page.texts) or len(image_boxes) != len(page.images):
@@ -287,4 +305,5 @@ def measure(page: PageData) -> Shape:
         lines=tuple(shape_lines),
         images=tuple(_image_place(box, area) for box, area in image_boxes),
         font_sources=fontsharing.document_font_sources(document),
+        background=background,
     )
