@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import io
 import pickle
 
+import pikepdf
 import pytest
 
 from noticegen import fonts
@@ -136,3 +138,25 @@ def test_versions_name_what_a_layout_depends_on():
     found = engine.versions()
     assert found["weasyprint"] == engine.VERSION
     assert set(found) == {"weasyprint", "pydyf", "pango"}
+
+
+def test_the_canvas_background_is_lifted_off_a_page_and_filled_as_weasyprint_fills_it():
+    """The shapes renderer paints the canvas background itself, under the data images."""
+    page = _PAGE.replace("<style>", "<style>html { background: device-cmyk(0 0 0 0.2) }")
+    document = engine.lay_out(page, base_url=".", pdf_variant=None)
+    color, area = engine.lift_canvas_background(engine.page_box(document, 0))
+    assert area == (0, 0, pytest.approx(793.700787), pytest.approx(1122.519685))
+    assert b"0 0 0 0.2 scn" not in _contents(document.write_pdf())
+    states = {"ExtGState": {}}
+    assert b"0 0 0 0.2 scn" in engine.draw_fill(states, color, area)
+    assert engine.lift_canvas_background(engine.page_box(_laid_out(), 0)) is None
+    framed = _PAGE.replace("<style>", "<style>@page { background: #eee }")
+    with pytest.raises(ValueError, match="page box"):
+        engine.lift_canvas_background(
+            engine.page_box(engine.lay_out(framed, base_url=".", pdf_variant=None), 0)
+        )
+
+
+def _contents(pdf: bytes) -> bytes:
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return document.pages[0].Contents.read_bytes()
