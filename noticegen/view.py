@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +24,7 @@ from noticegen import (
     i18n,
     locales,
     mynumber,
+    pagegeometry,
     postal,
     rules,
     voice,
@@ -536,11 +538,41 @@ def build(
     notes_fit_page_one = page_one_lines <= edition.first_page_note_lines
     if page_one_lines <= edition.first_page_two_member_lines:
         edition = dataclasses.replace(edition, members_on_first_page=2)
-    rows = _paginate_members(tuple(all_rows), edition)
+    authority_note = _authority_note(translator)
+    card_text = _card_text(edition, translator, len(all_rows))
+    rows = _paginate_members(tuple(all_rows), edition, card_text)
+    # What the last members' continuation page has room for under its cards (cards as tall as
+    # their data: issue 11): the notes, and the contact block after them.
+    notes_mm = _paragraphs_mm(
+        [
+            head_note or "",
+            " ".join(
+                text
+                for text in (
+                    no_number_note,
+                    not_a_card_note,
+                    _("確かめかたと、誤りがあるときの連絡のしかたは、{page}ページにあります。"),
+                )
+                if text
+            ),
+        ],
+        edition,
+        card_text.families,
+    )
+    last_cards_mm = sum(_card_height_mm(row, edition, card_text) for row in rows[-1])
+    notes_fit_last_page = len(rows) == 1 or last_cards_mm + notes_mm <= card_text.room_mm
+    contact_fits_last_page = len(rows) == 1 or (
+        last_cards_mm
+        + notes_mm
+        + _contact_mm(_contact(settings, translator), edition, card_text.families)
+        <= card_text.room_mm
+    )
     # The standard edition prints the contact block at the foot of page 1; large print has no room
     # there, so it follows the last members, on a page of its own if that page is full.
     contact_page_of_its_own = not edition.contact_on_page_one and (
-        len(rows) == 1 or len(rows[-1]) > edition.members_per_page // 2
+        len(rows) == 1
+        or len(rows[-1]) > edition.members_per_page // 2
+        or not contact_fits_last_page
     )
     # A translated part keeps the notes with the last members (a page of their own, with the
     # contact block, only when the last members fill a continuation page) and prints the contact
@@ -552,8 +584,12 @@ def build(
             contact_page_of_its_own = not notes_fit_page_one
             contact_with_last_members = False
         else:
-            contact_page_of_its_own = last_page_members >= edition.members_per_page
-            contact_with_last_members = last_page_members <= edition.members_per_page // 2
+            contact_page_of_its_own = (
+                last_page_members >= edition.members_per_page or not notes_fit_last_page
+            )
+            contact_with_last_members = (
+                last_page_members <= edition.members_per_page // 2 and contact_fits_last_page
+            )
     if edition.short_pages:
         # The contact block never follows the members (a Burmese member with the notes and the
         # contact block took 3,000-4,500 bytes); the notes go under a last member alone when
@@ -571,6 +607,7 @@ def build(
         contact_page_of_its_own = (
             len(rows[-1]) > edition.members_per_page // 2
             or notes_bytes > locales.get(translator.locale).page_voice_bytes // 2
+            or not notes_fit_last_page
         )
         contact_with_last_members = False
     with_form = settings.notice.reply_form and carries_form
@@ -731,11 +768,7 @@ def build(
         pages_in_all=grand_total,
         shows_address=shows_address,
         font_families=_font_families(translator.locale),
-        authority_note=(
-            None
-            if translator.locale in JAPANESE_LOCALES
-            else _("この翻訳は参考のためのものです。正式な内容は、日本語の文書のとおりです。")
-        ),
+        authority_note=authority_note,
         document_title=_("国民健康保険 加入者情報のお知らせ"),
         title=_("国民健康保険 加入者情報のお知らせ"),
         sender=(
@@ -962,14 +995,243 @@ def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, ...]:
 
 
 def _paginate_members(
-    members: tuple[MemberRow, ...], edition: Edition
+    members: tuple[MemberRow, ...], edition: Edition, card_text: CardText | None = None
 ) -> list[tuple[MemberRow, ...]]:
-    pages = [members[: edition.members_on_first_page]]
-    rest = members[edition.members_on_first_page :]
+    """Members onto pages: at most members_on_first_page on page 1 and members_per_page after
+    (their voice text fills a row of codes). Member cards are also packed by height (`card_text`:
+    the part's labels and fonts), since a card is as tall as its fitted data: page 1 keeps its
+    cards only if they are no taller than the cards it was measured with (one line of name and of
+    reading), and a continuation page takes cards while they fit its room."""
+    if card_text is None or not edition.member_cards:
+        first = edition.members_on_first_page
+        pages = [members[:first]]
+        rest = members[first:]
+        while rest:
+            pages.append(rest[: edition.members_per_page])
+            rest = rest[edition.members_per_page :]
+        return pages
+    first = edition.members_on_first_page
+    while first and _taller_than_measured(members[:first], edition, card_text):
+        first -= 1
+    pages = [members[:first]]
+    rest = members[first:]
     while rest:
-        pages.append(rest[: edition.members_per_page])
-        rest = rest[edition.members_per_page :]
+        taken, used = 0, 0.0
+        for row in rest[: edition.members_per_page]:
+            height = _card_height_mm(row, edition, card_text)
+            if taken and used + height > card_text.room_mm:
+                break
+            taken, used = taken + 1, used + height
+        pages.append(rest[:taken])
+        rest = rest[taken:]
     return pages
+
+
+def _taller_than_measured(
+    rows: tuple[MemberRow, ...], edition: Edition, card_text: CardText
+) -> bool:
+    """Whether member cards are taller than the cards page 1 and the notes under the last members
+    were measured with: the same cards with one line of name and one of reading."""
+    if not edition.member_cards:
+        return False
+    height = sum(_card_height_mm(row, edition, card_text) for row in rows)
+    measured = sum(_card_height_mm(row, edition, card_text, one_line_names=True) for row in rows)
+    return height > measured
+
+
+NOTE_GAP_MM = 1.5  # print.css .note's margin-top
+BODY_LINE_HEIGHT = 1.5  # print.css body
+CONTACT_LINE_HEIGHT = 1.3  # print.css .contact
+# .contact-inline's 3 mm above, .contact's padding (1.5 mm each side) and border (0.4 mm each
+# side), and its heading's 0.5 mm below.
+CONTACT_FRAME_MM = 3.0 + 2 * 1.5 + 2 * 0.4 + 0.5
+CONTACT_TEXT_WIDTH_MM = cellfit.TEXT_WIDTH_MM - 2 * 2.5 - 2 * 0.4
+
+
+def _paragraphs_mm(texts: list[str], edition: Edition, families: tuple[str, ...]) -> float:
+    """How tall the notes' paragraphs are on a members page (the guide's size, full width)."""
+    size = edition.type_sizes["guide"]
+    line_mm = size * cellfit.PT_MM * BODY_LINE_HEIGHT
+    return sum(
+        NOTE_GAP_MM + _text_lines(text, cellfit.TEXT_WIDTH_MM, size, families) * line_mm
+        for text in texts
+        if text
+    )
+
+
+def _contact_mm(contact: Contact, edition: Edition, families: tuple[str, ...]) -> float:
+    """How tall the contact block is under the last members (contact_box in pages.html.j2)."""
+    size = edition.type_sizes["guide"]
+    heading_pt = edition.type_sizes["subheading"]
+    office = f"{contact.office} / {contact.office_ja}" if contact.office_ja else contact.office
+    address = f"{contact.address_label} {contact.postal_code} {contact.address}"
+    if contact.address_ja:
+        address += f" / {contact.address_ja}"
+    lines = [
+        f"{contact.phone_label} {contact.phone}",
+        f"{contact.hours_label} {contact.hours}",
+        address,
+    ]
+    if contact.office_ja:
+        lines.insert(0, office)
+    else:
+        lines[0] = f"{office}　{lines[0]}"
+    heading_lines = _text_lines(
+        contact.heading, CONTACT_TEXT_WIDTH_MM * BOLD_WIDTH_SHARE, heading_pt, families
+    )
+    text_lines = sum(_text_lines(line, CONTACT_TEXT_WIDTH_MM, size, families) for line in lines)
+    return CONTACT_FRAME_MM + cellfit.PT_MM * CONTACT_LINE_HEIGHT * (
+        heading_lines * heading_pt + text_lines * size
+    )
+
+
+# A member card's height, for packing cards by what they take (cellfit makes a card as tall as its
+# data: a long name in up to three lines at 16 pt, its reading in two, a date that wraps). These are
+# print.css's card rules (table.member-card, and the compact cards of pages.html.j2's part styles):
+# tests/test_page_packing.py lays cards out and holds the estimate to at least their height, and at
+# most CARD_ESTIMATE_SLACK_MM more, so a change to either side fails there.
+CARD_LINE_HEIGHT = 1.25
+COMPACT_CARD_LINE_HEIGHT = 1.2
+CARD_PADDING_MM = 0.6  # above and below a cell's text
+COMPACT_CARD_PADDING_MM = 0.3
+CARD_GAP_MM = 2.0  # margin-top of each card
+COMPACT_CARD_GAP_MM = 1.0
+CARD_ESTIMATE_SLACK_MM = 3.0
+# Print.css's members page above the cards, measured laid out: the caption's first line starts
+# 15.7 mm below where the text starts (the page heading, its rule and gap), its lines at the body's 1.5
+# line height; a translated page's authority note above it takes 1 mm padding and a 0.3 mm border
+# each side, 3 mm below, and lines of 10 pt at 1.3. The cards then go down to the voice codes'
+# foot (pagegeometry). tests/test_page_packing.py lays out full members pages of every locale.
+PAGE_HEADING_MM = 15.7
+CAPTION_LINE_HEIGHT = 1.5
+AUTHORITY_NOTE_PT = 10.0
+AUTHORITY_NOTE_LINE_HEIGHT = 1.3
+AUTHORITY_NOTE_FRAME_MM = 2 * 1.0 + 2 * 0.3 + 3.0
+AUTHORITY_NOTE_WIDTH_MM = cellfit.TEXT_WIDTH_MM - 2 * 2.0 - 2 * 0.3
+# A bold caption is wider than the regular advances cellfit measures: its lines are counted in
+# this share of the width.
+BOLD_WIDTH_SHARE = 0.9
+# The Japanese 和暦 beside a translated date is set in the Japanese font, whose ascent and descent
+# sit differently on the line: such a line is this share of an em taller (measured: 0.8 mm at 16
+# pt, 0.6 mm at 12 pt).
+MIXED_FONT_LINE_EM = 0.15
+
+
+@dataclass(frozen=True)
+class CardText:
+    """What a member card's height depends on besides its row: the labels and the part's fonts."""
+
+    labels: tuple[str, ...]  # name, birth date, insured, acquired, copay, My Number
+    families: tuple[str, ...]
+    label_mm: float
+    # The room for cards on a continuation page, under its heading, caption and authority note.
+    room_mm: float
+
+
+def _card_text(edition: Edition, translator: Translator, members: int) -> CardText:
+    """A part's card labels, fonts and the room its continuation pages have for cards."""
+    _ = translator.gettext
+    families = _font_families(translator.locale)
+    # The longest caption a continuation page has: two-digit member numbers, continued.
+    caption = _(
+        "登録されている加入者情報（{total}人のうち{first}〜{last}人目。続きは次のページにあります）"
+    ).format(total=max(members, 99), first=98, last=99)
+    return CardText(
+        labels=(
+            _("氏名（フリガナ）"),
+            _("生年月日"),
+            _("被保険者証の記号・番号・枝番"),
+            _("資格取得日"),
+            _("負担割合"),
+            _("マイナンバー（下4桁）"),
+        ),
+        families=families,
+        label_mm=edition.card_label_mm,
+        room_mm=_card_room_mm(edition, families, caption, _authority_note(translator)),
+    )
+
+
+def _card_room_mm(
+    edition: Edition,
+    families: tuple[str, ...],
+    caption: str,
+    authority_note: str | None,
+) -> float:
+    """The height a continuation page has for member cards: from under its caption (`caption`,
+    the longest a page may have) and authority note to the voice codes' foot."""
+    size = edition.type_sizes["guide"]
+    caption_lines = _text_lines(caption, cellfit.TEXT_WIDTH_MM * BOLD_WIDTH_SHARE, size, families)
+    top = (
+        pagegeometry.PAGE.top_mm
+        + PAGE_HEADING_MM
+        + caption_lines * size * cellfit.PT_MM * CAPTION_LINE_HEIGHT
+        + _authority_note_mm(authority_note, families)
+    )
+    return pagegeometry.PAGE.height_mm - pagegeometry.PAGE.foot_mm - top
+
+
+def _text_lines(text: str, width_mm: float, size_pt: float, families: tuple[str, ...]) -> int:
+    # At the width fitting allows (cellfit.WIDTH_SAFETY), so a line the renderer keeps whole by a
+    # hair counts as two: the estimate errs on the tall side.
+    width_em = width_mm * cellfit.WIDTH_SAFETY / (size_pt * cellfit.PT_MM)
+    return max(1, len(cellfit.break_lines(text, width_em, families)))
+
+
+def _card_height_mm(
+    row: MemberRow, edition: Edition, text: CardText, one_line_names: bool = False
+) -> float:
+    """How tall a member card is laid out: its position line and its rows, each as tall as its
+    label or its value, whichever takes more lines."""
+    size = max(edition.type_sizes["table"], edition.type_sizes["guide"])
+    compact = edition.compact_cards
+    line_height = COMPACT_CARD_LINE_HEIGHT if compact else CARD_LINE_HEIGHT
+    padding = COMPACT_CARD_PADDING_MM if compact else CARD_PADDING_MM
+    line_mm = size * cellfit.PT_MM * line_height
+    value_mm = cellfit.card_value_mm(text.label_mm) - 2 * cellfit.BORDER_MM
+    label_mm = text.label_mm - 2 * cellfit.CARD_CELL_PADDING_MM - cellfit.BORDER_MM
+
+    def lines_mm(lines: int, size_pt: float) -> float:
+        return lines * size_pt * cellfit.PT_MM * line_height
+
+    name_lines = 1 if one_line_names else len(row.name_fit.lines)
+    name_mm = lines_mm(name_lines, row.name_fit.size_pt)
+    if row.kana_fit:
+        kana_lines = 1 if one_line_names else len(row.kana_fit.lines)
+        name_mm += lines_mm(kana_lines, row.kana_fit.size_pt)
+    values: list[float] = [name_mm]
+
+    def value(text_: str) -> float:
+        return _text_lines(text_, value_mm, size, text.families) * line_mm
+
+    def date(parts: tuple[tuple[str, str], ...]) -> float:
+        lines = _text_lines("".join(part for _lang, part in parts), value_mm, size, text.families)
+        mixed = any(lang for lang, _part in parts)
+        return lines * (line_mm + (MIXED_FONT_LINE_EM * size * cellfit.PT_MM if mixed else 0.0))
+
+    values.append(date(row.birth_date_parts))
+    values.append(len(row.insured_lines) * line_mm)
+    if row.acquired_date:
+        values.append(date(row.acquired_date_parts))
+    if row.copay:
+        values.append(value(row.copay))
+    values.append(value(row.mynumber))
+    labels = (text.labels[0], text.labels[1], text.labels[2])
+    labels += (text.labels[3],) if row.acquired_date else ()
+    labels += (text.labels[4],) if row.copay else ()
+    labels += (text.labels[5],)
+    # A part set in a script font of its own (Thai, Korean, Mongolian …) has Latin or Japanese
+    # text in most rows (names, numbers, the 和暦): those lines are taller too.
+    mixed_rows = len(text.families) > 1 and text.families[0] != fonts.family_for("en")
+    row_extra = MIXED_FONT_LINE_EM * size * cellfit.PT_MM if mixed_rows else 0.0
+    rows_mm = sum(
+        max(value_, _text_lines(label, label_mm, size, text.families) * line_mm)
+        + 2 * padding
+        + cellfit.BORDER_MM
+        + row_extra
+        for label, value_ in zip(labels, values, strict=True)
+    )
+    gap = COMPACT_CARD_GAP_MM if compact else CARD_GAP_MM
+    return gap + line_mm + rows_mm + cellfit.BORDER_MM
 
 
 def _estimated_lines(section: Section, chars_per_line: int) -> float:
@@ -1001,12 +1263,21 @@ def _section_bytes(section: Section) -> int:
     return sum(len(text.encode()) for text in texts)
 
 
-def _split_long(section: Section, budget: int | None, gettext) -> list[Section]:
-    """A section whose text alone is more than a page's codes hold (`budget` bytes), in parts
-    that each fit, split between its paragraphs and list items; the parts after the first are
-    headed 「…（続き）」."""
-    if budget is None or _section_bytes(section) <= budget:
+def _split_long(
+    section: Section,
+    budget: int | None,
+    gettext,
+    room_mm: float,
+    edition: Edition,
+    families: tuple[str, ...],
+) -> list[Section]:
+    """A section whose text alone is more than a page's codes hold (`budget` bytes) or taller
+    than a page's room (`room_mm`), in parts that each fit, split between its paragraphs and list
+    items; the parts after the first are headed 「…（続き）」."""
+    too_many_bytes = budget is not None and _section_bytes(section) > budget
+    if not too_many_bytes and _section_mm(section, edition, families) <= room_mm:
         return [section]
+    bare_mm = _section_mm(Section(section.heading, ()), edition, families)
     units: list[Paragraph | ItemList] = []
     for block in section.body:
         if isinstance(block, ItemList):
@@ -1016,17 +1287,23 @@ def _split_long(section: Section, budget: int | None, gettext) -> list[Section]:
     heading_bytes = len(section.heading.encode())
     parts: list[list[Paragraph | ItemList]] = [[]]
     used = heading_bytes
+    used_mm = bare_mm
     for unit in units:
         size = _section_bytes(Section("", (unit,)))
-        if parts[-1] and used + size > budget:
+        unit_mm = _section_mm(Section(section.heading, (unit,)), edition, families) - bare_mm
+        if parts[-1] and (
+            (budget is not None and used + size > budget) or used_mm + unit_mm > room_mm
+        ):
             parts.append([])
             used = heading_bytes
+            used_mm = bare_mm
         # Items of one list that stay together are one list again.
         if isinstance(unit, ItemList) and parts[-1] and isinstance(parts[-1][-1], ItemList):
             parts[-1][-1] = ItemList(parts[-1][-1].items + unit.items)
         else:
             parts[-1].append(unit)
         used += size
+        used_mm += unit_mm
     continued = gettext("{heading}（続き）").format(heading=section.heading)
     return [
         Section(section.heading if index == 0 else continued, tuple(blocks))
@@ -1034,34 +1311,148 @@ def _split_long(section: Section, budget: int | None, gettext) -> list[Section]:
     ]
 
 
+# print.css's guide and check pages: the page heading (h2, its 1.5 mm padding, 0.6 mm rule and 4 mm
+# below), each section's h3 (1.5 mm rule and 2 mm padding at its left, 2 mm below) and its 5 mm
+# below, paragraphs' 1.5 mm below, list items indented 8 mm with 2 mm below, a list's 2 mm below
+# and a detail list's 1 mm above; every line at the body's 1.5 line height.
+PAGE_HEADING_FRAME_MM = 1.5 + 0.6 + 4.0
+SECTION_GAP_MM = 5.0
+SECTION_HEADING_GAP_MM = 2.0
+SECTION_HEADING_INDENT_MM = 1.5 + 2.0
+PARAGRAPH_GAP_MM = 1.5
+ITEM_INDENT_MM = 2.0 + 6.0
+ITEM_GAP_MM = 2.0
+LIST_GAP_MM = 2.0
+DETAILS_GAP_MM = 1.0
+
+
+def _authority_note(translator: Translator) -> str | None:
+    """The line atop a translated page: the Japanese text is the authoritative one."""
+    if translator.locale in JAPANESE_LOCALES:
+        return None
+    return translator.gettext(
+        "この翻訳は参考のためのものです。正式な内容は、日本語の文書のとおりです。"
+    )
+
+
+def _authority_note_mm(authority_note: str | None, families: tuple[str, ...]) -> float:
+    if not authority_note:
+        return 0.0
+    lines = _text_lines(authority_note, AUTHORITY_NOTE_WIDTH_MM, AUTHORITY_NOTE_PT, families)
+    return AUTHORITY_NOTE_FRAME_MM + lines * AUTHORITY_NOTE_PT * cellfit.PT_MM * (
+        AUTHORITY_NOTE_LINE_HEIGHT
+    )
+
+
+def _guide_room_mm(
+    heading: str, authority_note: str | None, edition: Edition, families: tuple[str, ...]
+) -> float:
+    """The height under a guide or check page's heading (and a translated page's authority
+    note) down to the voice codes' foot."""
+    size = edition.type_sizes["heading"]
+    lines = _text_lines(heading, cellfit.TEXT_WIDTH_MM * BOLD_WIDTH_SHARE, size, families)
+    heading_mm = lines * size * cellfit.PT_MM * BODY_LINE_HEIGHT + PAGE_HEADING_FRAME_MM
+    return (
+        pagegeometry.PAGE.height_mm
+        - pagegeometry.PAGE.foot_mm
+        - pagegeometry.PAGE.top_mm
+        - heading_mm
+        - _authority_note_mm(authority_note, families)
+    )
+
+
+def _section_mm(section: Section, edition: Edition, families: tuple[str, ...]) -> float:
+    """How tall a guide section is laid out, its lines broken by the fonts' advances."""
+    size = edition.type_sizes["guide"]
+    line_mm = size * cellfit.PT_MM * BODY_LINE_HEIGHT
+    width = cellfit.TEXT_WIDTH_MM
+
+    def lines(text: str, width_mm: float, bold: bool = False) -> int:
+        return _text_lines(text, width_mm * (BOLD_WIDTH_SHARE if bold else 1.0), size, families)
+
+    heading_pt = edition.type_sizes["subheading"]
+    heading_lines = _text_lines(
+        section.heading,
+        (width - SECTION_HEADING_INDENT_MM) * BOLD_WIDTH_SHARE,
+        heading_pt,
+        families,
+    )
+    total = (
+        heading_lines * heading_pt * cellfit.PT_MM * BODY_LINE_HEIGHT
+        + SECTION_HEADING_GAP_MM
+        + SECTION_GAP_MM
+    )
+    for block in section.body:
+        if isinstance(block, ItemList):
+            for item in block.items:
+                # The title is bold: the item is counted at the bold width where it has one.
+                text = f"{item.marker or '・'}{item.title or ''} {item.text}"
+                total += lines(text, width - ITEM_INDENT_MM, bool(item.title)) * line_mm
+                total += ITEM_GAP_MM
+                if item.details:
+                    total += DETAILS_GAP_MM + line_mm * sum(
+                        lines(f"・{detail}", width - ITEM_INDENT_MM) for detail in item.details
+                    )
+            total += LIST_GAP_MM
+        else:
+            text = block.text + (f" / {block.japanese}" if block.japanese else "")
+            total += lines(text, width, block.strong) * line_mm + PARAGRAPH_GAP_MM
+    return total
+
+
 def _paginate_guide(
     pages: list[tuple[str, tuple[Section, ...]]], edition: Edition, translator: Translator
 ) -> list[tuple[str, tuple[Section, ...]]]:
     """The guide's designed pages, each split at section boundaries where it does not fit."""
     _ = translator.gettext
+    families = _font_families(translator.locale)
+    authority_note = _authority_note(translator)
     result = []
     budget = edition.guide_voice_bytes
     for heading, designed in pages:
         # A section alone on a page may take a little more than sections sharing one, which
         # lose room where the codes break between them (the locale's page_voice_bytes).
         lone = None if budget is None else budget * LONE_SECTION_VOICE_BYTES // GUIDE_VOICE_BYTES
-        sections = [part for section in designed for part in _split_long(section, lone, _)]
+        # Large print's pages also by their height from the fonts' advances: its estimate in
+        # lines counts characters, which Latin and Cyrillic words wrapped at 16 pt outgrew (a
+        # Mongolian guide page reached 245.9 mm). The standard edition's line estimates fit
+        # (tests/test_page_packing.py), and the height measure, which errs on the tall side,
+        # would cost CJK and Vietnamese parts a guide page (measured on bench/population.py).
+        room_mm = (
+            _guide_room_mm(
+                _("{heading}（続き）").format(heading=heading), authority_note, edition, families
+            )
+            if edition.large_print
+            else math.inf
+        )
+        sections = [
+            part
+            for section in designed
+            for part in _split_long(section, lone, _, room_mm, edition, families)
+        ]
         chunks: list[list[Section]] = [[]]
         used = 0.0
         used_bytes = 0
+        # And the sections' height against the room under the page's heading (a continued
+        # page's, the longer).
+        used_mm = 0.0
         for section in sections:
             size = _estimated_lines(section, edition.guide_chars_per_line)
             spoken = _section_bytes(section)
+            height_mm = _section_mm(section, edition, families)
             if chunks[-1] and (
                 used + size > edition.guide_lines_per_page
                 or (budget is not None and used_bytes + spoken > budget)
+                or used_mm + height_mm > room_mm
             ):
                 chunks.append([])
                 used = 0.0
                 used_bytes = 0
+                used_mm = 0.0
             chunks[-1].append(section)
             used += size
             used_bytes += spoken
+            used_mm += height_mm
         for index, chunk in enumerate(chunks):
             # A page that continues the one before says so.
             title = heading if index == 0 else _("{heading}（続き）").format(heading=heading)

@@ -7,11 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from weasyprint.formatting_structure.boxes import TableBox
 
-from noticegen import locales, notice, pagegeometry, voicecode
+from noticegen import i18n, locales, notice, pagegeometry, view, voicecode
 from noticegen.printing import render
-from tests.page_fit import problems
+from tests.conftest import read_file
+from tests.page_fit import MM_PER_PX, TOLERANCE_MM, problems
+from tests.test_cellfit import _household as long_named_household
 from tests.test_notice_content import household, member
+from tests.test_variable_print import _population_module
 
 
 def _members(count: int, head_is_member: bool):
@@ -63,3 +67,121 @@ def test_a_packed_translated_part_fits_its_pages(config, locale, count, head_is_
         if page.kind == "form":
             continue  # the reply form's own layout is tested in test_notice_content
         assert problems(laid_out) == [], (locale, count, page.number, page.kind)
+
+
+# Issue 11's fitted cells make a member card as tall as its data (a 40-letter name over three
+# lines at 16 pt, a long reading over two), and the guide's pages are packed by their text's
+# height as well as its bytes: the view's planned pages must be the laid-out ones, every text
+# above the voice codes' foot, in every locale and both editions.
+LONG_NAMED_COUNTS = (1, 3, 5, 8, 12)
+
+
+def _laid_out_problems(parts) -> list:
+    found = []
+    for part in parts:
+        document = render.document(part)
+        if len(document.pages) != part.page_count:
+            found.append((part.lang, "pages", len(document.pages), part.page_count))
+        for page, laid_out in zip(part.pages, document.pages, strict=False):
+            if page.kind == "form":
+                continue  # the reply form's own layout is tested in test_notice_content
+            found += [
+                (part.lang, page.number, page.kind, problem) for problem in problems(laid_out)
+            ]
+    return found
+
+
+# Not fixed yet (measured at this commit, every count): Spanish large print, whose card labels
+# wrap ('Nombre (lectura en katakana)'), so page 1's one card reaches 253 mm and a continuation
+# page spills onto one more; Khmer large print, whose page 1 fields overprint (the insurer's
+# label and value) and one guide page runs off (Khmer has no spaces to break its lines at).
+KNOWN_MISFITS = {
+    ("es", True): "es large print: page 1's card and continuation cards (labels that wrap)",
+    ("km", True): "km large print: page 1's fields overprint; a guide page runs off",
+}
+
+
+def _long_named_cases():
+    for large_print in (False, True):
+        for locale in (None, *locales.TRANSLATED):
+            reason = KNOWN_MISFITS.get((locale, large_print))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            for count in LONG_NAMED_COUNTS:
+                yield pytest.param(locale, count, large_print, marks=marks)
+
+
+@pytest.mark.parametrize(("locale", "count", "large_print"), _long_named_cases())
+def test_long_named_households_fit_the_pages_the_view_planned(config, locale, count, large_print):
+    parts = notice.make_all(
+        long_named_household(count, locale), config, voicecode.QrEncoder(), large_print
+    )
+    assert _laid_out_problems(parts) == []
+
+
+def _card_wrappers(laid_out) -> list:
+    found = []
+
+    def visit(box):
+        if getattr(box, "is_table_wrapper", False):
+            tables = [child for child in box.children if isinstance(child, TableBox)]
+            if tables and "member-card" in (tables[0].element.get("class") or ""):
+                found.append(box)
+                return
+        for child in getattr(box, "children", None) or ():
+            visit(child)
+
+    visit(laid_out._page_box)
+    return found
+
+
+# Member cards whose estimate is held to the layout: large print in Japanese, English and
+# Mongolian, standard Thai. (Measured, not yet held: Korean and やさしい日本語 cards, and English
+# and Mongolian ones at 12 pt, lay out 3-15 mm taller than estimated; their pages still fit, the
+# test above checks, since the continuation page's room is counted with a long caption.)
+CARD_CASES = [("ja", True), ("en", True), ("mn", True), ("th", False)]
+
+
+@pytest.mark.parametrize(("locale", "large_print"), CARD_CASES)
+def test_a_cards_estimated_height_is_its_laid_out_height(config, locale, large_print):
+    """view's card heights (from cellfit's lines and the card rules) are at least the laid-out
+    cards' and at most view.CARD_ESTIMATE_SLACK_MM more: print.css and the estimate agree."""
+    household = long_named_household(5, None if locale == "ja" else locale)
+    part = notice.make_all(household, config, voicecode.QrEncoder(), large_print)[-1]
+    edition = view._edition(large_print, part.lang)
+    card_text = view._card_text(edition, i18n.translator(part.lang), len(household.members))
+    compared = 0
+    for page, laid_out in zip(part.pages, render.document(part).pages, strict=True):
+        if page.kind != "members" or page.members is None:
+            continue  # page 1's cards are set at its own size (the personal page's 11 pt)
+        for row, box in zip(page.members.rows, _card_wrappers(laid_out), strict=True):
+            laid = box.margin_height() * MM_PER_PX
+            estimate = view._card_height_mm(row, edition, card_text)
+            assert laid - TOLERANCE_MM <= estimate <= laid + view.CARD_ESTIMATE_SLACK_MM, (
+                page.number,
+                row.name,
+                laid,
+                estimate,
+            )
+            compared += 1
+    assert compared >= 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="page 1 of a large-print part is not packed by height yet: its one card runs up to "
+    "9 mm into the codes' foot in 11 of the 33 households (ja, vi, ja-x-easy, zh-Hant, es, pt, "
+    "id); es, pt and id then spill a continuation page",
+)
+def test_the_realistic_population_fits_its_pages_in_large_print(config, tmp_path):
+    """bench/population.py's first household of every kind (1-12 members, 記号 of 1-4
+    characters, names up to 40 letters, every language), each in large print."""
+    population = _population_module()
+    path = tmp_path / "members.csv"
+    population.write_households(path, population.sample(per_kind=1, seed=1))
+    households, rejections = read_file(path, config)
+    assert rejections == [] and len(households) >= 30
+    found = []
+    for one in households:
+        parts = notice.make_all(one, config, voicecode.QrEncoder(), True)
+        found += [(one.household_id, *problem) for problem in _laid_out_problems(parts)]
+    assert found == []
