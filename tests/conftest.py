@@ -51,6 +51,23 @@ def read_file(path: Path, config: settings.Settings):
     )
 
 
+class MemoryShapeStore:
+    """The batch run folder's shape store (variable_print.ShapeStore), in memory."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+
+    def get(self, name):
+        return self.files.get(name)
+
+    def first(self, prefix):
+        names = sorted(name for name in self.files if name.startswith(prefix))
+        return self.files[names[0]] if names else None
+
+    def put(self, name, data):
+        self.files[name] = data
+
+
 @dataclass(frozen=True)
 class Rendered:
     household: records.Household

@@ -11,26 +11,10 @@ import dataclasses
 
 from noticegen import batch, notice, settings
 from noticegen.printing import variable_print
+from tests.conftest import MemoryShapeStore
 
 # Households whose pages have different shapes (members, language, notes), read in this order twice.
 HOUSEHOLDS = ("H0004", "H0005", "H0001", "H0027", "H0004", "H0001")
-
-
-class _MemoryStore:
-    """The run folder's store, in memory: what every worker has measured."""
-
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-
-    def get(self, name):
-        return self.files.get(name)
-
-    def first(self, prefix):
-        names = sorted(name for name in self.files if name.startswith(prefix))
-        return self.files[names[0]] if names else None
-
-    def put(self, name, data):
-        self.files[name] = data
 
 
 def _chunk(renderer, by_id, config, encoder) -> bytes:
@@ -51,12 +35,12 @@ def test_a_worker_keeps_few_shapes_and_draws_the_same_bytes(
     sample_households, config, encoder, monkeypatch
 ):
     by_id = {household.household_id: household for household in sample_households}
-    keeping_all = variable_print.Renderer(_MemoryStore())
+    keeping_all = variable_print.Renderer(MemoryShapeStore())
     expected = _chunk(keeping_all, by_id, config, encoder)
     assert keeping_all.shapes_measured > 2  # the households really have more shapes than kept
 
     monkeypatch.setattr(variable_print, "SHAPES_KEPT", 2)
-    store = _MemoryStore()
+    store = MemoryShapeStore()
     keeping_two = variable_print.Renderer(store)
     assert _chunk(keeping_two, by_id, config, encoder) == expected
     assert len(keeping_two._shapes) <= 2 and len(keeping_two._styles) <= 2

@@ -23,7 +23,7 @@ from PIL import ImageChops
 
 from noticegen import batch, i18n, notice, project, settings
 from noticegen.printing import render, variable_print
-from tests.conftest import SAMPLE_UTF8, read_file
+from tests.conftest import SAMPLE_UTF8, MemoryShapeStore, read_file
 from tests.pdf_helpers import page_texts
 
 CHUNK_SIZE = 6
@@ -341,28 +341,13 @@ def _line_count(page: variable_print.PageData) -> int:
     return len(found)
 
 
-class _MemoryStore:
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-
-    def get(self, name):
-        return self.files.get(name)
-
-    def first(self, prefix):
-        names = sorted(name for name in self.files if name.startswith(prefix))
-        return self.files[names[0]] if names else None
-
-    def put(self, name, data):
-        self.files[name] = data
-
-
 def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
     sample_households, config, encoder
 ):
     """Workers share measured shapes through the run folder; a shape read back draws the same
     bytes as the one measured in the process."""
     by_id = {household.household_id: household for household in sample_households}
-    store = _MemoryStore()
+    store = MemoryShapeStore()
     measuring = variable_print.Renderer(store)
     warm = variable_print.ChunkFile("warm")
     assert measuring.add_notice(
@@ -385,7 +370,7 @@ def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
 def test_stored_shapes_hold_no_household_data(sample_households, config, encoder):
     """Shapes are written to the run folder for other workers: static layout only, the household
     data hidden and never drawn, so no name, reading or address is in them."""
-    store = _MemoryStore()
+    store = MemoryShapeStore()
     renderer = variable_print.Renderer(store)
     words = set()
     for seq, household in enumerate(sample_households[:12], start=1):

@@ -208,14 +208,13 @@ def _paints(background) -> bool:
     return background.color.alpha > 0 or any(layer.image is not None for layer in background.layers)
 
 
-def draw_fill(states: dict, color, area: tuple[float, float, float, float]) -> bytes:
-    """The operators that fill `area` (page space, CSS px) with `color` as WeasyPrint paints a
-    background colour; graphic states it uses are added to `states` ({"ExtGState": …})."""
-    import pydyf
+def _operator_stream(fonts: dict, states: dict):
+    """A WeasyPrint content stream that only collects operators, adding the fonts and graphic
+    states they use to `fonts` and `states`."""
     from weasyprint.pdf.stream import Stream
 
-    stream = Stream(
-        fonts={},
+    return Stream(
+        fonts=fonts,
         page_rectangle=(0, 0, 0, 0),
         resources=states,
         images={},
@@ -224,6 +223,14 @@ def draw_fill(states: dict, color, area: tuple[float, float, float, float]) -> b
         output_intent=None,
         compress=False,
     )
+
+
+def draw_fill(states: dict, color, area: tuple[float, float, float, float]) -> bytes:
+    """The operators that fill `area` (page space, CSS px) with `color` as WeasyPrint paints a
+    background colour; graphic states it uses are added to `states` ({"ExtGState": …})."""
+    import pydyf
+
+    stream = _operator_stream({}, states)
     with stream.stacked():
         stream.set_color(color)
         stream.rectangle(*area)
@@ -322,18 +329,8 @@ def draw_text(fonts_used: dict, states: dict, runs: list[Placed]) -> bytes:
     import pydyf
     from weasyprint.draw.text import draw_first_line
     from weasyprint.matrix import Matrix
-    from weasyprint.pdf.stream import Stream
 
-    stream = Stream(
-        fonts=fonts_used,
-        page_rectangle=(0, 0, 0, 0),
-        resources=states,
-        images={},
-        tags=None,
-        color_profiles={},
-        output_intent=None,
-        compress=False,
-    )
+    stream = _operator_stream(fonts_used, states)
     for run in runs:
         stream.set_color(run.style["color"])
         stream.begin_text()
