@@ -1304,7 +1304,8 @@ def _split_long(
             parts[-1].append(unit)
         used += size
         used_mm += unit_mm
-    continued = gettext("{heading}（続き）").format(heading=section.heading)
+    _ = gettext  # `catalog extract` finds only _() and N_() calls
+    continued = _("{heading}（続き）").format(heading=section.heading)
     return [
         Section(section.heading if index == 0 else continued, tuple(blocks))
         for index, blocks in enumerate(parts)
@@ -1330,9 +1331,8 @@ def _authority_note(translator: Translator) -> str | None:
     """The line atop a translated page: the Japanese text is the authoritative one."""
     if translator.locale in JAPANESE_LOCALES:
         return None
-    return translator.gettext(
-        "この翻訳は参考のためのものです。正式な内容は、日本語の文書のとおりです。"
-    )
+    _ = translator.gettext  # `catalog extract` finds only _() and N_() calls
+    return _("この翻訳は参考のためのものです。正式な内容は、日本語の文書のとおりです。")
 
 
 def _authority_note_mm(authority_note: str | None, families: tuple[str, ...]) -> float:
