@@ -110,7 +110,7 @@ def _long_named_cases():
                 yield pytest.param(locale, count, large_print, marks=marks)
 
 
-@pytest.mark.parametrize(("locale", "count", "large_print"), _long_named_cases())
+@pytest.mark.parametrize(("locale", "count", "large_print"), list(_long_named_cases()))
 def test_long_named_households_fit_the_pages_the_view_planned(config, locale, count, large_print):
     parts = notice.make_all(
         long_named_household(count, locale), config, voicecode.QrEncoder(), large_print
