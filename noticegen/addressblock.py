@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from noticegen import fonts
+from noticegen.cellfit import NO_LINE_START, PT_MM, WIDTH_SAFETY
 
-PT_MM = 25.4 / 72
 FONT_FILE = "BIZUDPGothic-Regular.ttf"
 # At least 2 mm from every window edge (spec), plus 1 mm for rounding in layout.
 PADDING_MM = 3.0
@@ -30,13 +30,6 @@ BARCODE_ZONE_MM = BARCODE_GAP_MM + BARCODE_HEIGHT_MM
 # long building name or a name on two lines.
 MAX_NAME_LINES = 2
 HONORIFIC = "様"
-# Kerning and rounding can make a laid-out line a little wider than the sum of its advances.
-WIDTH_SAFETY = 0.97
-
-# Characters that may not begin a line (行頭禁則), so the line before keeps one more character.
-_NO_LINE_START = frozenset(
-    "、。，．,.・：；:;？！?!ー）］｝」』】〕〉》)]}ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々-"
-)
 
 
 def _line_mm(points: float) -> float:
@@ -142,7 +135,7 @@ def _fits_before(char: str) -> bool:
 
 def _split_point(current: str, next_char: str) -> tuple[str, str]:
     """Where to end the line `current` when `next_char` no longer fits: (line, carried over)."""
-    if next_char in _NO_LINE_START and len(current) > 1:
+    if next_char in NO_LINE_START and len(current) > 1:
         return current[:-1], current[-1]
     if next_char.isascii() and next_char.isalnum() and " " in current:
         # Inside a Latin word: break at the last space instead of mid-word.

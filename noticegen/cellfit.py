@@ -27,7 +27,7 @@ from noticegen import fonts, locales
 
 PT_MM = 25.4 / 72
 # Kerning, rounding and a fallback font's slightly different advances can make a laid-out line a
-# little wider than the sum of the advances measured here (addressblock uses the same margin).
+# little wider than the sum of the advances measured here (addressblock takes the same margin).
 WIDTH_SAFETY = 0.97
 JAPANESE_FAMILY = "BIZ UDPGothic"
 TEXT_WIDTH_MM = 190.0  # A4 less two 10 mm margins (pagegeometry.PAGE.text_width_mm)
