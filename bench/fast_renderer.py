@@ -11,6 +11,12 @@ Printed for each run: notices/s, the share of notices laid out in full, PDF byte
 (median over chunk files of bytes/notices, and the mean), peak memory (parent and largest worker),
 rejected households; then the issue's targets.
 
+The batch keeps measured shapes between runs, so the sizes share one cache: the first starts cold,
+the later ones find the shapes of the households they share with it. `--warm-runs` adds, after each
+size, two more runs of the shapes renderer with the cache that size left: on another member file of
+the same size (seed + 1: a vendor's next file, new households, shapes perhaps known) and on the same
+file again (every shape known: what drawing costs without measuring).
+
 The batch logs how many notices it laid out in full, not why. `--diagnose N` (default 400) takes
 the population's first N households through the shapes renderer's own checks in this process
 (variable_print.pages and the Renderer's planning, as the batch's worker does, print marks
@@ -22,6 +28,7 @@ laid out in full among the households of each population kind (bench/population.
     .venv/bin/python bench/fast_renderer.py [--sizes 1000 10000] [--large] [--workers 2]
                                             [--diagnose 400] [--attribute 150] [--seed 1]
                                             [--skip-full] [--full-sample-from 100000]
+                                            [--warm-runs]
 """
 
 from __future__ import annotations
@@ -71,6 +78,30 @@ def measure_size(households: int, folder: Path, args) -> None:
         if limit is not None:
             line += f"  [full renderer on the first {limit:,} households only: it takes hours]"
         print(line, flush=True)
+    if args.warm_runs:
+        warm_runs(households, members, config, folder, args)
+
+
+def warm_runs(households: int, members: Path, config: Path, folder: Path, args) -> None:
+    """The shapes renderer again with the shape cache the run above left: on another member file of
+    the same size (seed + 1: a vendor's next file, whose households are new but whose page shapes
+    may be known), then on the same file (every shape known: what drawing alone costs)."""
+    other, other_config = (
+        folder / f"members-{households}-next.csv",
+        folder / f"config-{households}-next.toml",
+    )
+    population.write_members(other, households, args.seed + 1, other_config)
+    for number, (label, path, path_config) in enumerate(
+        (
+            (f"warm, another file (seed {args.seed + 1})", other, other_config),
+            ("warm, the same file again", members, config),
+        )
+    ):
+        figures = batch_bench.run_once(
+            path, folder / f"out-{households}-shapes-warm{number}", "shapes",
+            workers=args.workers, chunk_size=args.chunk_size, config=path_config,
+        )  # fmt: skip
+        print(f"{batch_bench.describe(figures)}  [{label}]", flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,6 +299,11 @@ def main() -> int:
     parser.add_argument(
         "--full-sample-from", type=int, default=100_000, metavar="SIZE",
         help="from this size the full renderer runs on the first 1,000 households only",
+    )  # fmt: skip
+    parser.add_argument(
+        "--warm-runs", action="store_true",
+        help="after each size, the shapes renderer again with the cache it left: on another file "
+        "of that size (seed + 1), then on the same file",
     )  # fmt: skip
     parser.add_argument(
         "--diagnose", type=int, default=400, metavar="N",
