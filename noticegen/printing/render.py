@@ -20,7 +20,7 @@ import markupsafe
 
 from noticegen import i18n, locales, pagegeometry, project
 from noticegen.printing import engine, tagged_pdf
-from noticegen.view import NoticeView
+from noticegen.view import NoticeView, Page
 
 if TYPE_CHECKING:
     from noticegen.printing.engine import Document
@@ -117,7 +117,7 @@ def _variable(value) -> markupsafe.Markup:
     return markupsafe.Markup(_VARIABLE_OPEN + str(markupsafe.escape(value)) + "</span>")
 
 
-def _data_page_start(page) -> str:
+def _data_page_start(page: Page) -> str:
     """Where a page of `notice_pages` starts: it opens the page's record of data."""
     recording = _RECORDING.get()
     if recording is None:
@@ -127,12 +127,13 @@ def _data_page_start(page) -> str:
 
 
 def _data_pages_end() -> str:
+    """Where the last page of `notice_pages` ends."""
     return "" if _RECORDING.get() is None else _PAGE_MARK
 
 
 def _data_image(
     finalize,
-    page,
+    page: Page,
     source: str,
     alt: str,
     name: str = "",
