@@ -1,29 +1,22 @@
 """A notice's pages as the shapes renderer (noticegen.printing.variable_print) sees them: each
 page split into its *shape* (the page's HTML without the household's data, with the notice's
 styles, as a digest) and the household's data on it (the text runs the templates mark `| var`,
-the images they mark class "vi")."""
+the images they write with `data_image`).
+
+The data is what the templates recorded on each page as they wrote it (render.recorded_pages),
+not read back from the HTML; the shape is the same page rendered with that data left out."""
 
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 from dataclasses import dataclass
 
 from noticegen.printing import render
 from noticegen.view import NoticeView
 
-_PAGE_START = re.compile(r'(?=<div class="page page-)')
-_DATA_TEXT = re.compile(rf'<span class="{render.VARIABLE_TEXT_CLASS}">([^<]*)</span>')
-_DATA_IMAGE = re.compile(
-    rf'(<img class="(?:[^"]* )?{render.VARIABLE_IMAGE_CLASS}(?: ([^"]*))?") src="([^"]*)" alt="[^"]*"'
-    r'(?: style="([^"]*)")?'
-)
-# A data image of class "centered" sits centred in a box of its own whose size does not depend on
-# the image (the voice codes): its size is data too, read from its style.
-CENTERED = "centered"
-_SIZE = re.compile(r"width: ([0-9.]+)mm; height: ([0-9.]+)mm")
-MM_TO_PX = 96 / 25.4
+# Kept here for the shapes renderer's measuring (noticegen.printing.measure).
+CENTERED = render.CENTERED_IMAGE_CLASS
+MM_TO_PX = render.MM_TO_PX
 
 
 @dataclass(frozen=True)
@@ -44,37 +37,17 @@ _SHAPE_TITLE = "noticegen"
 
 def pages(part: NoticeView) -> list[PageData]:
     """A notice part's pages, each as its shape and its data."""
-    markup = render.document_html([part], _SHAPE_TITLE, part.lang)
-    head, _, rest = markup.partition("<body>\n")
-    body = rest.rpartition("</body>")[0]
-    segments = [segment for segment in _PAGE_START.split(body) if segment]
-    if len(segments) != part.page_count:
-        raise AssertionError("the notice template's pages are not where variable_print expects")
-    result = []
-    for segment in segments:
-        texts = tuple(html.unescape(text) for text in _DATA_TEXT.findall(segment))
-        images = tuple(_data_image(match) for match in _DATA_IMAGE.finditer(segment))
-        blank = _DATA_TEXT.sub(f'<span class="{render.VARIABLE_TEXT_CLASS}"></span>', segment)
-        blank = _DATA_IMAGE.sub(_blank_image, blank)
-        digest = hashlib.sha256((head + blank).encode()).hexdigest()
-        result.append(PageData(digest, head, segment, texts, images))
-    return result
-
-
-def _centered(match: re.Match) -> bool:
-    return CENTERED in (match.group(2) or "").split()
-
-
-def _data_image(match: re.Match) -> tuple[str, tuple[float, float] | None]:
-    if not _centered(match):
-        return match.group(3), None
-    size = _SIZE.search(match.group(4) or "")
-    if size is None:
-        raise AssertionError("a centred data image without its size in mm")
-    return match.group(3), (float(size.group(1)) * MM_TO_PX, float(size.group(2)) * MM_TO_PX)
-
-
-def _blank_image(match: re.Match) -> str:
-    # A centred image's size is data; any other image's style belongs to the shape.
-    style = "" if _centered(match) or match.group(4) is None else f' style="{match.group(4)}"'
-    return f'{match.group(1)} src="" alt=""{style}'
+    printed = render.recorded_pages(part, _SHAPE_TITLE, part.lang)
+    shapes = render.recorded_pages(part, _SHAPE_TITLE, part.lang, blank=True)
+    if shapes.slots != printed.slots or shapes.head != printed.head:
+        raise AssertionError("the notice's pages wrote other data with their data left out")
+    return [
+        PageData(
+            hashlib.sha256((printed.head + shape).encode()).hexdigest(),
+            printed.head,
+            markup,
+            tuple(slots.texts),
+            tuple(slots.images),
+        )
+        for markup, shape, slots in zip(printed.pages, shapes.pages, printed.slots, strict=True)
+    ]

@@ -7,10 +7,12 @@ project's fonts.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -18,7 +20,7 @@ import markupsafe
 
 from noticegen import i18n, locales, pagegeometry, project
 from noticegen.printing import engine, tagged_pdf
-from noticegen.view import NoticeView
+from noticegen.view import NoticeView, Page
 
 if TYPE_CHECKING:
     from noticegen.printing.engine import Document
@@ -55,32 +57,132 @@ def _ruby_for_print(value):
     return i18n.RUBY.sub(r"\1（\2）", value)
 
 
-# The household's own data in the notice templates, marked with `| var` (text) and class "vi"
-# (images): the batch's variable-data renderer (variable_print) lays out each page's shape once with
-# these hidden, then draws every household's values where they belong.
+# The household's own data in the notice templates, marked with `| var` (text) and written by
+# `data_image` (images): the batch's variable-data renderer (variable_print) lays out each page's
+# shape once with these hidden, then draws every household's values where they belong. While a
+# notice is rendered for it (`notice_pages`), each value is recorded on its page as it is written.
 VARIABLE_TEXT_CLASS = "v"
 VARIABLE_IMAGE_CLASS = "vi"
+# A data image of this class sits centred in a box of its own whose size does not depend on the
+# image (the voice codes): its size is data too.
+CENTERED_IMAGE_CLASS = "centered"
+MM_TO_PX = 96 / 25.4
 
 
 _VARIABLE_OPEN = f'<span class="{VARIABLE_TEXT_CLASS}">'
+_VARIABLE_BLANK = markupsafe.Markup(_VARIABLE_OPEN + "</span>")
+
+
+@dataclass
+class PageSlots:
+    """The household's data on one page, in the order the page's HTML writes it."""
+
+    number: int
+    texts: list[str] = field(default_factory=list)
+    images: list[tuple[str, tuple[float, float] | None]] = field(default_factory=list)  # px
+
+
+@dataclass
+class _Recording:
+    """The notice being rendered for `notice_pages`: its pages' data as written so far, and
+    whether the data is written (the page as printed) or left out (the page's shape)."""
+
+    blank: bool
+    pages: list[PageSlots] = field(default_factory=list)
+
+    def page(self, number: int | None = None) -> PageSlots:
+        """The page being written (`number`, when the writer knows it)."""
+        if not self.pages or number not in (None, self.pages[-1].number):
+            raise AssertionError("household data written outside its page's loop")
+        return self.pages[-1]
+
+
+# Set only while `notice_pages` renders; the full renderer's templates run without it.
+_RECORDING: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar(
+    "noticegen_data_recording", default=None
+)
+# Written before each page and after the last while recording (never otherwise): a Unicode
+# noncharacter, which no household value or template text holds, so the document can be cut
+# into its pages with str.split. The cuts are taken out again; the pages are the same bytes.
+_PAGE_MARK = "\ufdd0"
 
 
 def _variable(value) -> markupsafe.Markup:
+    recording = _RECORDING.get()
+    if recording is not None:
+        recording.page().texts.append(str(value))
+        if recording.blank:
+            return _VARIABLE_BLANK
     # Concatenation, not Markup.format: a notice has about forty of these.
     return markupsafe.Markup(_VARIABLE_OPEN + str(markupsafe.escape(value)) + "</span>")
 
 
+def _data_page_start(page: Page) -> str:
+    """Where a page of `notice_pages` starts: it opens the page's record of data."""
+    recording = _RECORDING.get()
+    if recording is None:
+        return ""
+    recording.pages.append(PageSlots(page.number))
+    return _PAGE_MARK
+
+
+def _data_pages_end() -> str:
+    """Where the last page of `notice_pages` ends."""
+    return "" if _RECORDING.get() is None else _PAGE_MARK
+
+
+def _data_image(
+    finalize,
+    page: Page,
+    source: str,
+    alt: str,
+    name: str = "",
+    style: str = "",
+    centered_mm: float | None = None,
+) -> markupsafe.Markup:
+    """An <img> of the household's data (class "vi"): its customer barcode, its household code,
+    its voice codes (centred in a box `centered_mm` wide and high), the sheet marks."""
+    classes = [name] if name else []
+    classes.append(VARIABLE_IMAGE_CLASS)
+    if centered_mm is not None:
+        classes.append(CENTERED_IMAGE_CLASS)
+        half = centered_mm / 2
+        style = f"width: {centered_mm}mm; height: {centered_mm}mm; margin: -{half}mm 0 0 -{half}mm"
+    recording = _RECORDING.get()
+    if recording is not None:
+        size = None if centered_mm is None else (centered_mm * MM_TO_PX,) * 2
+        recording.page(page.number).images.append((source, size))
+        if recording.blank:
+            # A centred image's size is data; any other image's style belongs to the shape.
+            source, alt = "", ""
+            if centered_mm is not None:
+                style = ""
+    # Each value finalized and escaped as the template's own `{{ }}` would (a reading in an alt
+    # text in brackets, or in <ruby> on screen), so that the template's finalize leaves the
+    # whole alone.
+    markup = markupsafe.Markup('<img class="{}" src="{}" alt="{}"').format(
+        " ".join(classes), finalize(source), finalize(alt)
+    )
+    if style:
+        markup += markupsafe.Markup(' style="{}"').format(style)
+    return markup + markupsafe.Markup(">")
+
+
 @functools.cache
 def _environment(for_print: bool = False) -> jinja2.Environment:
+    finalize = _ruby_for_print if for_print else _ruby_for_html
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(project.TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=_ruby_for_print if for_print else _ruby_for_html,
+        finalize=finalize,
     )
     environment.filters["var"] = _variable
+    environment.globals["data_image"] = functools.partial(_data_image, finalize)
+    environment.globals["data_page_start"] = _data_page_start
+    environment.globals["data_pages_end"] = _data_pages_end
     # The page's geometry (margins, the codes' foot, the notch), which print.css reads as custom
     # properties: the same numbers the code placement and the manifest use.
     environment.globals["page_geometry"] = pagegeometry.PAGE
@@ -122,6 +224,34 @@ def document_html(
     if all(view.lang_tag == "ja" for view in views):
         return markup
     return tag_japanese_runs(markup)
+
+
+@dataclass(frozen=True)
+class RecordedPages:
+    """A notice part's document cut into its pages, with the household data each page writes."""
+
+    head: str  # the document up to its body: the styles the pages are laid out with
+    pages: tuple[str, ...]  # each page's HTML, the same bytes as in `document_html`
+    slots: tuple[PageSlots, ...]  # the household data on each page, in the order it is written
+
+
+def recorded_pages(view: NoticeView, title: str, lang: str, blank: bool = False) -> RecordedPages:
+    """`document_html([view], title, lang)`, cut into its pages, each page's data recorded as the
+    template wrote it; `blank` leaves the data out of the HTML (the pages' shapes)."""
+    recording = _Recording(blank)
+    token = _RECORDING.set(recording)
+    try:
+        markup = document_html([view], title, lang)
+    finally:
+        _RECORDING.reset(token)
+    before, *pages, _after = markup.split(_PAGE_MARK)
+    numbers = [page.number for page in view.pages]
+    if len(pages) != len(numbers) or [page.number for page in recording.pages] != numbers:
+        raise AssertionError("the notice template's pages are not the view's")
+    head, body, rest = before.rpartition("<body>\n")
+    if not body or rest:
+        raise AssertionError("the notice template's pages do not start its body")
+    return RecordedPages(head, tuple(pages), tuple(recording.pages))
 
 
 def tag_japanese_runs(markup: str) -> str:

@@ -1,0 +1,141 @@
+"""The shapes renderer's page data (noticegen.printing.pagedata): each page's household data as
+the templates recorded it while writing the page, checked here against the page's own HTML and
+against the view, so that a value left out of the record, or put on another page, fails."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import lxml.html
+import pytest
+
+from noticegen import batch, notice
+from noticegen.printing import pagedata, render
+
+_TITLE = "noticegen"
+
+
+def _parts(household, config, encoder, large_print=False, seq=7):
+    """The household's notice parts as the batch prints them: with their print marks."""
+    parts = notice.make_all(household, config, encoder, large_print)
+    total = sum(part.page_count for part in parts)
+    return tuple(
+        dataclasses.replace(part, print_marks=batch._print_marks(part, seq, total, config.press))
+        for part in parts
+    )
+
+
+def _written(markup: str) -> tuple[list[str], list[str]]:
+    """The data a page's HTML shows, read by an HTML parser: the text of each class "v" span
+    and the source of each class "vi" image, in document order."""
+    page = lxml.html.fragment_fromstring(markup)
+    texts = [element.text_content() for element in page.iter() if _has_class(element, "v")]
+    images = [element.get("src") for element in page.iter("img") if _has_class(element, "vi")]
+    return texts, images
+
+
+def _has_class(element, name: str) -> bool:
+    return isinstance(element.tag, str) and name in (element.get("class") or "").split()
+
+
+@pytest.fixture(scope="module")
+def every_part(sample_households, config, encoder):
+    """Every sample household's parts (each language), in both editions, with print marks."""
+    return [
+        part
+        for household in sample_households
+        for large_print in (False, True)
+        for part in _parts(household, config, encoder, large_print)
+    ]
+
+
+def test_each_pages_data_is_what_its_html_shows(every_part):
+    """A value written but not recorded, recorded twice, or recorded on another page differs
+    here from what the page's own HTML shows there."""
+    languages = set()
+    for part in every_part:
+        pages = pagedata.pages(part)
+        assert len(pages) == part.page_count
+        for number, page in enumerate(pages, start=1):
+            texts, images = _written(page.markup)
+            assert list(page.texts) == texts, (part.lang, number)
+            assert [source for source, _size in page.images] == images, (part.lang, number)
+            assert images and all(source.startswith("data:image/png;base64,") for source in images)
+        languages.add(part.lang)
+    # Translated parts too: their HTML went through tag_japanese_runs.
+    assert {"ja", "ja-x-easy", "en"} <= languages and len(languages) >= 6
+
+
+def test_each_pages_data_is_the_views_for_that_page(every_part):
+    """The view's data for a page (its label, its members, the address, its codes) is in that
+    page's record, and its voice codes' sizes are the view's (not read back from a style)."""
+    for part in every_part:
+        for view_page, page in zip(part.pages, pagedata.pages(part), strict=True):
+            assert view_page.label in page.texts
+            assert part.print_mark(view_page).sequence in page.texts
+            if view_page.members:
+                for row in view_page.members.rows:
+                    assert set(row.name_fit.lines) <= set(page.texts)
+            if view_page.number == 1 and part.shows_address:
+                assert part.address.postal_code == page.texts[0]
+                assert set(part.address.name) <= set(page.texts)
+            codes = part.page_codes(view_page)
+            centred = [(source, size) for source, size in page.images if size is not None]
+            expected = [
+                (code.image.data_uri, (code.image.size_mm * render.MM_TO_PX,) * 2)
+                for code in (codes.printed if codes else ())
+            ]
+            assert centred == expected
+
+
+def test_the_pages_are_the_documents_bytes(every_part):
+    """The pages cut from the recorded document are the full renderer's document, byte for
+    byte: recording changes nothing that is laid out, and leaves no mark in the full render."""
+    for part in every_part[:12]:
+        document = render.document_html([part], _TITLE, part.lang)
+        assert "\ufdd0" not in document
+        pages = pagedata.pages(part)
+        body = "".join(page.markup for page in pages)
+        assert document.startswith(pages[0].head + "<body>\n" + body + "</body>")
+
+
+def test_markup_characters_in_a_name_round_trip(sample_households, config, encoder):
+    """A name with &, <, > and quotes is recorded as written, escaped in the page's HTML, and
+    left out of the page's shape like any other name, in Japanese and in a translated part."""
+    plain = next(household for household in sample_households if household.language)
+    for language in (None, plain.language):
+        odd = dataclasses.replace(
+            plain,
+            language=language,
+            head_name='R&D <TARO> "O\'NEIL"',
+            members=(dataclasses.replace(plain.members[0], name="A&B <C> 'D'"), *plain.members[1:]),
+        )
+        same = dataclasses.replace(
+            odd,
+            head_name="RXD XTAROX XO'NEILX",
+            members=(dataclasses.replace(plain.members[0], name="AXB XCX XDX"), *plain.members[1:]),
+        )
+        first = pagedata.pages(_parts(odd, config, encoder)[0])[0]
+        other = pagedata.pages(_parts(same, config, encoder)[0])[0]
+        recorded = "\n".join(first.texts)
+        assert "R&D <TARO>" in recorded and "A&B <C> 'D'" in recorded
+        assert "R&amp;D &lt;TARO&gt;" in first.markup and "R&D <TARO>" not in first.markup
+        assert _written(first.markup)[0] == list(first.texts)
+        assert len(first.texts) == len(other.texts)
+        assert first.shape == other.shape, language
+
+
+def test_a_value_outside_a_page_is_refused(sample_households, config, encoder):
+    """Data written where no page has opened (the template's pages not in the view's page
+    loop) stops the batch instead of being drawn on the wrong page."""
+    part = _parts(sample_households[0], config, encoder)[0]
+    environment = render._environment(True)
+    template = environment.from_string("{{ value | var }}")
+    assert template.render(value="x&y") == '<span class="v">x&amp;y</span>'
+    token = render._RECORDING.set(render._Recording(blank=False))
+    try:
+        with pytest.raises(AssertionError, match="outside its page"):
+            template.render(value="x&y")
+    finally:
+        render._RECORDING.reset(token)
+    assert pagedata.pages(part)  # the recording was closed
