@@ -4,6 +4,7 @@ checked here first."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import io
@@ -160,3 +161,62 @@ def test_the_canvas_background_is_lifted_off_a_page_and_filled_as_weasyprint_fil
 def _contents(pdf: bytes) -> bytes:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         return document.pages[0].Contents.read_bytes()
+
+
+def _first_box(document, tag: str):
+    def walk(box):
+        if engine.element_tag(box) == tag:
+            return box
+        for child in engine.children(box):
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    return walk(engine.page_box(document, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Box accessors (the shapes renderer's measuring, bench/fast_renderer.py's diagnosis)
+
+
+def test_box_accessors_give_the_layouts_geometry_style_and_element():
+    page = _PAGE.replace("<span>", '<span class="v">').replace(
+        "p { width: 80mm;", "p { padding: 2mm; text-align: right; width: 80mm;"
+    )
+    document = engine.lay_out(page, base_url=".", pdf_variant=None)
+    paragraph = _first_box(document, "p")
+    mm = 96 / 25.4
+    block = engine.geometry(paragraph)
+    assert (block.x, block.y) == (pytest.approx(0), pytest.approx(0))
+    assert block.content_x == pytest.approx(12 * mm) and block.padding_x == pytest.approx(10 * mm)
+    assert block.width == pytest.approx(80 * mm) and block.padding_width == pytest.approx(84 * mm)
+    assert block.padding_height == pytest.approx(block.height + 4 * mm)
+    assert block.baseline is None
+    assert engine.style_value(paragraph, "text_align_all") == "right"
+    assert engine.style_value(paragraph, "width") != "auto"
+    assert engine.element_class(paragraph) is None and engine.element_tag(paragraph) == "p"
+
+    texts = []
+
+    def walk(box):
+        if engine.box_kinds(box).text:
+            texts.append(box)
+        for child in engine.children(box):
+            walk(child)
+
+    walk(paragraph)
+    name = next(box for box in texts if engine.text_of_text_box(box) == "山田 太郎")
+    static = next(box for box in texts if box is not name)
+    assert engine.element_class(name) == "v" and engine.element_class(static) is None
+    assert engine.element_id(name) != engine.element_id(static)
+    assert engine.element_id(static) == engine.element_id(paragraph)  # its anonymous text
+    where = engine.geometry(name)
+    shaped = engine.shape_text("山田 太郎", engine.detached_style(engine.style_of(name)))
+    assert where.width == pytest.approx(shaped.width, abs=1e-6)
+    # Right-aligned: the name ends at the content box's end; its baseline is inside the line.
+    assert where.x + where.width == pytest.approx(block.content_x + block.width, abs=1e-3)
+    assert 0 < where.baseline < where.height + 1
+    assert engine.text_of_text_box(paragraph) is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        where.x = 0.0

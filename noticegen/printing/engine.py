@@ -238,6 +238,70 @@ def draw_fill(states: dict, color, area: tuple[float, float, float, float]) -> b
     return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
 
 
+@dataclass(frozen=True)
+class Geometry:
+    """Where a laid-out box is, in page space (CSS px, origin top left, y down), as WeasyPrint's
+    box gives it: its margin box's corner, its content and padding boxes, and its baseline."""
+
+    x: float  # the margin box's left (WeasyPrint's position_x)
+    y: float  # its top (position_y)
+    width: float  # of the content box
+    height: float
+    content_x: float
+    content_y: float
+    padding_x: float
+    padding_y: float
+    padding_width: float
+    padding_height: float
+    baseline: float | None  # from `y`; None for a box without one (a block)
+
+
+def geometry(box) -> Geometry:
+    baseline = getattr(box, "baseline", None)
+    return Geometry(
+        x=box.position_x,
+        y=box.position_y,
+        width=box.width,
+        height=box.height,
+        content_x=box.content_box_x(),
+        content_y=box.content_box_y(),
+        padding_x=box.padding_box_x(),
+        padding_y=box.padding_box_y(),
+        padding_width=box.padding_width(),
+        padding_height=box.padding_height(),
+        baseline=baseline,
+    )
+
+
+def style_of(box):
+    """A box's computed style, for `detached_style` and `shape_text`; its values through
+    `style_value`."""
+    return box.style
+
+
+def style_value(box, name: str):
+    """A computed value of a box's style, by WeasyPrint's property name (text_align_all)."""
+    return box.style[name]
+
+
+def element_id(box) -> int | None:
+    """Which element a box comes from (an element's boxes, and the anonymous boxes WeasyPrint
+    makes inside it, share it); None for a box of no element."""
+    element = getattr(box, "element", None)
+    return None if element is None else id(element)
+
+
+def element_tag(box) -> str | None:
+    element = getattr(box, "element", None)
+    return None if element is None else element.tag
+
+
+def element_class(box) -> str | None:
+    """The class attribute of the element a box comes from, as written; None without one."""
+    element = getattr(box, "element", None)
+    return None if element is None else element.get("class")
+
+
 def is_inline_block(box) -> bool:
     from weasyprint.formatting_structure import boxes
 
