@@ -163,6 +163,24 @@ def _contents(pdf: bytes) -> bytes:
         return document.pages[0].Contents.read_bytes()
 
 
+# ---------------------------------------------------------------------------------------------
+# Parsed stylesheets, kept
+
+
+def _style_page(rules: str, body: str = "<p>国民健康保険</p>") -> str:
+    return (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        f"<style>{rules}</style></head><body>{body}</body></html>"
+    )
+
+
+@pytest.fixture
+def no_stylesheets_kept():
+    engine.forget_stylesheets()
+    yield
+    engine.forget_stylesheets()
+
+
 def _first_box(document, tag: str):
     def walk(box):
         if engine.element_tag(box) == tag:
@@ -174,6 +192,74 @@ def _first_box(document, tag: str):
         return None
 
     return walk(engine.page_box(document, 0))
+
+
+def test_a_documents_stylesheet_is_parsed_once_and_kept(no_stylesheets_kept):
+    narrow = _style_page("@page { size: A5; margin: 0 } p { width: 40mm; margin: 0 }")
+    wide = narrow.replace("40mm", "60mm")
+    first = engine.lay_out(narrow, base_url=".", pdf_variant=None)
+    again = engine.lay_out(narrow, base_url=".", pdf_variant=None)
+    assert (engine.stylesheet_statistics.parsed, engine.stylesheet_statistics.reused) == (1, 1)
+    other = engine.lay_out(wide, base_url=".", pdf_variant=None)
+    assert (engine.stylesheet_statistics.parsed, engine.stylesheet_statistics.reused) == (2, 1)
+    assert engine.kept_stylesheets() == 2
+    widths = [engine.geometry(_first_box(d, "p")).width for d in (first, again, other)]
+    assert widths == [pytest.approx(40 * 96 / 25.4), widths[0], pytest.approx(60 * 96 / 25.4)]
+    # The kept sheet's @page rules apply to each document laid out with it.
+    assert engine.geometry(engine.page_box(again, 0)).width == pytest.approx(148 * 96 / 25.4)
+    # Another base URL is another stylesheet (its url() are resolved against it).
+    engine.lay_out(narrow, base_url="/", pdf_variant=None)
+    assert engine.stylesheet_statistics.parsed == 3
+
+
+def test_kept_stylesheets_are_bounded_least_recently_used_first(no_stylesheets_kept, monkeypatch):
+    monkeypatch.setattr(engine, "STYLESHEETS_KEPT", 2)
+    pages = [_style_page(f"p {{ width: {width}mm }}") for width in (10, 20, 30)]
+    for page in (pages[0], pages[1], pages[0], pages[2]):  # pages[1] is then the oldest used
+        engine.lay_out(page, base_url=".", pdf_variant=None)
+    assert engine.kept_stylesheets() == 2
+    assert engine.stylesheet_statistics.parsed == 3
+    engine.lay_out(pages[0], base_url=".", pdf_variant=None)
+    assert engine.stylesheet_statistics.parsed == 3
+    engine.lay_out(pages[1], base_url=".", pdf_variant=None)
+    assert engine.stylesheet_statistics.parsed == 4
+
+
+def test_a_kept_stylesheet_lays_out_as_weasyprint_parsing_it_does(no_stylesheets_kept, monkeypatch):
+    """Same PDF bytes, tagged too; still an author stylesheet (a style attribute's !important
+    beats its !important, which a user stylesheet's would not); @counter-style rules given again
+    to each document."""
+    page = _style_page(
+        '@page { size: A6; margin: 5mm } body { font-family: "BIZ UDPGothic" }'
+        "@counter-style kana { system: cyclic; symbols: イ ロ ハ; suffix: ' ' }"
+        "ol { list-style: kana } li { color: blue !important }",
+        '<ol><li style="color: red !important">国民</li><li>健康</li><li>保険</li></ol>',
+    )
+
+    def pdfs():
+        laid = [engine.lay_out(page, base_url=".", pdf_variant=None) for _ in range(2)]
+        tagged = engine.lay_out(page, base_url=".", pdf_variant="pdf/ua-1")
+        first = _first_box(laid[1], "li")
+        return [d.write_pdf() for d in laid] + [tagged.write_pdf(pdf_identifier=b"x")], first
+
+    kept, first_item = pdfs()
+    assert engine.stylesheet_statistics.reused == 2
+    # The style attribute's red: its !important beats the author sheet's by specificity.
+    assert str(engine.style_value(first_item, "color")) == "color(srgb 1.0 0.0 0.0 / 1.0)"
+    monkeypatch.setattr(engine, "_keepable", lambda _elements: False)
+    parsed, _ = pdfs()
+    assert engine.stylesheet_statistics.not_kept == 3
+    # Byte for byte, markers included (イ ロ ハ from the @counter-style: without it, 1. 2. 3.).
+    assert kept == parsed
+
+
+def test_documents_of_several_stylesheets_are_left_to_weasyprint(no_stylesheets_kept):
+    page = _style_page("p { width: 40mm }").replace(
+        "</head>", "<style>p { width: 50mm }</style></head>"
+    )
+    document = engine.lay_out(page, base_url=".", pdf_variant=None)
+    assert engine.stylesheet_statistics.not_kept == 1 and engine.kept_stylesheets() == 0
+    assert engine.geometry(_first_box(document, "p")).width == pytest.approx(50 * 96 / 25.4)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 Everything noticegen asks of WeasyPrint goes through here: the public API (HTML → Document) and
 the internals the print batch's renderer and the tagged PDF need (laid-out boxes, Pango layouts
 of a text run, drawing a line of text into a content stream, the fonts a document used, the
-marked-content hook). Internals are called by keyword, so that a renamed or reordered parameter
-fails here, loudly, rather than passing a value to the wrong place. A WeasyPrint upgrade touches
+marked-content hook, a document's stylesheet parsed once for the next documents). Internals are
+called by keyword, so that a renamed or reordered parameter fails here, loudly, rather than
+passing a value to the wrong place. A WeasyPrint upgrade touches
 this module only: check each function here against the new release (tests/test_engine.py is the
 contract), then add the version to SUPPORTED_WEASYPRINT.
 
@@ -15,7 +16,9 @@ version, and refuses any other than the one pinned in pyproject.toml.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import contextvars
 import functools
 import importlib.metadata
 import logging
@@ -82,10 +85,162 @@ def versions() -> dict[str, Any]:
 
 
 def lay_out(markup: str, base_url: str, pdf_variant: str | None) -> Document:
-    """An HTML document laid out (public API)."""
+    """An HTML document laid out (public API), its `<style>` parsed once per process for all the
+    documents that hold the same one (see `_find_stylesheets`)."""
     weasyprint, font_config = load()
+    _hook_stylesheets()
     source = weasyprint.HTML(string=markup, base_url=base_url)
-    return source.render(font_config=font_config, pdf_variant=pdf_variant)
+    token = _REUSING_STYLESHEETS.set(True)
+    try:
+        return source.render(font_config=font_config, pdf_variant=pdf_variant)
+    finally:
+        _REUSING_STYLESHEETS.reset(token)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsed stylesheets, kept
+#
+# Parsing a document's <style> (tinycss2, then WeasyPrint's preprocessing into selectors and
+# declarations) took a third of a page shape's layout, and the text is the same for thousands of
+# pages: print.css and a notice's rules. WeasyPrint 70.0 reuses a parsed CSS across documents
+# itself (its user-agent stylesheet), and a CSS given to `render(stylesheets=…)` is meant to be
+# reused; but those are *user* stylesheets (document.py, `_build_layout_context`; css
+# `get_all_computed_styles`), which would change the cascade: a user `!important` beats an author
+# one, and the templates' `style` attributes are author declarations. So the author stylesheet
+# stays where it is, and WeasyPrint's `find_stylesheets`, which parses each <style> of a document
+# into a CSS, is replaced, for layouts made by `lay_out`, by one that keeps them.
+
+# How many parsed stylesheets a process keeps: a batch's documents hold a few distinct <style>
+# texts (9 on 150 households of the population bench: the address block's sizes vary).
+STYLESHEETS_KEPT = 32
+
+_REUSING_STYLESHEETS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "noticegen_reusing_stylesheets", default=False
+)
+
+
+@dataclass
+class _ParsedStylesheet:
+    css: Any  # weasyprint.CSS
+    font_config: Any  # kept, so that the id in the key is never another's
+    # What parsing it added to the document's counter styles and colour profiles (none for the
+    # notices' CSS), given again to each document that uses it.
+    counter_styles: dict
+    color_profiles: dict
+
+
+@dataclass
+class StylesheetStatistics:
+    parsed: int = 0  # parsed by WeasyPrint (not found kept)
+    reused: int = 0
+    not_kept: int = 0  # documents whose stylesheets were left to WeasyPrint (see _keepable)
+
+
+_kept_stylesheets: collections.OrderedDict[tuple, _ParsedStylesheet] = collections.OrderedDict()
+stylesheet_statistics = StylesheetStatistics()
+
+
+def forget_stylesheets() -> None:
+    """Drop the parsed stylesheets kept (and reset their statistics)."""
+    global stylesheet_statistics
+    _kept_stylesheets.clear()
+    stylesheet_statistics = StylesheetStatistics()
+
+
+def kept_stylesheets() -> int:
+    return len(_kept_stylesheets)
+
+
+@functools.cache
+def _hook_stylesheets() -> None:
+    import weasyprint.css
+
+    weasyprint.css.find_stylesheets = functools.partial(
+        _find_stylesheets, weasyprint.css.find_stylesheets
+    )
+
+
+def _find_stylesheets(
+    original,
+    wrapper_element,
+    device_media_type,
+    url_fetcher,
+    base_url,
+    font_config,
+    counter_style,
+    color_profiles,
+    page_rules,
+    layers,
+):
+    """WeasyPrint's `find_stylesheets` (weasyprint/css/__init__.py, same arguments), keeping the
+    CSS parsed from a document's one <style>.
+
+    A document's stylesheets share its lists of @page rules and layers, which each CSS reads
+    (StyleFor: `sheet.page_rules`, `sheet.layers`); a kept CSS has lists of its own, the same as
+    the document's only while it is the document's one stylesheet: documents with more (or with a
+    <link>, or a <style> of a `type` or `media`) are left to WeasyPrint."""
+    elements = [wrapper.etree_element for wrapper in wrapper_element.query_all("style", "link")]
+    if not _REUSING_STYLESHEETS.get() or not _keepable(elements):
+        if _REUSING_STYLESHEETS.get():
+            stylesheet_statistics.not_kept += 1
+        yield from original(
+            wrapper_element,
+            device_media_type,
+            url_fetcher,
+            base_url,
+            font_config,
+            counter_style,
+            color_profiles,
+            page_rules,
+            layers,
+        )
+        return
+    from weasyprint import CSS
+    from weasyprint.css import get_child_text
+
+    text = get_child_text(elements[0])
+    key = (text, base_url, device_media_type, id(font_config))
+    kept = _kept_stylesheets.get(key)
+    if kept is not None:
+        _kept_stylesheets.move_to_end(key)
+        stylesheet_statistics.reused += 1
+    else:
+        counters_before, profiles_before = dict(counter_style), dict(color_profiles)
+        css = CSS(
+            string=text,
+            base_url=base_url,
+            url_fetcher=url_fetcher,
+            media_type=device_media_type,
+            font_config=font_config,
+            counter_style=counter_style,
+            color_profiles=color_profiles,
+        )
+        kept = _ParsedStylesheet(
+            css,
+            font_config,
+            _added(counters_before, counter_style),
+            _added(profiles_before, color_profiles),
+        )
+        _kept_stylesheets[key] = kept
+        while len(_kept_stylesheets) > STYLESHEETS_KEPT:
+            _kept_stylesheets.popitem(last=False)
+        stylesheet_statistics.parsed += 1
+    counter_style.update(kept.counter_styles)
+    color_profiles.update(kept.color_profiles)
+    yield kept.css
+
+
+def _keepable(elements) -> bool:
+    return (
+        len(elements) == 1
+        and elements[0].tag == "style"
+        and elements[0].get("type") is None
+        and elements[0].get("media") is None
+    )
+
+
+def _added(before: dict, after: dict) -> dict:
+    return {key: value for key, value in after.items() if before.get(key) is not value}
 
 
 # ---------------------------------------------------------------------------------------------
