@@ -278,10 +278,13 @@ def test_box_accessors_give_the_layouts_geometry_style_and_element():
     assert block.content_x == pytest.approx(12 * mm) and block.padding_x == pytest.approx(10 * mm)
     assert block.width == pytest.approx(80 * mm) and block.padding_width == pytest.approx(84 * mm)
     assert block.padding_height == pytest.approx(block.height + 4 * mm)
+    assert block.margin_width == pytest.approx(104 * mm)
+    assert block.margin_height == pytest.approx(block.padding_height + 20 * mm)
     assert block.baseline is None
     assert engine.style_value(paragraph, "text_align_all") == "right"
     assert engine.style_value(paragraph, "width") != "auto"
     assert engine.element_class(paragraph) is None and engine.element_tag(paragraph) == "p"
+    assert engine.box_tag(paragraph) == "p"
 
     texts = []
 
@@ -304,5 +307,7 @@ def test_box_accessors_give_the_layouts_geometry_style_and_element():
     assert where.x + where.width == pytest.approx(block.content_x + block.width, abs=1e-3)
     assert 0 < where.baseline < where.height + 1
     assert engine.text_of_text_box(paragraph) is None
+    inside = list(engine.descendants(paragraph))
+    assert inside[0] is paragraph and name in inside and static in inside
     with pytest.raises(dataclasses.FrozenInstanceError):
         where.x = 0.0

@@ -408,6 +408,8 @@ class Geometry:
     padding_y: float
     padding_width: float
     padding_height: float
+    margin_width: float  # of the margin box (at x, y)
+    margin_height: float
     baseline: float | None  # from `y`; None for a box without one (a block)
 
 
@@ -424,6 +426,8 @@ def geometry(box) -> Geometry:
         padding_y=box.padding_box_y(),
         padding_width=box.padding_width(),
         padding_height=box.padding_height(),
+        margin_width=box.margin_width(),
+        margin_height=box.margin_height(),
         baseline=baseline,
     )
 
@@ -451,6 +455,11 @@ def element_tag(box) -> str | None:
     return None if element is None else element.tag
 
 
+def box_tag(box) -> str:
+    """The tag WeasyPrint names a box by: its element's ("h1"), a pseudo-element's ("h1::before")."""
+    return box.element_tag
+
+
 def element_class(box) -> str | None:
     """The class attribute of the element a box comes from, as written; None without one."""
     element = getattr(box, "element", None)
@@ -465,6 +474,12 @@ def is_inline_block(box) -> bool:
 
 def children(box) -> Iterator:
     return iter(getattr(box, "children", ()))
+
+
+def descendants(box) -> Iterator:
+    """The box, then all the boxes in it, depth first; an absolutely placed box's placeholder
+    (see `placed_box`) in its place, not what it holds."""
+    return box.descendants()
 
 
 # ---------------------------------------------------------------------------------------------
