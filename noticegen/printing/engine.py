@@ -5,9 +5,9 @@ the internals the print batch's renderer and the tagged PDF need (laid-out boxes
 of a text run, drawing a line of text into a content stream, the fonts a document used, the
 marked-content hook, a document's stylesheet parsed once for the next documents). Internals are
 called by keyword, so that a renamed or reordered parameter fails here, loudly, rather than
-passing a value to the wrong place. A WeasyPrint upgrade touches
-this module only: check each function here against the new release (tests/test_engine.py is the
-contract), then add the version to SUPPORTED_WEASYPRINT.
+passing a value to the wrong place. A WeasyPrint upgrade touches this module only: check each
+function here against the new release (tests/test_engine.py is the contract), then add the
+version to SUPPORTED_WEASYPRINT.
 
 WeasyPrint is imported after `fonts.activate()` (see `load`), so that fontconfig only ever sees
 the project's fonts. Importing this module does not import WeasyPrint; it checks the installed
@@ -22,6 +22,7 @@ import contextvars
 import functools
 import importlib.metadata
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -137,13 +138,16 @@ class StylesheetStatistics:
 
 
 _kept_stylesheets: collections.OrderedDict[tuple, _ParsedStylesheet] = collections.OrderedDict()
+# Layouts may run in several threads of a process: one parses while another finds or drops one.
+_kept_lock = threading.Lock()
 stylesheet_statistics = StylesheetStatistics()
 
 
 def forget_stylesheets() -> None:
     """Drop the parsed stylesheets kept (and reset their statistics)."""
     global stylesheet_statistics
-    _kept_stylesheets.clear()
+    with _kept_lock:
+        _kept_stylesheets.clear()
     stylesheet_statistics = StylesheetStatistics()
 
 
@@ -200,11 +204,12 @@ def _find_stylesheets(
 
     text = get_child_text(elements[0])
     key = (text, base_url, device_media_type, id(font_config))
-    kept = _kept_stylesheets.get(key)
-    if kept is not None:
-        _kept_stylesheets.move_to_end(key)
-        stylesheet_statistics.reused += 1
-    else:
+    with _kept_lock:
+        kept = _kept_stylesheets.get(key)
+        if kept is not None:
+            _kept_stylesheets.move_to_end(key)
+            stylesheet_statistics.reused += 1
+    if kept is None:
         counters_before, profiles_before = dict(counter_style), dict(color_profiles)
         css = CSS(
             string=text,
@@ -221,10 +226,11 @@ def _find_stylesheets(
             _added(counters_before, counter_style),
             _added(profiles_before, color_profiles),
         )
-        _kept_stylesheets[key] = kept
-        while len(_kept_stylesheets) > STYLESHEETS_KEPT:
-            _kept_stylesheets.popitem(last=False)
-        stylesheet_statistics.parsed += 1
+        with _kept_lock:
+            _kept_stylesheets[key] = kept
+            while len(_kept_stylesheets) > STYLESHEETS_KEPT:
+                _kept_stylesheets.popitem(last=False)
+            stylesheet_statistics.parsed += 1
     counter_style.update(kept.counter_styles)
     color_profiles.update(kept.color_profiles)
     yield kept.css
