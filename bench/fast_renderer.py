@@ -47,7 +47,7 @@ import batch as batch_bench  # bench/batch.py, beside this script
 import population  # bench/population.py, beside this script
 
 from noticegen import batch, fonts, notice, records, settings, voicecode
-from noticegen.printing import render, variable_print
+from noticegen.printing import engine, render, variable_print
 
 FULL_RENDERER_SAMPLE = 1_000  # households the full renderer takes from a population too large
 TARGETS = (
@@ -134,55 +134,54 @@ def where(page: variable_print.PageData) -> list[tuple[str, str]]:
     The page is laid out with its data, read-only, through the same box tree variable_print.measure
     walks (its helpers say which boxes are data runs): a run in more than one box (broken over
     lines), a run in a block of more than one line, a line whose runs reach its box's end."""
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.layout.absolute import AbsolutePlaceholder
-
     document = render.lay_out_untagged(f"{page.head}<body>\n{page.markup}</body>\n</html>\n")
-    runs: dict[int, list] = {}
+    runs: dict[int | None, list] = {}
     lines = []
     place: dict[int, str] = {}  # a data run's box → its elements, innermost first
 
     def walk(box, containing, elements):
-        if isinstance(box, AbsolutePlaceholder):
-            box = box._box
-        if isinstance(box, boxes.LineBox):
+        kinds = engine.box_kinds(box)
+        if kinds.placeholder:
+            box = engine.placed_box(box)
+            kinds = engine.box_kinds(box)
+        if kinds.line:
             lines.append((box, containing))
         if variable_print._is_data_text(box):
-            runs.setdefault(id(box.element), []).append(box)
+            runs.setdefault(engine.element_id(box), []).append(box)
             # The run's own span left out: the three elements around it.
             place[id(box)] = " < ".join(name for name, _element in elements[-2:-5:-1])
-        element = getattr(box, "element", None)
-        if element is not None and (not elements or elements[-1][1] is not element):
-            classes = ".".join((element.get("class") or "").split())
-            elements = (
-                *elements,
-                (f"{element.tag}.{classes}" if classes else element.tag, element),
-            )
-        for child in getattr(box, "children", ()):
-            walk(child, box if isinstance(box, boxes.BlockContainerBox) else containing, elements)
+        element = engine.element_id(box)
+        if element is not None and (not elements or elements[-1][1] != element):
+            classes = ".".join((engine.element_class(box) or "").split())
+            tag = engine.element_tag(box)
+            elements = (*elements, (f"{tag}.{classes}" if classes else tag, element))
+        for child in engine.children(box):
+            walk(child, box if kinds.block_container else containing, elements)
 
     found = []
-    for page_box in document.pages[:1]:
-        walk(page_box._page_box, page_box._page_box, ())
+    if document.pages:
+        first = engine.page_box(document, 0)
+        walk(first, first, ())
     for parts in runs.values():
         if len(parts) > 1:
-            found.append((f"broken over lines: {place[id(parts[0])]}", parts[0].text))
+            text = engine.text_of_text_box(parts[0])
+            found.append((f"broken over lines: {place[id(parts[0])]}", text))
     lines_of: dict[int, int] = Counter(id(containing) for _line, containing in lines)
     for line, containing in lines:
         data = [leaf for leaf in variable_print._leaves(line) if variable_print._is_data_text(leaf)]
         if not data:
             continue
+        text = engine.text_of_text_box(data[0])
         if lines_of[id(containing)] > 1:
-            found.append((f"in a block of several lines: {place[id(data[0])]}", data[0].text))
+            found.append((f"in a block of several lines: {place[id(data[0])]}", text))
             continue
         # As variable_print._fits: a left-aligned line's runs start after its static text.
-        left = line.style["text_align_all"] in ("left", "start")
-        start = data[0].position_x - containing.content_box_x() if left else 0.0
-        if (
-            sum(leaf.width for leaf in data) + start
-            > containing.width - variable_print.FIT_MARGIN_PX
-        ):
-            found.append((f"fills its line: {place[id(data[0])]}", data[0].text))
+        left = engine.style_value(line, "text_align_all") in ("left", "start")
+        block = engine.geometry(containing)
+        start = engine.geometry(data[0]).x - block.content_x if left else 0.0
+        used = sum(engine.geometry(leaf).width for leaf in data) + start
+        if used > block.width - variable_print.FIT_MARGIN_PX:
+            found.append((f"fills its line: {place[id(data[0])]}", text))
     if len(document.pages) != 1:
         found.append((f"the page lays out as {len(document.pages)} pages", ""))
     return found

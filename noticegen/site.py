@@ -29,7 +29,7 @@ import markupsafe
 
 from noticegen import catalog, i18n, notice, outputs, project, settings, voicecode
 from noticegen import locales as registry
-from noticegen.printing import render
+from noticegen.printing import engine, render
 from noticegen.records import Household, Member
 from noticegen.view import JAPANESE_LOCALES, NoticeView
 
@@ -442,23 +442,25 @@ def _part_boxes(document, part_pages: tuple[int, ...]) -> dict[tuple[int, str], 
     assert sum(part_pages) == len(document.pages), (part_pages, len(document.pages))
     starts = [sum(part_pages[:n]) for n in range(len(part_pages))]
     found: dict[tuple[int, str], tuple[int, Box]] = {}
-    for index, page in enumerate(document.pages):
+    for index in range(len(document.pages)):
         part = max(n for n, start in enumerate(starts) if start <= index)
-        page_box = page._page_box
-        width, height = page_box.margin_width(), page_box.margin_height()
+        page_box = engine.page_box(document, index)
+        page_size = engine.geometry(page_box)
+        width, height = page_size.margin_width, page_size.margin_height
         for box in _element_boxes(page_box):
-            classes = (box.element.get("class") or "").split()
+            classes = (engine.element_class(box) or "").split()
             for key, tags, wanted in _PARTS:
-                if (part, key) in found or box.element_tag not in tags:
+                if (part, key) in found or engine.box_tag(box) not in tags:
                     continue
                 if wanted is None or any(c in classes for c in wanted):
+                    where = engine.geometry(box)
                     found[(part, key)] = (
                         index,
                         (
-                            box.position_x / width,
-                            box.position_y / height,
-                            box.margin_width() / width,
-                            box.margin_height() / height,
+                            where.x / width,
+                            where.y / height,
+                            where.margin_width / width,
+                            where.margin_height / height,
                         ),
                     )
     return found
@@ -469,15 +471,16 @@ def _element_boxes(page_box) -> Iterator:
     seen = set()
 
     def walk(parent) -> Iterator:
-        for box in parent.descendants():
-            placed = getattr(box, "_box", None)  # an AbsolutePlaceholder holds the placed box
-            if placed is not None and placed is not parent:
-                yield from walk(placed)
+        for box in engine.descendants(parent):
+            if engine.box_kinds(box).placeholder:
+                placed = engine.placed_box(box)
+                if placed is not parent:
+                    yield from walk(placed)
                 continue
-            element = getattr(box, "element", None)
-            if element is None or id(element) in seen:
+            element = engine.element_id(box)
+            if element is None or element in seen:
                 continue
-            seen.add(id(element))
+            seen.add(element)
             yield box
 
     yield from walk(page_box)

@@ -4,6 +4,7 @@ checked here first."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import io
@@ -160,3 +161,153 @@ def test_the_canvas_background_is_lifted_off_a_page_and_filled_as_weasyprint_fil
 def _contents(pdf: bytes) -> bytes:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         return document.pages[0].Contents.read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsed stylesheets, kept
+
+
+def _style_page(rules: str, body: str = "<p>国民健康保険</p>") -> str:
+    return (
+        '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+        f"<style>{rules}</style></head><body>{body}</body></html>"
+    )
+
+
+@pytest.fixture
+def no_stylesheets_kept():
+    engine.forget_stylesheets()
+    yield
+    engine.forget_stylesheets()
+
+
+def _first_box(document, tag: str):
+    def walk(box):
+        if engine.element_tag(box) == tag:
+            return box
+        for child in engine.children(box):
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    return walk(engine.page_box(document, 0))
+
+
+def test_a_documents_stylesheet_is_parsed_once_and_kept(no_stylesheets_kept):
+    narrow = _style_page("@page { size: A5; margin: 0 } p { width: 40mm; margin: 0 }")
+    wide = narrow.replace("40mm", "60mm")
+    first = engine.lay_out(narrow, base_url=".", pdf_variant=None)
+    again = engine.lay_out(narrow, base_url=".", pdf_variant=None)
+    assert (engine.stylesheet_statistics.parsed, engine.stylesheet_statistics.reused) == (1, 1)
+    other = engine.lay_out(wide, base_url=".", pdf_variant=None)
+    assert (engine.stylesheet_statistics.parsed, engine.stylesheet_statistics.reused) == (2, 1)
+    assert engine.kept_stylesheets() == 2
+    widths = [engine.geometry(_first_box(d, "p")).width for d in (first, again, other)]
+    assert widths == [pytest.approx(40 * 96 / 25.4), widths[0], pytest.approx(60 * 96 / 25.4)]
+    # The kept sheet's @page rules apply to each document laid out with it.
+    assert engine.geometry(engine.page_box(again, 0)).width == pytest.approx(148 * 96 / 25.4)
+    # Another base URL is another stylesheet (its url() are resolved against it).
+    engine.lay_out(narrow, base_url="/", pdf_variant=None)
+    assert engine.stylesheet_statistics.parsed == 3
+
+
+def test_kept_stylesheets_are_bounded_least_recently_used_first(no_stylesheets_kept, monkeypatch):
+    monkeypatch.setattr(engine, "STYLESHEETS_KEPT", 2)
+    pages = [_style_page(f"p {{ width: {width}mm }}") for width in (10, 20, 30)]
+    for page in (pages[0], pages[1], pages[0], pages[2]):  # pages[1] is then the oldest used
+        engine.lay_out(page, base_url=".", pdf_variant=None)
+    assert engine.kept_stylesheets() == 2
+    assert engine.stylesheet_statistics.parsed == 3
+    engine.lay_out(pages[0], base_url=".", pdf_variant=None)
+    assert engine.stylesheet_statistics.parsed == 3
+    engine.lay_out(pages[1], base_url=".", pdf_variant=None)
+    assert engine.stylesheet_statistics.parsed == 4
+
+
+def test_a_kept_stylesheet_lays_out_as_weasyprint_parsing_it_does(no_stylesheets_kept, monkeypatch):
+    """Same PDF bytes, tagged too; still an author stylesheet (a style attribute's !important
+    beats its !important, which a user stylesheet's would not); @counter-style rules given again
+    to each document."""
+    page = _style_page(
+        '@page { size: A6; margin: 5mm } body { font-family: "BIZ UDPGothic" }'
+        "@counter-style kana { system: cyclic; symbols: イ ロ ハ; suffix: ' ' }"
+        "ol { list-style: kana } li { color: blue !important }",
+        '<ol><li style="color: red !important">国民</li><li>健康</li><li>保険</li></ol>',
+    )
+
+    def pdfs():
+        laid = [engine.lay_out(page, base_url=".", pdf_variant=None) for _ in range(2)]
+        tagged = engine.lay_out(page, base_url=".", pdf_variant="pdf/ua-1")
+        first = _first_box(laid[1], "li")
+        return [d.write_pdf() for d in laid] + [tagged.write_pdf(pdf_identifier=b"x")], first
+
+    kept, first_item = pdfs()
+    assert engine.stylesheet_statistics.reused == 2
+    # The style attribute's red: its !important beats the author sheet's by specificity.
+    assert str(engine.style_value(first_item, "color")) == "color(srgb 1.0 0.0 0.0 / 1.0)"
+    monkeypatch.setattr(engine, "_keepable", lambda _elements: False)
+    parsed, _ = pdfs()
+    assert engine.stylesheet_statistics.not_kept == 3
+    # Byte for byte, markers included (イ ロ ハ from the @counter-style: without it, 1. 2. 3.).
+    assert kept == parsed
+
+
+def test_documents_of_several_stylesheets_are_left_to_weasyprint(no_stylesheets_kept):
+    page = _style_page("p { width: 40mm }").replace(
+        "</head>", "<style>p { width: 50mm }</style></head>"
+    )
+    document = engine.lay_out(page, base_url=".", pdf_variant=None)
+    assert engine.stylesheet_statistics.not_kept == 1 and engine.kept_stylesheets() == 0
+    assert engine.geometry(_first_box(document, "p")).width == pytest.approx(50 * 96 / 25.4)
+
+
+# ---------------------------------------------------------------------------------------------
+# Box accessors (the shapes renderer's measuring, bench/fast_renderer.py's diagnosis)
+
+
+def test_box_accessors_give_the_layouts_geometry_style_and_element():
+    page = _PAGE.replace("<span>", '<span class="v">').replace(
+        "p { width: 80mm;", "p { padding: 2mm; text-align: right; width: 80mm;"
+    )
+    document = engine.lay_out(page, base_url=".", pdf_variant=None)
+    paragraph = _first_box(document, "p")
+    mm = 96 / 25.4
+    block = engine.geometry(paragraph)
+    assert (block.x, block.y) == (pytest.approx(0), pytest.approx(0))
+    assert block.content_x == pytest.approx(12 * mm) and block.padding_x == pytest.approx(10 * mm)
+    assert block.width == pytest.approx(80 * mm) and block.padding_width == pytest.approx(84 * mm)
+    assert block.padding_height == pytest.approx(block.height + 4 * mm)
+    assert block.margin_width == pytest.approx(104 * mm)
+    assert block.margin_height == pytest.approx(block.padding_height + 20 * mm)
+    assert block.baseline is None
+    assert engine.style_value(paragraph, "text_align_all") == "right"
+    assert engine.style_value(paragraph, "width") != "auto"
+    assert engine.element_class(paragraph) is None and engine.element_tag(paragraph) == "p"
+    assert engine.box_tag(paragraph) == "p"
+
+    texts = []
+
+    def walk(box):
+        if engine.box_kinds(box).text:
+            texts.append(box)
+        for child in engine.children(box):
+            walk(child)
+
+    walk(paragraph)
+    name = next(box for box in texts if engine.text_of_text_box(box) == "山田 太郎")
+    static = next(box for box in texts if box is not name)
+    assert engine.element_class(name) == "v" and engine.element_class(static) is None
+    assert engine.element_id(name) != engine.element_id(static)
+    assert engine.element_id(static) == engine.element_id(paragraph)  # its anonymous text
+    where = engine.geometry(name)
+    shaped = engine.shape_text("山田 太郎", engine.detached_style(engine.style_of(name)))
+    assert where.width == pytest.approx(shaped.width, abs=1e-6)
+    # Right-aligned: the name ends at the content box's end; its baseline is inside the line.
+    assert where.x + where.width == pytest.approx(block.content_x + block.width, abs=1e-3)
+    assert 0 < where.baseline < where.height + 1
+    assert engine.text_of_text_box(paragraph) is None
+    inside = list(engine.descendants(paragraph))
+    assert inside[0] is paragraph and name in inside and static in inside
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        where.x = 0.0

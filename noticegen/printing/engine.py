@@ -3,10 +3,11 @@
 Everything noticegen asks of WeasyPrint goes through here: the public API (HTML → Document) and
 the internals the print batch's renderer and the tagged PDF need (laid-out boxes, Pango layouts
 of a text run, drawing a line of text into a content stream, the fonts a document used, the
-marked-content hook). Internals are called by keyword, so that a renamed or reordered parameter
-fails here, loudly, rather than passing a value to the wrong place. A WeasyPrint upgrade touches
-this module only: check each function here against the new release (tests/test_engine.py is the
-contract), then add the version to SUPPORTED_WEASYPRINT.
+marked-content hook, a document's stylesheet parsed once for the next documents). Internals are
+called by keyword, so that a renamed or reordered parameter fails here, loudly, rather than
+passing a value to the wrong place. A WeasyPrint upgrade touches this module only: check each
+function here against the new release (tests/test_engine.py is the contract), then add the
+version to SUPPORTED_WEASYPRINT.
 
 WeasyPrint is imported after `fonts.activate()` (see `load`), so that fontconfig only ever sees
 the project's fonts. Importing this module does not import WeasyPrint; it checks the installed
@@ -15,10 +16,13 @@ version, and refuses any other than the one pinned in pyproject.toml.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import contextvars
 import functools
 import importlib.metadata
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -82,10 +86,167 @@ def versions() -> dict[str, Any]:
 
 
 def lay_out(markup: str, base_url: str, pdf_variant: str | None) -> Document:
-    """An HTML document laid out (public API)."""
+    """An HTML document laid out (public API), its `<style>` parsed once per process for all the
+    documents that hold the same one (see `_find_stylesheets`)."""
     weasyprint, font_config = load()
+    _hook_stylesheets()
     source = weasyprint.HTML(string=markup, base_url=base_url)
-    return source.render(font_config=font_config, pdf_variant=pdf_variant)
+    token = _REUSING_STYLESHEETS.set(True)
+    try:
+        return source.render(font_config=font_config, pdf_variant=pdf_variant)
+    finally:
+        _REUSING_STYLESHEETS.reset(token)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsed stylesheets, kept
+#
+# Parsing a document's <style> (tinycss2, then WeasyPrint's preprocessing into selectors and
+# declarations) took a third of a page shape's layout, and the text is the same for thousands of
+# pages: print.css and a notice's rules. WeasyPrint 70.0 reuses a parsed CSS across documents
+# itself (its user-agent stylesheet), and a CSS given to `render(stylesheets=…)` is meant to be
+# reused; but those are *user* stylesheets (document.py, `_build_layout_context`; css
+# `get_all_computed_styles`), which would change the cascade: a user `!important` beats an author
+# one, and the templates' `style` attributes are author declarations. So the author stylesheet
+# stays where it is, and WeasyPrint's `find_stylesheets`, which parses each <style> of a document
+# into a CSS, is replaced, for layouts made by `lay_out`, by one that keeps them.
+
+# How many parsed stylesheets a process keeps: a batch's documents hold a few distinct <style>
+# texts (9 on 150 households of the population bench: the address block's sizes vary).
+STYLESHEETS_KEPT = 32
+
+_REUSING_STYLESHEETS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "noticegen_reusing_stylesheets", default=False
+)
+
+
+@dataclass
+class _ParsedStylesheet:
+    css: Any  # weasyprint.CSS
+    font_config: Any  # kept, so that the id in the key is never another's
+    # What parsing it added to the document's counter styles and colour profiles (none for the
+    # notices' CSS), given again to each document that uses it.
+    counter_styles: dict
+    color_profiles: dict
+
+
+@dataclass
+class StylesheetStatistics:
+    parsed: int = 0  # parsed by WeasyPrint (not found kept)
+    reused: int = 0
+    not_kept: int = 0  # documents whose stylesheets were left to WeasyPrint (see _keepable)
+
+
+_kept_stylesheets: collections.OrderedDict[tuple, _ParsedStylesheet] = collections.OrderedDict()
+# Layouts may run in several threads of a process: one parses while another finds or drops one.
+_kept_lock = threading.Lock()
+stylesheet_statistics = StylesheetStatistics()
+
+
+def forget_stylesheets() -> None:
+    """Drop the parsed stylesheets kept (and reset their statistics)."""
+    global stylesheet_statistics
+    with _kept_lock:
+        _kept_stylesheets.clear()
+    stylesheet_statistics = StylesheetStatistics()
+
+
+def kept_stylesheets() -> int:
+    return len(_kept_stylesheets)
+
+
+@functools.cache
+def _hook_stylesheets() -> None:
+    import weasyprint.css
+
+    weasyprint.css.find_stylesheets = functools.partial(
+        _find_stylesheets, weasyprint.css.find_stylesheets
+    )
+
+
+def _find_stylesheets(
+    original,
+    wrapper_element,
+    device_media_type,
+    url_fetcher,
+    base_url,
+    font_config,
+    counter_style,
+    color_profiles,
+    page_rules,
+    layers,
+):
+    """WeasyPrint's `find_stylesheets` (weasyprint/css/__init__.py, same arguments), keeping the
+    CSS parsed from a document's one <style>.
+
+    A document's stylesheets share its lists of @page rules and layers, which each CSS reads
+    (StyleFor: `sheet.page_rules`, `sheet.layers`); a kept CSS has lists of its own, the same as
+    the document's only while it is the document's one stylesheet: documents with more (or with a
+    <link>, or a <style> of a `type` or `media`) are left to WeasyPrint."""
+    elements = [wrapper.etree_element for wrapper in wrapper_element.query_all("style", "link")]
+    if not _REUSING_STYLESHEETS.get() or not _keepable(elements):
+        if _REUSING_STYLESHEETS.get():
+            stylesheet_statistics.not_kept += 1
+        yield from original(
+            wrapper_element,
+            device_media_type,
+            url_fetcher,
+            base_url,
+            font_config,
+            counter_style,
+            color_profiles,
+            page_rules,
+            layers,
+        )
+        return
+    from weasyprint import CSS
+    from weasyprint.css import get_child_text
+
+    text = get_child_text(elements[0])
+    key = (text, base_url, device_media_type, id(font_config))
+    with _kept_lock:
+        kept = _kept_stylesheets.get(key)
+        if kept is not None:
+            _kept_stylesheets.move_to_end(key)
+            stylesheet_statistics.reused += 1
+    if kept is None:
+        counters_before, profiles_before = dict(counter_style), dict(color_profiles)
+        css = CSS(
+            string=text,
+            base_url=base_url,
+            url_fetcher=url_fetcher,
+            media_type=device_media_type,
+            font_config=font_config,
+            counter_style=counter_style,
+            color_profiles=color_profiles,
+        )
+        kept = _ParsedStylesheet(
+            css,
+            font_config,
+            _added(counters_before, counter_style),
+            _added(profiles_before, color_profiles),
+        )
+        with _kept_lock:
+            _kept_stylesheets[key] = kept
+            while len(_kept_stylesheets) > STYLESHEETS_KEPT:
+                _kept_stylesheets.popitem(last=False)
+            stylesheet_statistics.parsed += 1
+    counter_style.update(kept.counter_styles)
+    color_profiles.update(kept.color_profiles)
+    yield kept.css
+
+
+def _keepable(elements) -> bool:
+    return (
+        len(elements) == 1
+        and elements[0].tag == "style"
+        and elements[0].get("type") is None
+        and elements[0].get("media") is None
+    )
+
+
+def _added(before: dict, after: dict) -> dict:
+    return {key: value for key, value in after.items() if before.get(key) is not value}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,6 +399,79 @@ def draw_fill(states: dict, color, area: tuple[float, float, float, float]) -> b
     return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
 
 
+@dataclass(frozen=True)
+class Geometry:
+    """Where a laid-out box is, in page space (CSS px, origin top left, y down), as WeasyPrint's
+    box gives it: its margin box's corner, its content and padding boxes, and its baseline."""
+
+    x: float  # the margin box's left (WeasyPrint's position_x)
+    y: float  # its top (position_y)
+    width: float  # of the content box
+    height: float
+    content_x: float
+    content_y: float
+    padding_x: float
+    padding_y: float
+    padding_width: float
+    padding_height: float
+    margin_width: float  # of the margin box (at x, y)
+    margin_height: float
+    baseline: float | None  # from `y`; None for a box without one (a block)
+
+
+def geometry(box) -> Geometry:
+    baseline = getattr(box, "baseline", None)
+    return Geometry(
+        x=box.position_x,
+        y=box.position_y,
+        width=box.width,
+        height=box.height,
+        content_x=box.content_box_x(),
+        content_y=box.content_box_y(),
+        padding_x=box.padding_box_x(),
+        padding_y=box.padding_box_y(),
+        padding_width=box.padding_width(),
+        padding_height=box.padding_height(),
+        margin_width=box.margin_width(),
+        margin_height=box.margin_height(),
+        baseline=baseline,
+    )
+
+
+def style_of(box):
+    """A box's computed style, for `detached_style` and `shape_text`; its values through
+    `style_value`."""
+    return box.style
+
+
+def style_value(box, name: str):
+    """A computed value of a box's style, by WeasyPrint's property name (text_align_all)."""
+    return box.style[name]
+
+
+def element_id(box) -> int | None:
+    """Which element a box comes from (an element's boxes, and the anonymous boxes WeasyPrint
+    makes inside it, share it); None for a box of no element."""
+    element = getattr(box, "element", None)
+    return None if element is None else id(element)
+
+
+def element_tag(box) -> str | None:
+    element = getattr(box, "element", None)
+    return None if element is None else element.tag
+
+
+def box_tag(box) -> str:
+    """The tag WeasyPrint names a box by: its element's ("h1"), a pseudo-element's ("h1::before")."""
+    return box.element_tag
+
+
+def element_class(box) -> str | None:
+    """The class attribute of the element a box comes from, as written; None without one."""
+    element = getattr(box, "element", None)
+    return None if element is None else element.get("class")
+
+
 def is_inline_block(box) -> bool:
     from weasyprint.formatting_structure import boxes
 
@@ -246,6 +480,12 @@ def is_inline_block(box) -> bool:
 
 def children(box) -> Iterator:
     return iter(getattr(box, "children", ()))
+
+
+def descendants(box) -> Iterator:
+    """The box, then all the boxes in it, depth first; an absolutely placed box's placeholder
+    (see `placed_box`) in its place, not what it holds."""
+    return box.descendants()
 
 
 # ---------------------------------------------------------------------------------------------

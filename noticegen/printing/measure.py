@@ -121,20 +121,17 @@ def _leaves(box):
 
 
 def _is_data_text(box) -> bool:
-    return (
-        engine.box_kinds(box).text
-        and box.element is not None
-        and box.element.get("class") == render.VARIABLE_TEXT_CLASS
-    )
+    return engine.box_kinds(box).text and engine.element_class(box) == render.VARIABLE_TEXT_CLASS
 
 
 def _shrinks_to_fit(box) -> bool:
-    floating = box.style["float"] != "none" or box.style["position"] in ("absolute", "fixed")
-    return box.style["width"] == "auto" and (floating or engine.is_inline_block(box))
+    position = engine.style_value(box, "position")
+    floating = engine.style_value(box, "float") != "none" or position in ("absolute", "fixed")
+    return engine.style_value(box, "width") == "auto" and (floating or engine.is_inline_block(box))
 
 
-def _alignment(style) -> str | None:
-    value = style["text_align_all"]
+def _alignment(line) -> str | None:
+    value = engine.style_value(line, "text_align_all")
     if value in ("left", "start"):
         return "left"
     if value in ("right", "end"):
@@ -162,13 +159,15 @@ def _fits(line: _Line, widths: list[float]) -> bool:
 def _image_place(box, area) -> tuple[float, float, float, float]:
     """Where a data image goes: its box; a centred one's is its area's centre (with size 0), the
     same for every household, so nothing drawn depends on which one the shape was measured with."""
-    classes = (box.element.get("class") or "").split()
+    classes = (engine.element_class(box) or "").split()
     if pagedata.CENTERED not in classes:
-        return (box.content_box_x(), box.content_box_y(), box.width, box.height)
+        placed = engine.geometry(box)
+        return (placed.content_x, placed.content_y, placed.width, placed.height)
     # The template centres it with left: 50%, top: 50% in its area (its containing block).
+    around = engine.geometry(area)
     return (
-        area.padding_box_x() + area.padding_width() / 2,
-        area.padding_box_y() + area.padding_height() / 2,
+        around.padding_x + around.padding_width / 2,
+        around.padding_y + around.padding_height / 2,
         0.0,
         0.0,
     )
@@ -209,14 +208,14 @@ def measure(page: PageData) -> Shape:
         over_background = over_background or engine.has_background(box)
         if kinds.line:
             lines.append((box, containing))
-        if kinds.replaced and box.element is not None:
-            classes = (box.element.get("class") or "").split()
+        if kinds.replaced and engine.element_id(box) is not None:
+            classes = (engine.element_class(box) or "").split()
             if render.VARIABLE_IMAGE_CLASS in classes:
                 if over_background:
                     raise NotDrawable("a data image over a background the form paints")
                 image_boxes.append((box, containing))
         if _is_data_text(box):
-            key = id(box.element)
+            key = engine.element_id(box)
             if key not in text_boxes:
                 text_boxes[key] = []
                 order.append(key)
@@ -231,19 +230,18 @@ def measure(page: PageData) -> Shape:
     styles = []
     for number, key in enumerate(order):
         found = text_boxes[key]
-        if len(found) != 1 or found[0].text != page.texts[number]:
+        if len(found) != 1 or engine.text_of_text_box(found[0]) != page.texts[number]:
             raise NotDrawable("a data run is broken over lines or changed by the layout")
         index_of[id(found[0])] = number
-        style = found[0].style
         if (
-            style["text_transform"] != "none"
-            or style["text_decoration_line"] != "none"
-            or style["direction"] != "ltr"
+            engine.style_value(found[0], "text_transform") != "none"
+            or engine.style_value(found[0], "text_decoration_line") != "none"
+            or engine.style_value(found[0], "direction") != "ltr"
         ):
             raise NotDrawable("a data run styled in a way this renderer does not draw")
-        styles.append(engine.detached_style(style))
+        styles.append(engine.detached_style(engine.style_of(found[0])))
     for box, _area in image_boxes:
-        if box.style["image_rendering"] != "pixelated":
+        if engine.style_value(box, "image_rendering") != "pixelated":
             raise NotDrawable("a data image a full render would smooth")
 
     measured_runs = [
@@ -267,25 +265,27 @@ def measure(page: PageData) -> Shape:
             raise NotDrawable("a data run in a block of more than one line")
         if _shrinks_to_fit(containing):
             raise NotDrawable("a data run in a box whose width follows its content")
-        align = _alignment(line.style)
+        align = _alignment(line)
         if align is None or (align != "left" and first != 0):
             raise NotDrawable("a data run on a justified, or not only data, line")
         runs = tuple(index_of[id(leaf)] for leaf in leaves[first:])
+        where = {i: engine.geometry(leaves[i]) for i in range(first, len(leaves))}
+        block = engine.geometry(containing)
         placed = _Line(
             runs=runs,
             align=align,
-            start_x=leaves[first].position_x,
+            start_x=where[first].x,
             # Not the line's own position: text-align has already moved the line box.
-            box_left=containing.content_box_x(),
-            box_width=containing.width,
-            baselines=tuple(leaves[i].position_y + leaves[i].baseline for i in positions),
+            box_left=block.content_x,
+            box_width=block.width,
+            baselines=tuple(where[i].y + where[i].baseline for i in positions),
         )
         # What this renderer would draw for the measured household must be what WeasyPrint laid out.
         widths = [measured_runs[number].width for number in runs]
         x = _line_start(placed, widths)
         for number, width in zip(runs, widths, strict=True):
-            box = leaves[first + runs.index(number)]
-            if abs(box.width - width) > WIDTH_TOLERANCE_PX or abs(box.position_x - x) > 1e-6:
+            laid = where[first + runs.index(number)]
+            if abs(laid.width - width) > WIDTH_TOLERANCE_PX or abs(laid.x - x) > 1e-6:
                 raise NotDrawable("a data run's width or place differs from WeasyPrint's")
             x += width
         if not _fits(placed, widths):

@@ -74,7 +74,7 @@ def _marked(stream, box, tag):
     assert box not in tags
     tags[box] = {"tag": tag, "mcid": mcid}
     properties: dict = {"MCID": mcid}
-    lang = box.style["lang"]
+    lang = engine.style_value(box, "lang")
     if lang:
         properties["Lang"] = lang
     if actual_text:
