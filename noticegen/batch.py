@@ -321,6 +321,11 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
         shutil.rmtree(work)
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    if options.renderer == "shapes":
+        # Once a run, when its workers are done writing: never in the per-page path.
+        shapecache.prune_and_log(
+            shapecache.folder_for(config.batch.shape_cache), config.batch.shape_cache_max_mb
+        )
     balanced = summary["households_in"] == summary["notices_out"] + summary["rejected"]
     print(
         f"households_in {summary['households_in']} = notices_out {summary['notices_out']} "

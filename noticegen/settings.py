@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import tomllib
 import typing
@@ -120,6 +121,9 @@ class Batch:
     # for $XDG_CACHE_HOME/noticegen/shapes (~/.cache/…), a folder, or "off". Not in the digest:
     # where the shapes are kept changes no notice, and a run resumes whatever it is.
     shape_cache: str
+    # The most the cache may hold, in MiB: at the end of a run the least recently used entries
+    # (other versions' first) are removed until it holds no more. 0 keeps nothing between runs.
+    shape_cache_max_mb: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -451,6 +455,8 @@ def _validate(settings: Settings) -> None:
         )
     if not 10 <= voice_code.size_mm <= 30:
         raise ConfigError("voice_code.size_mm", "must be between 10 and 30 (millimetres)")
+    if not 0 <= settings.batch.shape_cache_max_mb < math.inf:
+        raise ConfigError("batch.shape_cache_max_mb", "must be a size in MB, 0 or more (e.g. 2048)")
     window = settings.envelope
     for name in ("window_x_mm", "window_y_mm"):
         if getattr(window, name) < 0:

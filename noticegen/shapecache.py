@@ -13,8 +13,15 @@ dates, large print, …). What the digest does not see is in the cache's *contex
 entries are kept in: the font files (sha256), the templates folder's files (its images and
 styles), the source of the code that lays shapes out and reads them (the noticegen.printing
 package), and the versions of the layout engine (noticegen.printing.engine.versions) and Python.
-A change to any of them starts a new context folder; the old ones are left for the user to
-remove (README, "Shapes kept between runs").
+A change to any of them starts a new context folder, which this version can never read again.
+
+The cache bounds itself (configuration `batch.shape_cache_max_mb`): reading an entry marks it
+used (its mtime, touched once per entry per process), and at the end of a batch run `prune`
+removes entries until the cache is under the bound, other contexts' first, then this context's
+least recently used. Two runs may share the cache: an entry that vanishes while another run
+reads it is read as missing, and that run measures the shape again. Pruning never follows a
+symbolic link and removes only files named like entries that carry an entry's header (and
+writers' temporary files left behind for an hour), so a foreign file in the folder stays.
 
 Entries are written atomically (a temporary file renamed), 0600 in folders 0700. Each starts
 with a header naming its context and name and the payload's sha256, so that a truncated,
@@ -26,13 +33,17 @@ the run measures its shapes without it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import stat
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from noticegen import fonts, outputs, project
@@ -43,6 +54,14 @@ log = logging.getLogger("noticegen")
 OFF = "off"
 DEFAULT = "default"
 _MAGIC = b"noticegen shape cache 1\n"
+_MB = 1024 * 1024
+# An entry's file name is its stored name (variable_print: the page digest, "-", 16 hex digits
+# of its fonts); a context folder's, the first 32 hex digits of the context's digest.
+_ENTRY_NAME = re.compile(r"[0-9a-f]{16,128}-[0-9a-f]{16}")
+_CONTEXT_NAME = re.compile(r"[0-9a-f]{32}")
+# outputs.write_private's temporary file for an entry, left behind by a killed writer.
+_TEMPORARY_NAME = re.compile(r"\.[0-9a-f]{16,128}-[0-9a-f]{16}\.[^/]+\.tmp")
+_TEMPORARY_KEPT_S = 3600  # younger, it may still be being written
 
 
 def default_folder() -> Path:
@@ -88,6 +107,7 @@ class ShapeCache:
     def __init__(self, root: Path, context_digest: str) -> None:
         self.context = context_digest
         self.folder = root / context_digest[:32]
+        self._used: set[str] = set()  # entries this process has marked used (see _read)
 
     @classmethod
     def open(cls, root: Path | None) -> ShapeCache | None:
@@ -117,16 +137,29 @@ class ShapeCache:
         return _MAGIC + f"{self.context}\n{name}\n{digest}\n".encode()
 
     def _read(self, path: Path) -> bytes | None:
+        # A missing entry (never written, or removed by another run's pruning between a glob
+        # and this read) is None like any unreadable one: the shape is measured again.
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as stream:
+                data = stream.read()
+                payload = self._payload(path.name, data)
+                if payload is not None and path.name not in self._used:
+                    self._used.add(path.name)
+                    # Used now: the last to be pruned (by mtime). Through the open file, so it is
+                    # the entry just read that is marked; a read-only cache is still read.
+                    with contextlib.suppress(OSError):
+                        os.utime(stream.fileno())
         except OSError:
             return None
+        return payload
+
+    def _payload(self, name: str, data: bytes) -> bytes | None:
         # The header's length does not depend on the payload: its digest is 64 hex digits.
-        head = self._header(path.name, b"")
+        head = self._header(name, b"")
         if len(data) < len(head) or data[: len(head) - 65] != head[: len(head) - 65]:
             return None  # another context's, another name's, or not an entry at all
         payload = data[len(head) :]
-        if data[: len(head)] != self._header(path.name, payload):
+        if data[: len(head)] != self._header(name, payload):
             return None  # truncated or corrupt
         return payload
 
@@ -147,3 +180,197 @@ class ShapeCache:
         except (OSError, outputs.OutputError) as error:
             # A cache is no part of the run's output: a full disk here costs time, not notices.
             log.warning("shape cache: %s not kept (%s)", name[:16], error)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What `prune` found and did; sizes in bytes."""
+
+    removed: int  # entries (and left-behind temporary files) removed
+    freed: int
+    removed_other_contexts: int  # of `removed`, entries of other contexts
+    kept: int  # entries left
+    size: int  # the bytes they hold
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    folder: str  # the context folder's name
+    name: str
+    size: int
+    used_ns: int  # mtime: last written or read (ShapeCache._read)
+    other_context: bool
+    temporary: bool
+
+
+def prune(root: Path | None, max_bytes: int, current: str | None = None) -> Pruned | None:
+    """Remove entries under `root` until those left hold at most `max_bytes`: other contexts'
+    first (this version never reads them), then this context's (`current`, by default
+    `context()`) least recently used. Writers' temporary files older than an hour go too.
+
+    Safe with other runs using the cache at once (a reader finds a removed entry missing and
+    measures again; a file already gone is skipped). Never follows a symbolic link: folders are
+    opened O_NOFOLLOW and files removed relative to them; only the user's own private folders,
+    and only files named like entries and carrying an entry's header, are touched. Returns None
+    where there is no cache folder to prune (off, never made, or not the user's own)."""
+    if root is None:
+        return None
+    current = (current or context())[:32]
+    try:
+        root_fd = _open_own_folder(root)
+    except OSError:
+        return None  # no cache yet, or one the run refused (ShapeCache.open warned of it)
+    folders: dict[str, int] = {}
+    try:
+        candidates = _candidates(root_fd, folders, current)
+        return _remove(candidates, folders, root_fd, max_bytes, current)
+    finally:
+        for descriptor in folders.values():
+            os.close(descriptor)
+        os.close(root_fd)
+
+
+def _open_own_folder(name: str | Path, dir_fd: int | None = None) -> int:
+    descriptor = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    found = os.fstat(descriptor)
+    if found.st_uid != os.getuid() or found.st_mode & 0o077:
+        os.close(descriptor)
+        raise PermissionError(f"{name} is not a folder of this user's alone")
+    return descriptor
+
+
+def _candidates(root_fd: int, folders: dict[str, int], current: str) -> list[_Candidate]:
+    """The files that look like the cache's (by name: their headers are checked before any
+    is removed), with the context folders' descriptors put in `folders`."""
+    found: list[_Candidate] = []
+    with os.scandir(root_fd) as listing:
+        context_folders = [
+            item.name
+            for item in listing
+            if _CONTEXT_NAME.fullmatch(item.name) and item.is_dir(follow_symlinks=False)
+        ]
+    for folder in context_folders:
+        try:
+            folders[folder] = _open_own_folder(folder, root_fd)
+            with os.scandir(folders[folder]) as listing:
+                items = list(listing)
+        except OSError:
+            continue  # gone meanwhile, or not the user's own: left alone
+        for item in items:
+            temporary = bool(_TEMPORARY_NAME.fullmatch(item.name))
+            if not temporary and not _ENTRY_NAME.fullmatch(item.name):
+                continue
+            try:
+                status = item.stat(follow_symlinks=False)
+            except OSError:
+                continue  # removed meanwhile
+            if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid():
+                continue
+            found.append(
+                _Candidate(
+                    folder,
+                    item.name,
+                    status.st_size,
+                    status.st_mtime_ns,
+                    folder != current,
+                    temporary,
+                )
+            )
+    return found
+
+
+def _remove(
+    candidates: list[_Candidate],
+    folders: dict[str, int],
+    root_fd: int,
+    max_bytes: int,
+    current: str,
+) -> Pruned:
+    stale_ns = time.time_ns() - _TEMPORARY_KEPT_S * 1_000_000_000
+    entries = [candidate for candidate in candidates if not candidate.temporary]
+    size = sum(entry.size for entry in entries)
+    removed = freed = removed_other = 0
+    stale = [item for item in candidates if item.temporary and item.used_ns < stale_ns]
+    for temporary in stale:
+        if _unlink(folders[temporary.folder], temporary.name):
+            removed += 1
+            freed += temporary.size
+    left = len(entries)
+    entries.sort(
+        key=lambda entry: (not entry.other_context, entry.used_ns, entry.folder, entry.name)
+    )
+    for entry in entries:
+        if size <= max_bytes:
+            break
+        size -= entry.size  # removed now, or (without the header) never the cache's to count
+        left -= 1
+        if not _has_header(folders[entry.folder], entry.folder, entry.name):
+            continue
+        if _unlink(folders[entry.folder], entry.name):
+            removed += 1
+            freed += entry.size
+            removed_other += entry.other_context
+    for folder in folders:
+        if folder != current:
+            with contextlib.suppress(OSError):  # not empty: a foreign file, or entries kept
+                os.rmdir(folder, dir_fd=root_fd)
+    return Pruned(removed, freed, removed_other, left, size)
+
+
+def _has_header(folder_fd: int, folder: str, name: str) -> bool:
+    """Whether the file starts as the cache writes an entry: the magic line, a context digest
+    of this folder's, and its own name (any version's header carries the same three)."""
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder_fd)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        expected_length = len(_MAGIC) + 65 + len(name) + 1
+        head = os.read(descriptor, expected_length)
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    lines = head[len(_MAGIC) :].split(b"\n")
+    return (
+        head.startswith(_MAGIC)
+        and len(lines) >= 2
+        and re.fullmatch(rb"[0-9a-f]{64}", lines[0]) is not None
+        and lines[0][:32] == folder.encode()
+        and lines[1] == name.encode()
+    )
+
+
+def _unlink(folder_fd: int, name: str) -> bool:
+    try:
+        os.unlink(name, dir_fd=folder_fd)  # the name itself: a symbolic link is never followed
+    except FileNotFoundError:
+        return False  # another run pruned it first
+    except OSError as error:
+        log.warning("shape cache: %s not removed (%s)", name[:16], error)
+        return False
+    return True
+
+
+def prune_and_log(root: Path | None, max_mb: float) -> Pruned | None:
+    """`prune` to `max_mb` megabytes (MiB), with one log line of what it did; a failure costs
+    disk space, never the run, so it is a warning."""
+    try:
+        pruned = prune(root, int(max_mb * _MB))
+    except OSError as error:
+        log.warning("shape cache not pruned (%s)", error)
+        return None
+    if pruned is not None:
+        log.info(
+            "shape cache: %d files removed (%d of other versions), %.1f MB freed; "
+            "%d entries, %.1f MB kept (bound %g MB)",
+            pruned.removed,
+            pruned.removed_other_contexts,
+            pruned.freed / _MB,
+            pruned.kept,
+            pruned.size / _MB,
+            max_mb,
+        )
+    return pruned

@@ -129,6 +129,12 @@ def assert_config_error(tmp_path, text: str, key: str) -> ConfigError:
         ("[envelope]\nwindow_x_mm = -1.0\n", "envelope.window_x_mm"),
         ("[envelope]\nwindow_x_mm = 110.0\n", "envelope"),
         ("[envelope]\nwindow_y_mm = 60.0\n", "envelope"),
+        # the shape cache's bound: a size, 0 or more
+        ("[batch]\nshape_cache_max_mb = -1.0\n", "batch.shape_cache_max_mb"),
+        ('[batch]\nshape_cache_max_mb = "2 GB"\n', "batch.shape_cache_max_mb"),
+        ("[batch]\nshape_cache_max_mb = true\n", "batch.shape_cache_max_mb"),
+        ("[batch]\nshape_cache_max_mb = nan\n", "batch.shape_cache_max_mb"),
+        ("[batch]\nshape_cache_max_mb = inf\n", "batch.shape_cache_max_mb"),
     ],
 )
 def test_config_errors_name_the_dotted_key(tmp_path, text, key):
@@ -201,3 +207,15 @@ def test_preview_tuning_does_not_change_the_digest(tmp_path):
     assert settings_module.load(path).digest == settings_module.load().digest
     path.write_text('[sender]\nphone = "03-1234-5678"\n', encoding="utf-8")
     assert settings_module.load(path).digest != settings_module.load().digest
+
+
+def test_the_shape_cache_bound_is_a_size_outside_the_digest(tmp_path):
+    from noticegen import settings as settings_module
+
+    assert settings_module.load().batch.shape_cache_max_mb == 2048.0
+    path = tmp_path / "bound.toml"
+    for given, loaded in (("0", 0.0), ("100", 100.0), ("0.5", 0.5)):
+        path.write_text(f"[batch]\nshape_cache_max_mb = {given}\n", encoding="utf-8")
+        config = settings_module.load(path)
+        assert config.batch.shape_cache_max_mb == loaded
+        assert config.digest == settings_module.load().digest  # no notice changes with it

@@ -8,11 +8,12 @@ import logging
 import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
-from noticegen import batch, shapecache
+from noticegen import batch, outputs, shapecache
 from noticegen.printing import engine, variable_print
 from tests.conftest import SAMPLE_UTF8
 from tests.pdf_helpers import page_texts
@@ -21,9 +22,12 @@ LIMIT = 8  # households: their pages have some 40 shapes, guide pages and person
 _MEASURED = re.compile(r"(\d+) shapes measured")
 
 
-def _config(tmp_path: Path, shape_cache: str) -> Path:
+def _config(tmp_path: Path, shape_cache: str, max_mb: float | None = None) -> Path:
     path = tmp_path / f"config-{len(list(tmp_path.glob('config-*')))}.toml"
-    path.write_text(f"[batch]\nshape_cache = {shape_cache!r}\n", encoding="utf-8")
+    text = f"[batch]\nshape_cache = {shape_cache!r}\n"
+    if max_mb is not None:
+        text += f"shape_cache_max_mb = {max_mb!r}\n"
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -38,6 +42,11 @@ class _Lines(logging.Handler):
 
 def _run(outdir: Path, config: Path) -> int:
     """A batch run (in this process, one worker); returns how many shapes it measured."""
+    return _run_logged(outdir, config)[0]
+
+
+def _run_logged(outdir: Path, config: Path) -> tuple[int, list[str]]:
+    """A batch run: how many shapes it measured, and the lines it logged."""
     lines = _Lines()
     logger = logging.getLogger("noticegen")
     before = logger.level
@@ -55,7 +64,7 @@ def _run(outdir: Path, config: Path) -> int:
     assert status in (0, 3)
     counts = [int(found) for line in lines.lines for found in _MEASURED.findall(line)]
     assert counts, lines.lines  # one line per chunk
-    return sum(counts)
+    return sum(counts), lines.lines
 
 
 def _notices(outdir: Path) -> dict[str, bytes]:
@@ -176,3 +185,185 @@ def test_the_context_changes_with_what_shapes_depend_on(monkeypatch):
         monkeypatch.undo()
         shapecache.context.cache_clear()
     assert shapecache.context() == before
+
+
+# The cache bounds itself (shapecache.prune): entries written by hand, a context of their own.
+CONTEXT = "c" * 64
+OTHER_CONTEXT = "d" * 64
+HOUR_NS = 3600 * 1_000_000_000
+
+
+def _entry_name(number: int) -> str:
+    return f"{number:064x}-{number:016x}"
+
+
+def _put(root: Path, context: str, number: int, used_ns: int, size: int = 10_000) -> Path:
+    """An entry as the cache writes it, last used at `used_ns`."""
+    cache = shapecache.ShapeCache(root, context)
+    outputs.make_private_dir(root)
+    outputs.make_private_dir(cache.folder)
+    name = _entry_name(number)
+    cache.put(name, bytes([number % 256]) * size)
+    os.utime(cache.folder / name, ns=(used_ns, used_ns))
+    return cache.folder / name
+
+
+def _size(root: Path) -> int:
+    return sum(path.stat().st_size for path in _entries(root))
+
+
+def test_pruning_removes_the_least_recently_used_until_under_the_bound(tmp_path):
+    root = tmp_path / "cache"
+    now = time.time_ns()
+    # Written in an order unlike their use, so that it is the use (mtime) that decides.
+    paths = {
+        number: _put(root, CONTEXT, number, now - (10 - number) * HOUR_NS)
+        for number in (3, 9, 0, 6, 1, 8, 2, 7, 5, 4)
+    }
+    entry_size = paths[0].stat().st_size
+    bound = 3 * entry_size + entry_size // 2
+    pruned = shapecache.prune(root, bound, current=CONTEXT)
+    assert sorted(path.name for path in _entries(root)) == [_entry_name(n) for n in (7, 8, 9)]
+    assert _size(root) <= bound
+    assert (pruned.removed, pruned.freed, pruned.kept, pruned.size) == (
+        7,
+        7 * entry_size,
+        3,
+        3 * entry_size,
+    )
+    # Under the bound already: nothing more goes.
+    assert shapecache.prune(root, bound, current=CONTEXT).removed == 0
+    assert len(_entries(root)) == 3
+
+
+def test_reading_an_entry_marks_it_used(tmp_path):
+    root = tmp_path / "cache"
+    old = time.time_ns() - 48 * HOUR_NS
+    for number in range(4):
+        _put(root, CONTEXT, number, old + number * HOUR_NS)
+    cache = shapecache.ShapeCache(root, CONTEXT)
+    assert cache.get(_entry_name(0)) == bytes([0]) * 10_000  # the least recently used until now
+    read_ns = (cache.folder / _entry_name(0)).stat().st_mtime_ns
+    assert read_ns > old + 24 * HOUR_NS
+    # Once per entry per process: a second read leaves the mark as it was.
+    os.utime(cache.folder / _entry_name(0), ns=(read_ns - HOUR_NS, read_ns - HOUR_NS))
+    assert cache.first(_entry_name(0)[:64]) is not None
+    assert (cache.folder / _entry_name(0)).stat().st_mtime_ns == read_ns - HOUR_NS
+    entry_size = (cache.folder / _entry_name(0)).stat().st_size
+    shapecache.prune(root, 2 * entry_size, current=CONTEXT)
+    assert [path.name for path in _entries(root)] == [_entry_name(0), _entry_name(3)]
+
+
+def test_other_contexts_go_first_and_their_folders_with_them(tmp_path):
+    root = tmp_path / "cache"
+    now = time.time_ns()
+    ours = [_put(root, CONTEXT, number, now - 30 * HOUR_NS + number) for number in range(3)]
+    # Another version's entries, used more recently than ours: they go all the same.
+    for number in range(3, 8):
+        _put(root, OTHER_CONTEXT, number, now - number)
+    other_folder = root / OTHER_CONTEXT[:32]
+    entry_size = ours[0].stat().st_size
+    pruned = shapecache.prune(root, 3 * entry_size, current=CONTEXT)
+    assert (pruned.removed, pruned.removed_other_contexts) == (5, 5)
+    assert _entries(root) == sorted(ours)
+    assert not other_folder.exists()
+    # Beyond them, this context's least recently used.
+    pruned = shapecache.prune(root, entry_size, current=CONTEXT)
+    assert (pruned.removed, pruned.removed_other_contexts) == (2, 0)
+    assert _entries(root) == [ours[2]]
+
+
+def test_pruning_leaves_foreign_files_and_never_follows_a_link(tmp_path):
+    root = tmp_path / "cache"
+    old = time.time_ns() - 10 * HOUR_NS
+    entry = _put(root, CONTEXT, 1, old)
+    folder = entry.parent
+    # Outside the cache: an entry-like file and a folder of them, reached through links.
+    outside = tmp_path / "outside"
+    outputs.make_private_dir(outside)
+    target = outside / _entry_name(2)
+    target.write_bytes(entry.read_bytes())
+    (folder / _entry_name(2)).symlink_to(target)
+    outside_context = _put(outside, OTHER_CONTEXT, 3, old).parent
+    (root / ("e" * 32)).symlink_to(outside_context)
+    # Inside: an entry's name without its header, a file of the user's, and an entry of
+    # another context kept under this one's folder name (its header names the other).
+    (folder / _entry_name(4)).write_bytes(b"not written by the cache\n" * 1000)
+    (folder / "notes.txt").write_bytes(b"mine\n")
+    (root / "README").write_bytes(b"mine\n")
+    misplaced = _put(root, OTHER_CONTEXT, 5, old)
+    os.rename(misplaced, folder / _entry_name(5))
+    misplaced.parent.rmdir()
+    # A writer's temporary file left behind (killed), and one being written now.
+    stale = folder / f".{_entry_name(6)}.abc123.tmp"
+    stale.write_bytes(b"x" * 100)
+    os.utime(stale, ns=(old, old))
+    fresh = folder / f".{_entry_name(7)}.def456.tmp"
+    fresh.write_bytes(b"x" * 100)
+
+    pruned = shapecache.prune(root, 0, current=CONTEXT)
+    assert pruned.removed == 2  # the entry and the stale temporary file
+    assert not entry.exists() and not stale.exists()
+    assert fresh.exists()
+    assert target.exists() and (folder / _entry_name(2)).is_symlink()
+    assert len(list(outside_context.iterdir())) == 1
+    assert (root / ("e" * 32)).is_symlink()
+    for name in (_entry_name(4), _entry_name(5), "notes.txt"):
+        assert (folder / name).exists(), name
+    assert (root / "README").exists()
+    # A cache folder that is itself a link is not pruned at all.
+    link = tmp_path / "link"
+    link.symlink_to(outside)
+    assert shapecache.prune(link, 0, current=OTHER_CONTEXT) is None
+    assert len(list(outside_context.iterdir())) == 1
+    assert shapecache.prune(tmp_path / "never-made", 0) is None
+    assert shapecache.prune(None, 0) is None
+
+
+def test_a_run_reading_an_entry_another_run_removed_measures_it_again(kept, tmp_path, monkeypatch):
+    """Another run prunes the cache while this one reads it: between this run's finding an
+    entry's name and reading it, every entry goes. The run measures them again, same files."""
+    folder, _config_path, measured = kept
+    root = tmp_path / "cache"
+    for entry in _entries(folder / "cache"):
+        copy = root / entry.relative_to(folder / "cache")
+        copy.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        copy.write_bytes(entry.read_bytes())
+        copy.chmod(0o600)
+    read = shapecache.ShapeCache._read
+    vanished = []
+
+    def read_after_another_run_pruned(self, path):
+        if not vanished:
+            shapecache.prune(root, 0)
+            vanished.append(path)
+        return read(self, path)
+
+    monkeypatch.setattr(shapecache.ShapeCache, "_read", read_after_another_run_pruned)
+    assert _run(tmp_path / "again", _config(tmp_path, str(root))) == measured
+    assert vanished
+    assert _notices(tmp_path / "again") == _notices(folder / "first")
+
+
+def test_a_run_leaves_the_cache_under_its_bound(kept, tmp_path):
+    folder, _config_path, _measured = kept
+    root = tmp_path / "cache"
+    for entry in _entries(folder / "cache"):
+        copy = root / entry.relative_to(folder / "cache")
+        copy.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        copy.write_bytes(entry.read_bytes())
+        copy.chmod(0o600)
+    before = _size(root)
+    bound_mb = 0.5
+    assert before > 2 * bound_mb * 1024 * 1024  # the run ends with more than the bound
+    measured, lines = _run_logged(tmp_path / "run", _config(tmp_path, str(root), bound_mb))
+    assert measured == 0
+    assert 0 < _size(root) <= bound_mb * 1024 * 1024
+    (line,) = [line for line in lines if line.startswith("shape cache:")]
+    assert re.fullmatch(
+        r"shape cache: \d+ files removed \(0 of other versions\), [\d.]+ MB freed; "
+        r"\d+ entries, [\d.]+ MB kept \(bound 0.5 MB\)",
+        line,
+    ), line
+    # A second run finds the entries it used last, and measures only what was pruned.
+    assert 0 < _run(tmp_path / "second", _config(tmp_path, str(root), bound_mb)) < _measured
