@@ -540,7 +540,51 @@ def build(
         edition = dataclasses.replace(edition, members_on_first_page=2)
     authority_note = _authority_note(translator)
     card_text = _card_text(edition, translator, len(all_rows))
-    rows = _paginate_members(tuple(all_rows), edition, card_text)
+    fields = _fields(
+        household,
+        settings,
+        translator,
+        cellfit.household_cells(translator.locale, edition.large_print),
+    )
+    title = _("国民健康保険 加入者情報のお知らせ")
+    sender = (
+        _configured(settings, "municipality.name", translator.locale),
+        _configured(settings, "sender.section", translator.locale),
+    )
+    issue_date = _date(settings.dates.issue, translator.locale)
+    reference_note = _("{date}現在の登録内容です").format(
+        date=_date(settings.dates.reference, translator.locale)
+    )
+    foreign_line = _foreign_line(settings, translator)
+    # Large print's page 1 keeps a card only where it fits above the codes' foot: a card is as
+    # tall as its data, and what is above it (fields, introduction) as long as its translation.
+    first_room_mm = None
+    if edition.large_print and edition.members_on_first_page:
+        first_room_mm = _first_page_room_mm(
+            FirstPage(
+                starts_mm=(
+                    settings.envelope.window_y_mm + settings.envelope.window_height_mm + 3.0
+                    if shows_address
+                    else pagegeometry.PAGE.top_mm
+                ),
+                authority_note=authority_note,
+                title=None if shows_address and translator.locale == "ja" else title,
+                issue_line=None if shows_address else f"{' '.join(sender)} {issue_date}",
+                fields=fields,
+                intro=() if edition.short_pages else (intro,),
+                foreign_line=foreign_line if shows_address else None,
+                reference_note=reference_note,
+                caption=_member_table(
+                    tuple(all_rows[: edition.members_on_first_page]),
+                    1,
+                    len(all_rows),
+                    translator,
+                ).caption,
+            ),
+            edition,
+            card_text.families,
+        )
+    rows = _paginate_members(tuple(all_rows), edition, card_text, first_room_mm)
     # What the last members' continuation page has room for under its cards (cards as tall as
     # their data: issue 11): the notes, and the contact block after them.
     notes_mm = _paragraphs_mm(
@@ -770,12 +814,9 @@ def build(
         font_families=_font_families(translator.locale),
         authority_note=authority_note,
         document_title=_("国民健康保険 加入者情報のお知らせ"),
-        title=_("国民健康保険 加入者情報のお知らせ"),
-        sender=(
-            _configured(settings, "municipality.name", translator.locale),
-            _configured(settings, "sender.section", translator.locale),
-        ),
-        issue_date=_date(settings.dates.issue, translator.locale),
+        title=title,
+        sender=sender,
+        issue_date=issue_date,
         address=address,
         addressee_reading=next(
             (
@@ -809,15 +850,8 @@ def build(
             "postal_gap_mm": addressblock.POSTAL_GAP_MM,
             "barcode_gap_mm": addressblock.BARCODE_GAP_MM,
         },
-        reference_note=_("{date}現在の登録内容です").format(
-            date=_date(settings.dates.reference, translator.locale)
-        ),
-        fields=_fields(
-            household,
-            settings,
-            translator,
-            cellfit.household_cells(translator.locale, edition.large_print),
-        ),
+        reference_note=reference_note,
+        fields=fields,
         head_note=head_note,
         # The standard edition's page 1 holds five members and the contact block: its check
         # page follows it directly.
@@ -832,7 +866,7 @@ def build(
         no_number_note=no_number_note,
         contact=_contact(settings, translator),
         not_a_card_note=not_a_card_note,
-        foreign_line=_foreign_line(settings, translator),
+        foreign_line=foreign_line,
         pages=tuple(pages),
         reply_form=_reply_form(household, settings, translator) if with_form else None,
     )
@@ -995,13 +1029,17 @@ def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, ...]:
 
 
 def _paginate_members(
-    members: tuple[MemberRow, ...], edition: Edition, card_text: CardText | None = None
+    members: tuple[MemberRow, ...],
+    edition: Edition,
+    card_text: CardText | None = None,
+    first_room_mm: float | None = None,
 ) -> list[tuple[MemberRow, ...]]:
     """Members onto pages: at most members_on_first_page on page 1 and members_per_page after
     (their voice text fills a row of codes). Member cards are also packed by height (`card_text`:
     the part's labels and fonts), since a card is as tall as its fitted data: page 1 keeps its
-    cards only if they are no taller than the cards it was measured with (one line of name and of
-    reading), and a continuation page takes cards while they fit its room."""
+    cards while they fit `first_room_mm` (large print), or else only if they are no taller than
+    the cards it was measured with (one line of name and of reading), and a continuation page
+    takes cards while they fit its room."""
     if card_text is None or not edition.member_cards:
         first = edition.members_on_first_page
         pages = [members[:first]]
@@ -1011,8 +1049,14 @@ def _paginate_members(
             rest = rest[edition.members_per_page :]
         return pages
     first = edition.members_on_first_page
-    while first and _taller_than_measured(members[:first], edition, card_text):
-        first -= 1
+    if first_room_mm is not None:
+        while first and (
+            sum(_card_height_mm(row, edition, card_text) for row in members[:first]) > first_room_mm
+        ):
+            first -= 1
+    else:
+        while first and _taller_than_measured(members[:first], edition, card_text):
+            first -= 1
     pages = [members[:first]]
     rest = members[first:]
     while rest:
@@ -1168,6 +1212,131 @@ def _card_room_mm(
         + _authority_note_mm(authority_note, families)
     )
     return pagegeometry.PAGE.height_mm - pagegeometry.PAGE.foot_mm - top
+
+
+# Page 1 of a large-print part above its cards (print.css, measured laid out): the translated part's
+# title (h1.part-title: 1.5 mm padding and a 0.6 mm rule each side, lines at 1.3) and its issue
+# line (1 mm above, 3 mm below); the fields (1 mm above, 1.5 mm below; each row its lines at 1.3,
+# 0.5 mm padding each side and a 0.3 mm rule, label columns of 41.7 mm less their padding); the
+# introduction (1 mm below); the Japanese part's line for foreign readers (1.5 mm above, at least
+# as tall as its 12 mm code, its text at 0.85 em and 1.3 beside the code's 14 mm); the reference
+# date (1 mm above) and the cards' caption (2 mm above), bold, at the body's 1.5.
+TITLE_LINE_HEIGHT = 1.3
+TITLE_FRAME_MM = 2 * 1.5 + 2 * 0.6
+ISSUE_LINE_MARGINS_MM = (1.0, 3.0)
+ISSUE_LINE_GAPS_MM = sum(ISSUE_LINE_MARGINS_MM)
+FIELDS_MARGIN_MM = (1.0, 1.5)
+FIELD_LINE_HEIGHT = 1.3
+FIELD_ROW_FRAME_MM = 2 * 0.5 + cellfit.BORDER_MM
+FIELD_LABEL_MM = 41.7 - 2 * cellfit.FIELD_CELL_PADDING_MM
+FIELD_VALUE_MM = cellfit.TWO_ROW_VALUE_MM
+INTRO_GAP_MM = 1.0
+FOREIGN_GAP_MM = 1.5
+FOREIGN_CODE_MM = 12.0
+FOREIGN_TEXT_EM = 0.85
+FOREIGN_TEXT_MM = cellfit.TEXT_WIDTH_MM - FOREIGN_CODE_MM - 2.0
+FOREIGN_PADDING_MM = 0.5
+FOREIGN_URL_GAP_MM = 1.5
+REFERENCE_GAP_MM = 1.0
+CARDS_CAPTION_GAP_MM = 2.0
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """What page 1 of a part prints above its member cards, for the room it leaves them."""
+
+    starts_mm: float  # where its text begins: under the window, or the part's top
+    authority_note: str | None
+    title: str | None  # the part's own title, or None in the masthead (the Japanese notice)
+    issue_line: str | None  # the translated part's sender and issue date under its title
+    fields: tuple[Field, ...]
+    intro: tuple[str, ...]
+    foreign_line: ForeignLine | None  # the Japanese part's line for readers of other languages
+    reference_note: str
+    caption: str  # the longest caption page 1's cards may have
+
+
+def _first_page_room_mm(page: FirstPage, edition: Edition, families: tuple[str, ...]) -> float:
+    """The height page 1 has for member cards: from under its fields, introduction, reference
+    date and caption (each broken into lines by the fonts' advances) to the voice codes' foot."""
+    size = edition.type_sizes["body"]
+    line_mm = size * cellfit.PT_MM * BODY_LINE_HEIGHT
+    width = cellfit.TEXT_WIDTH_MM
+
+    def lines(text: str, width_mm: float, size_pt: float = size, bold: bool = False) -> int:
+        return _text_lines(
+            i18n.RUBY.sub(r"\1（\2）", text),
+            width_mm * (BOLD_WIDTH_SHARE if bold else 1.0),
+            size_pt,
+            families,
+        )
+
+    top = page.starts_mm + _authority_note_mm(page.authority_note, families)
+    if page.title is not None:
+        title_pt = edition.type_sizes["title"]
+        top += TITLE_FRAME_MM + lines(page.title, width, title_pt, bold=True) * (
+            title_pt * cellfit.PT_MM * TITLE_LINE_HEIGHT
+        )
+    # Margins between blocks collapse: the larger of two counts.
+    if page.issue_line is not None:
+        top += ISSUE_LINE_GAPS_MM + lines(page.issue_line, width) * line_mm
+        top += max(0.0, FIELDS_MARGIN_MM[0] - ISSUE_LINE_MARGINS_MM[1])
+    else:
+        top += FIELDS_MARGIN_MM[0]
+    top += FIELDS_MARGIN_MM[1] + cellfit.BORDER_MM
+    field_line_mm = size * cellfit.PT_MM * FIELD_LINE_HEIGHT
+    for pair in (page.fields[index : index + 2] for index in range(0, len(page.fields), 2)):
+        row_lines = 1
+        for field in pair:
+            if field.fitted is not None:
+                value_lines = len(field.fitted.lines)
+            else:
+                value = field.value + (f" （{field.value_ja}）" if field.value_ja else "")
+                value_lines = lines(value, FIELD_VALUE_MM)
+            row_lines = max(row_lines, lines(field.label, FIELD_LABEL_MM), value_lines)
+        top += row_lines * field_line_mm + FIELD_ROW_FRAME_MM
+    gap_above_mm = FIELDS_MARGIN_MM[1]  # the last block's margin below, counted already
+    for text in page.intro:
+        top += max(0.0, INTRO_GAP_MM - gap_above_mm) + lines(text, width) * line_mm
+        gap_above_mm = INTRO_GAP_MM
+    if page.foreign_line is not None:
+        top += max(0.0, FOREIGN_GAP_MM - gap_above_mm)
+        top += max(FOREIGN_CODE_MM, _foreign_line_mm(page.foreign_line, size))
+        gap_above_mm = 0.0
+    top += max(0.0, REFERENCE_GAP_MM - gap_above_mm)
+    top += lines(page.reference_note, width, bold=True) * line_mm
+    top += CARDS_CAPTION_GAP_MM + lines(page.caption, width, bold=True) * line_mm
+    return pagegeometry.PAGE.height_mm - pagegeometry.PAGE.foot_mm - top
+
+
+def _foreign_line_mm(line: ForeignLine, body_pt: float) -> float:
+    """How tall the foreign readers' line is beside its code: the language names, each kept whole
+    (nowrap) in its own font, then the site's address."""
+    size = body_pt * FOREIGN_TEXT_EM
+    room_em = FOREIGN_TEXT_MM * cellfit.WIDTH_SAFETY / (size * cellfit.PT_MM)
+    japanese = (cellfit.JAPANESE_FAMILY,)
+    # The names are parted by " / ", where a line may break (its space at the line's end
+    # hangs); each name in its locale's regular font (the names' subsets are cut from the same).
+    separator = cellfit.width_em(" /", japanese)
+    widths = [
+        cellfit.width_em(run.text, cellfit.font_families(locale)) + separator
+        for locale, run in zip(locales.TRANSLATED, line.runs, strict=True)
+    ]
+    widths[-1] -= separator
+    # The address after a space and its 1.5 mm margin.
+    widths.append(
+        cellfit.width_em(f" {line.url_text}", japanese)
+        + FOREIGN_URL_GAP_MM / (size * cellfit.PT_MM)
+    )
+    count, used = 1, 0.0
+    for width in widths:
+        if used and used + width > room_em:
+            count, used = count + 1, 0.0
+        used += width
+    # The names in other scripts' fonts make every line a little taller (MIXED_FONT_LINE_EM).
+    return FOREIGN_PADDING_MM + count * size * cellfit.PT_MM * (
+        TITLE_LINE_HEIGHT + MIXED_FONT_LINE_EM
+    )
 
 
 def _text_lines(text: str, width_mm: float, size_pt: float, families: tuple[str, ...]) -> int:
