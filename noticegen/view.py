@@ -1180,15 +1180,17 @@ def _card_text(edition: Edition, translator: Translator, members: int) -> CardTe
     caption = _(
         "登録されている加入者情報（{total}人のうち{first}〜{last}人目。続きは次のページにあります）"
     ).format(total=max(members, 99), first=98, last=99)
+    labels = (
+        _("氏名（フリガナ）"),
+        _("生年月日"),
+        _("被保険者証の記号・番号・枝番"),
+        _("資格取得日"),
+        _("負担割合"),
+        _("マイナンバー（下4桁）"),
+    )
     return CardText(
-        labels=(
-            _("氏名（フリガナ）"),
-            _("生年月日"),
-            _("被保険者証の記号・番号・枝番"),
-            _("資格取得日"),
-            _("負担割合"),
-            _("マイナンバー（下4桁）"),
-        ),
+        # As printed: やさしい日本語's readings ｜漢字《かんじ》 in brackets after their kanji.
+        labels=tuple(i18n.RUBY.sub(r"\1（\2）", label) for label in labels),
         families=families,
         label_mm=edition.card_label_mm,
         room_mm=_card_room_mm(edition, families, caption, _authority_note(translator)),
@@ -1265,7 +1267,7 @@ def _first_page_room_mm(page: FirstPage, edition: Edition, families: tuple[str, 
 
     def lines(text: str, width_mm: float, size_pt: float = size, bold: bool = False) -> int:
         return _text_lines(
-            i18n.RUBY.sub(r"\1（\2）", text),
+            i18n.RUBY.sub(r"\1（\2）", text).replace(ZERO_WIDTH_SPACE, ""),
             width_mm * (BOLD_WIDTH_SHARE if bold else 1.0),
             size_pt,
             families,
@@ -1373,7 +1375,17 @@ def _card_height_mm(
         return _text_lines(text_, value_mm, size, text.families) * line_mm
 
     def date(parts: tuple[tuple[str, str], ...]) -> float:
-        lines = _text_lines("".join(part for _lang, part in parts), value_mm, size, text.families)
+        # The 和暦 beside a translated date is set in the Japanese font (lang="ja"), narrower
+        # than a Chinese or Korean font's full-width characters: on one line if both fit.
+        whole_em = sum(
+            cellfit.width_em(part, (cellfit.JAPANESE_FAMILY,) if lang else text.families)
+            for lang, part in parts
+        )
+        lines = (
+            1
+            if whole_em <= value_mm * cellfit.WIDTH_SAFETY / (size * cellfit.PT_MM)
+            else _text_lines("".join(part for _lang, part in parts), value_mm, size, text.families)
+        )
         mixed = any(lang for lang, _part in parts)
         return lines * (line_mm + (MIXED_FONT_LINE_EM * size * cellfit.PT_MM if mixed else 0.0))
 
@@ -2013,6 +2025,23 @@ def has_member_aged_70_to_74(household: Household, reference: dt.date) -> bool:
     return any(rules.is_70_to_74(member.birth_date, reference) for member in household.members)
 
 
+# Khmer writes no space between words, and the renderer finds no line break inside a run of it
+# (it has no Khmer dictionary): page 1's label 「保険者名」, one such run, is wider than its large-print
+# column and ran over its value. A syllable begins at a consonant or independent vowel not
+# stacked under the one before (after the coeng sign, U+17D2); a zero-width space there lets the
+# line break between syllables.
+_KHMER_SYLLABLE_START = re.compile("(?<=[\u1780-\u17dd])(?<!\u17d2)(?=[\u1780-\u17b3])")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def _breakable_label(label: str, locale: str) -> str:
+    """A label with places its lines may break at, in a script that writes no spaces between
+    words and whose breaks the renderer does not find (Khmer); other labels as they are."""
+    if locales.get(locale).script != "Khmr":
+        return label
+    return _KHMER_SYLLABLE_START.sub(ZERO_WIDTH_SPACE, label)
+
+
 def _fields(
     household: Household,
     settings: Settings,
@@ -2026,7 +2055,7 @@ def _fields(
     insurer_translated = settings.in_language("municipality.insurer", locale) is not None
     return (
         Field(
-            _("保険者名"),
+            _breakable_label(_("保険者名"), locale),
             insurer,
             False,
             speakable_field(_("保険者名は、{value}です。"), insurer, locale),
@@ -2039,7 +2068,7 @@ def _fields(
             value_lang=None if insurer_translated else "ja",
         ),
         Field(
-            _("保険者番号"),
+            _breakable_label(_("保険者番号"), locale),
             municipality.insurer_number,
             False,
             speakable_field(
@@ -2049,7 +2078,7 @@ def _fields(
             ),
         ),
         Field(
-            _("世帯主"),
+            _breakable_label(_("世帯主"), locale),
             household.head_name,
             True,
             speakable_field(
@@ -2072,7 +2101,7 @@ def _fields(
             fitted=cellfit.fit(cells.head_name, household.head_name),
         ),
         Field(
-            _("世帯番号"),
+            _breakable_label(_("世帯番号"), locale),
             household.household_id,
             True,
             speakable_field(
