@@ -556,17 +556,20 @@ def build(
         date=_date(settings.dates.reference, translator.locale)
     )
     foreign_line = _foreign_line(settings, translator)
+    envelope_window = Window(
+        window.window_x_mm,
+        window.window_y_mm,
+        window.window_width_mm,
+        window.window_height_mm,
+        addressblock.PADDING_MM,
+    )
     # Large print's page 1 keeps a card only where it fits above the codes' foot: a card is as
     # tall as its data, and what is above it (fields, introduction) as long as its translation.
     first_room_mm = None
     if edition.large_print and edition.members_on_first_page:
         first_room_mm = _first_page_room_mm(
             FirstPage(
-                starts_mm=(
-                    settings.envelope.window_y_mm + settings.envelope.window_height_mm + 3.0
-                    if shows_address
-                    else pagegeometry.PAGE.top_mm
-                ),
+                starts_mm=envelope_window.below_mm if shows_address else pagegeometry.PAGE.top_mm,
                 authority_note=authority_note,
                 title=None if shows_address and translator.locale == "ja" else title,
                 issue_line=None if shows_address else f"{' '.join(sender)} {issue_date}",
@@ -827,13 +830,7 @@ def build(
             household.head_name,
         ),
         barcode=_barcode(household, translator),
-        window=Window(
-            window.window_x_mm,
-            window.window_y_mm,
-            window.window_width_mm,
-            window.window_height_mm,
-            addressblock.PADDING_MM,
-        ),
+        window=envelope_window,
         large_print=edition.large_print,
         member_cards=edition.member_cards,
         card_label_mm=edition.card_label_mm,
