@@ -540,7 +540,54 @@ def build(
         edition = dataclasses.replace(edition, members_on_first_page=2)
     authority_note = _authority_note(translator)
     card_text = _card_text(edition, translator, len(all_rows))
-    rows = _paginate_members(tuple(all_rows), edition, card_text)
+    fields = _fields(
+        household,
+        settings,
+        translator,
+        cellfit.household_cells(translator.locale, edition.large_print),
+    )
+    title = _("国民健康保険 加入者情報のお知らせ")
+    sender = (
+        _configured(settings, "municipality.name", translator.locale),
+        _configured(settings, "sender.section", translator.locale),
+    )
+    issue_date = _date(settings.dates.issue, translator.locale)
+    reference_note = _("{date}現在の登録内容です").format(
+        date=_date(settings.dates.reference, translator.locale)
+    )
+    foreign_line = _foreign_line(settings, translator)
+    envelope_window = Window(
+        window.window_x_mm,
+        window.window_y_mm,
+        window.window_width_mm,
+        window.window_height_mm,
+        addressblock.PADDING_MM,
+    )
+    # Large print's page 1 keeps a card only where it fits above the codes' foot: a card is as
+    # tall as its data, and what is above it (fields, introduction) as long as its translation.
+    first_room_mm = None
+    if edition.large_print and edition.members_on_first_page:
+        first_room_mm = _first_page_room_mm(
+            FirstPage(
+                starts_mm=envelope_window.below_mm if shows_address else pagegeometry.PAGE.top_mm,
+                authority_note=authority_note,
+                title=None if shows_address and translator.locale == "ja" else title,
+                issue_line=None if shows_address else f"{' '.join(sender)} {issue_date}",
+                fields=fields,
+                intro=() if edition.short_pages else (intro,),
+                foreign_line=foreign_line if shows_address else None,
+                reference_note=reference_note,
+                caption=_member_table(
+                    tuple(all_rows[: edition.members_on_first_page]),
+                    1,
+                    len(all_rows),
+                    translator,
+                ).caption,
+            ),
+            edition,
+            card_text.families,
+        )
+    rows = _paginate_members(tuple(all_rows), edition, card_text, first_room_mm)
     # What the last members' continuation page has room for under its cards (cards as tall as
     # their data: issue 11): the notes, and the contact block after them.
     notes_mm = _paragraphs_mm(
@@ -770,12 +817,9 @@ def build(
         font_families=_font_families(translator.locale),
         authority_note=authority_note,
         document_title=_("国民健康保険 加入者情報のお知らせ"),
-        title=_("国民健康保険 加入者情報のお知らせ"),
-        sender=(
-            _configured(settings, "municipality.name", translator.locale),
-            _configured(settings, "sender.section", translator.locale),
-        ),
-        issue_date=_date(settings.dates.issue, translator.locale),
+        title=title,
+        sender=sender,
+        issue_date=issue_date,
         address=address,
         addressee_reading=next(
             (
@@ -786,13 +830,7 @@ def build(
             household.head_name,
         ),
         barcode=_barcode(household, translator),
-        window=Window(
-            window.window_x_mm,
-            window.window_y_mm,
-            window.window_width_mm,
-            window.window_height_mm,
-            addressblock.PADDING_MM,
-        ),
+        window=envelope_window,
         large_print=edition.large_print,
         member_cards=edition.member_cards,
         card_label_mm=edition.card_label_mm,
@@ -809,15 +847,8 @@ def build(
             "postal_gap_mm": addressblock.POSTAL_GAP_MM,
             "barcode_gap_mm": addressblock.BARCODE_GAP_MM,
         },
-        reference_note=_("{date}現在の登録内容です").format(
-            date=_date(settings.dates.reference, translator.locale)
-        ),
-        fields=_fields(
-            household,
-            settings,
-            translator,
-            cellfit.household_cells(translator.locale, edition.large_print),
-        ),
+        reference_note=reference_note,
+        fields=fields,
         head_note=head_note,
         # The standard edition's page 1 holds five members and the contact block: its check
         # page follows it directly.
@@ -832,7 +863,7 @@ def build(
         no_number_note=no_number_note,
         contact=_contact(settings, translator),
         not_a_card_note=not_a_card_note,
-        foreign_line=_foreign_line(settings, translator),
+        foreign_line=foreign_line,
         pages=tuple(pages),
         reply_form=_reply_form(household, settings, translator) if with_form else None,
     )
@@ -995,13 +1026,17 @@ def _date_groups(date: dt.date, locale: str = "ja") -> tuple[str, ...]:
 
 
 def _paginate_members(
-    members: tuple[MemberRow, ...], edition: Edition, card_text: CardText | None = None
+    members: tuple[MemberRow, ...],
+    edition: Edition,
+    card_text: CardText | None = None,
+    first_room_mm: float | None = None,
 ) -> list[tuple[MemberRow, ...]]:
     """Members onto pages: at most members_on_first_page on page 1 and members_per_page after
     (their voice text fills a row of codes). Member cards are also packed by height (`card_text`:
     the part's labels and fonts), since a card is as tall as its fitted data: page 1 keeps its
-    cards only if they are no taller than the cards it was measured with (one line of name and of
-    reading), and a continuation page takes cards while they fit its room."""
+    cards while they fit `first_room_mm` (large print), or else only if they are no taller than
+    the cards it was measured with (one line of name and of reading), and a continuation page
+    takes cards while they fit its room."""
     if card_text is None or not edition.member_cards:
         first = edition.members_on_first_page
         pages = [members[:first]]
@@ -1011,8 +1046,14 @@ def _paginate_members(
             rest = rest[edition.members_per_page :]
         return pages
     first = edition.members_on_first_page
-    while first and _taller_than_measured(members[:first], edition, card_text):
-        first -= 1
+    if first_room_mm is not None:
+        while first and (
+            sum(_card_height_mm(row, edition, card_text) for row in members[:first]) > first_room_mm
+        ):
+            first -= 1
+    else:
+        while first and _taller_than_measured(members[:first], edition, card_text):
+            first -= 1
     pages = [members[:first]]
     rest = members[first:]
     while rest:
@@ -1136,15 +1177,17 @@ def _card_text(edition: Edition, translator: Translator, members: int) -> CardTe
     caption = _(
         "登録されている加入者情報（{total}人のうち{first}〜{last}人目。続きは次のページにあります）"
     ).format(total=max(members, 99), first=98, last=99)
+    labels = (
+        _("氏名（フリガナ）"),
+        _("生年月日"),
+        _("被保険者証の記号・番号・枝番"),
+        _("資格取得日"),
+        _("負担割合"),
+        _("マイナンバー（下4桁）"),
+    )
     return CardText(
-        labels=(
-            _("氏名（フリガナ）"),
-            _("生年月日"),
-            _("被保険者証の記号・番号・枝番"),
-            _("資格取得日"),
-            _("負担割合"),
-            _("マイナンバー（下4桁）"),
-        ),
+        # As printed: やさしい日本語's readings ｜漢字《かんじ》 in brackets after their kanji.
+        labels=tuple(i18n.RUBY.sub(r"\1（\2）", label) for label in labels),
         families=families,
         label_mm=edition.card_label_mm,
         room_mm=_card_room_mm(edition, families, caption, _authority_note(translator)),
@@ -1168,6 +1211,131 @@ def _card_room_mm(
         + _authority_note_mm(authority_note, families)
     )
     return pagegeometry.PAGE.height_mm - pagegeometry.PAGE.foot_mm - top
+
+
+# Page 1 of a large-print part above its cards (print.css, measured laid out): the translated part's
+# title (h1.part-title: 1.5 mm padding and a 0.6 mm rule each side, lines at 1.3) and its issue
+# line (1 mm above, 3 mm below); the fields (1 mm above, 1.5 mm below; each row its lines at 1.3,
+# 0.5 mm padding each side and a 0.3 mm rule, label columns of 41.7 mm less their padding); the
+# introduction (1 mm below); the Japanese part's line for foreign readers (1.5 mm above, at least
+# as tall as its 12 mm code, its text at 0.85 em and 1.3 beside the code's 14 mm); the reference
+# date (1 mm above) and the cards' caption (2 mm above), bold, at the body's 1.5.
+TITLE_LINE_HEIGHT = 1.3
+TITLE_FRAME_MM = 2 * 1.5 + 2 * 0.6
+ISSUE_LINE_MARGINS_MM = (1.0, 3.0)
+ISSUE_LINE_GAPS_MM = sum(ISSUE_LINE_MARGINS_MM)
+FIELDS_MARGIN_MM = (1.0, 1.5)
+FIELD_LINE_HEIGHT = 1.3
+FIELD_ROW_FRAME_MM = 2 * 0.5 + cellfit.BORDER_MM
+FIELD_LABEL_MM = 41.7 - 2 * cellfit.FIELD_CELL_PADDING_MM
+FIELD_VALUE_MM = cellfit.TWO_ROW_VALUE_MM
+INTRO_GAP_MM = 1.0
+FOREIGN_GAP_MM = 1.5
+FOREIGN_CODE_MM = 12.0
+FOREIGN_TEXT_EM = 0.85
+FOREIGN_TEXT_MM = cellfit.TEXT_WIDTH_MM - FOREIGN_CODE_MM - 2.0
+FOREIGN_PADDING_MM = 0.5
+FOREIGN_URL_GAP_MM = 1.5
+REFERENCE_GAP_MM = 1.0
+CARDS_CAPTION_GAP_MM = 2.0
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """What page 1 of a part prints above its member cards, for the room it leaves them."""
+
+    starts_mm: float  # where its text begins: under the window, or the part's top
+    authority_note: str | None
+    title: str | None  # the part's own title, or None in the masthead (the Japanese notice)
+    issue_line: str | None  # the translated part's sender and issue date under its title
+    fields: tuple[Field, ...]
+    intro: tuple[str, ...]
+    foreign_line: ForeignLine | None  # the Japanese part's line for readers of other languages
+    reference_note: str
+    caption: str  # the longest caption page 1's cards may have
+
+
+def _first_page_room_mm(page: FirstPage, edition: Edition, families: tuple[str, ...]) -> float:
+    """The height page 1 has for member cards: from under its fields, introduction, reference
+    date and caption (each broken into lines by the fonts' advances) to the voice codes' foot."""
+    size = edition.type_sizes["body"]
+    line_mm = size * cellfit.PT_MM * BODY_LINE_HEIGHT
+    width = cellfit.TEXT_WIDTH_MM
+
+    def lines(text: str, width_mm: float, size_pt: float = size, bold: bool = False) -> int:
+        return _text_lines(
+            i18n.RUBY.sub(r"\1（\2）", text).replace(ZERO_WIDTH_SPACE, ""),
+            width_mm * (BOLD_WIDTH_SHARE if bold else 1.0),
+            size_pt,
+            families,
+        )
+
+    top = page.starts_mm + _authority_note_mm(page.authority_note, families)
+    if page.title is not None:
+        title_pt = edition.type_sizes["title"]
+        top += TITLE_FRAME_MM + lines(page.title, width, title_pt, bold=True) * (
+            title_pt * cellfit.PT_MM * TITLE_LINE_HEIGHT
+        )
+    # Margins between blocks collapse: the larger of two counts.
+    if page.issue_line is not None:
+        top += ISSUE_LINE_GAPS_MM + lines(page.issue_line, width) * line_mm
+        top += max(0.0, FIELDS_MARGIN_MM[0] - ISSUE_LINE_MARGINS_MM[1])
+    else:
+        top += FIELDS_MARGIN_MM[0]
+    top += FIELDS_MARGIN_MM[1] + cellfit.BORDER_MM
+    field_line_mm = size * cellfit.PT_MM * FIELD_LINE_HEIGHT
+    for pair in (page.fields[index : index + 2] for index in range(0, len(page.fields), 2)):
+        row_lines = 1
+        for field in pair:
+            if field.fitted is not None:
+                value_lines = len(field.fitted.lines)
+            else:
+                value = field.value + (f" （{field.value_ja}）" if field.value_ja else "")
+                value_lines = lines(value, FIELD_VALUE_MM)
+            row_lines = max(row_lines, lines(field.label, FIELD_LABEL_MM), value_lines)
+        top += row_lines * field_line_mm + FIELD_ROW_FRAME_MM
+    gap_above_mm = FIELDS_MARGIN_MM[1]  # the last block's margin below, counted already
+    for text in page.intro:
+        top += max(0.0, INTRO_GAP_MM - gap_above_mm) + lines(text, width) * line_mm
+        gap_above_mm = INTRO_GAP_MM
+    if page.foreign_line is not None:
+        top += max(0.0, FOREIGN_GAP_MM - gap_above_mm)
+        top += max(FOREIGN_CODE_MM, _foreign_line_mm(page.foreign_line, size))
+        gap_above_mm = 0.0
+    top += max(0.0, REFERENCE_GAP_MM - gap_above_mm)
+    top += lines(page.reference_note, width, bold=True) * line_mm
+    top += CARDS_CAPTION_GAP_MM + lines(page.caption, width, bold=True) * line_mm
+    return pagegeometry.PAGE.height_mm - pagegeometry.PAGE.foot_mm - top
+
+
+def _foreign_line_mm(line: ForeignLine, body_pt: float) -> float:
+    """How tall the foreign readers' line is beside its code: the language names, each kept whole
+    (nowrap) in its own font, then the site's address."""
+    size = body_pt * FOREIGN_TEXT_EM
+    room_em = FOREIGN_TEXT_MM * cellfit.WIDTH_SAFETY / (size * cellfit.PT_MM)
+    japanese = (cellfit.JAPANESE_FAMILY,)
+    # The names are parted by " / ", where a line may break (its space at the line's end
+    # hangs); each name in its locale's regular font (the names' subsets are cut from the same).
+    separator = cellfit.width_em(" /", japanese)
+    widths = [
+        cellfit.width_em(run.text, cellfit.font_families(locale)) + separator
+        for locale, run in zip(locales.TRANSLATED, line.runs, strict=True)
+    ]
+    widths[-1] -= separator
+    # The address after a space and its 1.5 mm margin.
+    widths.append(
+        cellfit.width_em(f" {line.url_text}", japanese)
+        + FOREIGN_URL_GAP_MM / (size * cellfit.PT_MM)
+    )
+    count, used = 1, 0.0
+    for width in widths:
+        if used and used + width > room_em:
+            count, used = count + 1, 0.0
+        used += width
+    # The names in other scripts' fonts make every line a little taller (MIXED_FONT_LINE_EM).
+    return FOREIGN_PADDING_MM + count * size * cellfit.PT_MM * (
+        TITLE_LINE_HEIGHT + MIXED_FONT_LINE_EM
+    )
 
 
 def _text_lines(text: str, width_mm: float, size_pt: float, families: tuple[str, ...]) -> int:
@@ -1204,7 +1372,17 @@ def _card_height_mm(
         return _text_lines(text_, value_mm, size, text.families) * line_mm
 
     def date(parts: tuple[tuple[str, str], ...]) -> float:
-        lines = _text_lines("".join(part for _lang, part in parts), value_mm, size, text.families)
+        # The 和暦 beside a translated date is set in the Japanese font (lang="ja"), narrower
+        # than a Chinese or Korean font's full-width characters: on one line if both fit.
+        whole_em = sum(
+            cellfit.width_em(part, (cellfit.JAPANESE_FAMILY,) if lang else text.families)
+            for lang, part in parts
+        )
+        lines = (
+            1
+            if whole_em <= value_mm * cellfit.WIDTH_SAFETY / (size * cellfit.PT_MM)
+            else _text_lines("".join(part for _lang, part in parts), value_mm, size, text.families)
+        )
         mixed = any(lang for lang, _part in parts)
         return lines * (line_mm + (MIXED_FONT_LINE_EM * size * cellfit.PT_MM if mixed else 0.0))
 
@@ -1844,6 +2022,23 @@ def has_member_aged_70_to_74(household: Household, reference: dt.date) -> bool:
     return any(rules.is_70_to_74(member.birth_date, reference) for member in household.members)
 
 
+# Khmer writes no space between words, and the renderer finds no line break inside a run of it
+# (it has no Khmer dictionary): page 1's label 「保険者名」, one such run, is wider than its large-print
+# column and ran over its value. A syllable begins at a consonant or independent vowel not
+# stacked under the one before (after the coeng sign, U+17D2); a zero-width space there lets the
+# line break between syllables.
+_KHMER_SYLLABLE_START = re.compile("(?<=[\u1780-\u17dd])(?<!\u17d2)(?=[\u1780-\u17b3])")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def _breakable_label(label: str, locale: str) -> str:
+    """A label with places its lines may break at, in a script that writes no spaces between
+    words and whose breaks the renderer does not find (Khmer); other labels as they are."""
+    if locales.get(locale).script != "Khmr":
+        return label
+    return _KHMER_SYLLABLE_START.sub(ZERO_WIDTH_SPACE, label)
+
+
 def _fields(
     household: Household,
     settings: Settings,
@@ -1857,7 +2052,7 @@ def _fields(
     insurer_translated = settings.in_language("municipality.insurer", locale) is not None
     return (
         Field(
-            _("保険者名"),
+            _breakable_label(_("保険者名"), locale),
             insurer,
             False,
             speakable_field(_("保険者名は、{value}です。"), insurer, locale),
@@ -1870,7 +2065,7 @@ def _fields(
             value_lang=None if insurer_translated else "ja",
         ),
         Field(
-            _("保険者番号"),
+            _breakable_label(_("保険者番号"), locale),
             municipality.insurer_number,
             False,
             speakable_field(
@@ -1880,7 +2075,7 @@ def _fields(
             ),
         ),
         Field(
-            _("世帯主"),
+            _breakable_label(_("世帯主"), locale),
             household.head_name,
             True,
             speakable_field(
@@ -1903,7 +2098,7 @@ def _fields(
             fitted=cellfit.fit(cells.head_name, household.head_name),
         ),
         Field(
-            _("世帯番号"),
+            _breakable_label(_("世帯番号"), locale),
             household.household_id,
             True,
             speakable_field(

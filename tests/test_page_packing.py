@@ -91,23 +91,11 @@ def _laid_out_problems(parts) -> list:
     return found
 
 
-# Not fixed yet (measured at this commit, every count): Spanish large print, whose card labels
-# wrap ('Nombre (lectura en katakana)'), so page 1's one card reaches 253 mm and a continuation
-# page spills onto one more; Khmer large print, whose page 1 fields overprint (the insurer's
-# label and value) and one guide page runs off (Khmer has no spaces to break its lines at).
-KNOWN_MISFITS = {
-    ("es", True): "es large print: page 1's card and continuation cards (labels that wrap)",
-    ("km", True): "km large print: page 1's fields overprint; a guide page runs off",
-}
-
-
 def _long_named_cases():
     for large_print in (False, True):
         for locale in (None, *locales.TRANSLATED):
-            reason = KNOWN_MISFITS.get((locale, large_print))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             for count in LONG_NAMED_COUNTS:
-                yield pytest.param(locale, count, large_print, marks=marks)
+                yield pytest.param(locale, count, large_print)
 
 
 @pytest.mark.parametrize(("locale", "count", "large_print"), list(_long_named_cases()))
@@ -134,11 +122,12 @@ def _card_wrappers(laid_out) -> list:
     return found
 
 
-# Member cards whose estimate is held to the layout: large print in Japanese, English and
-# Mongolian, standard Thai. (Measured, not yet held: Korean and やさしい日本語 cards, and English
-# and Mongolian ones at 12 pt, lay out 3-15 mm taller than estimated; their pages still fit, the
-# test above checks, since the continuation page's room is counted with a long caption.)
-CARD_CASES = [("ja", True), ("en", True), ("mn", True), ("th", False)]
+# Member cards whose estimate is held to the layout: large print in Japanese, English, Spanish
+# and Mongolian, standard Thai. (Measured, not yet held: the estimate is 3-15 mm above the laid-out
+# height for Chinese, Korean, Tagalog, Indonesian and Khmer large print and for English,
+# Portuguese, Spanish and Mongolian at 12 pt, whose pages then hold fewer cards than they could;
+# 0.5-1.3 mm below it for Burmese, whose pages still fit: the test above checks.)
+CARD_CASES = [("ja", True), ("en", True), ("es", True), ("mn", True), ("th", False)]
 
 
 @pytest.mark.parametrize(("locale", "large_print"), CARD_CASES)
@@ -166,12 +155,6 @@ def test_a_cards_estimated_height_is_its_laid_out_height(config, locale, large_p
     assert compared >= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="page 1 of a large-print part is not packed by height yet: its one card runs up to "
-    "9 mm into the codes' foot in 11 of the 33 households (ja, vi, ja-x-easy, zh-Hant, es, pt, "
-    "id); es, pt and id then spill a continuation page",
-)
 def test_the_realistic_population_fits_its_pages_in_large_print(config, tmp_path):
     """bench/population.py's first household of every kind (1-12 members, 記号 of 1-4
     characters, names up to 40 letters, every language), each in large print."""
@@ -185,3 +168,42 @@ def test_the_realistic_population_fits_its_pages_in_large_print(config, tmp_path
         parts = notice.make_all(one, config, voicecode.QrEncoder(), True)
         found += [(one.household_id, *problem) for problem in _laid_out_problems(parts)]
     assert found == []
+
+
+# Large print's page 1 keeps its card only where view._first_page_room_mm leaves it room: held
+# here to the layout, every locale whose page 1 has a card, the Japanese part (under the window)
+# and the translated one. The estimate errs on the tall side, by what its line counts (at
+# cellfit.WIDTH_SAFETY, bold at BOLD_WIDTH_SHARE) add: measured 0.1 mm (Japanese) to 16.6 mm
+# (やさしい日本語, whose title and introduction count a line more each).
+PAGE_ONE_ESTIMATE_SLACK_MM = 17.0
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [None, *(code for code in locales.TRANSLATED if not locales.get(code).short_page_one)],
+)
+def test_page_ones_room_for_cards_is_at_most_what_it_lays_out(config, monkeypatch, locale):
+    estimated = {}
+    room_mm = view._first_page_room_mm
+
+    def room_recorded(page, edition, families):
+        # Every card kept on page 1, so that each part's first card shows where the room begins.
+        estimated[(page.authority_note, page.foreign_line is None)] = room_mm(
+            page, edition, families
+        )
+        return float("inf")
+
+    monkeypatch.setattr(view, "_first_page_room_mm", room_recorded)
+    parts = notice.make_all(long_named_household(1, locale), config, voicecode.QrEncoder(), True)
+    foot_top = pagegeometry.PAGE.height_mm - pagegeometry.PAGE.foot_mm
+    compared = 0
+    for index, part in enumerate(parts):
+        shows_address = index == 0
+        note = view._authority_note(i18n.translator(part.lang))
+        cards = _card_wrappers(render.document(part).pages[0])
+        laid_top = cards[0].position_y * MM_PER_PX
+        estimated_top = foot_top - estimated[(note, not shows_address)]
+        assert laid_top - TOLERANCE_MM <= estimated_top, (part.lang, laid_top, estimated_top)
+        assert estimated_top <= laid_top + PAGE_ONE_ESTIMATE_SLACK_MM, (part.lang, laid_top)
+        compared += 1
+    assert compared == len(parts)
