@@ -26,7 +26,7 @@ from typing import Protocol
 
 import zxingcpp
 
-from noticegen import locales, pagegeometry
+from noticegen import caches, locales, pagegeometry
 from noticegen.i18n import Translator
 
 # Sizes for a phone, measured (bench/phone_capture.py --sweep, the README's table): a phone-like
@@ -226,9 +226,26 @@ def png(symbol: _Symbol) -> bytes:
     q = QUIET_ZONE_MODULES
     image = Image.new("L", (n + 2 * q, n + 2 * q), 255)
     image.paste(Image.frombytes("L", (n, n), symbol.image), (q, q))  # zxing-cpp writes 0 and 255
+    return _saved(image)
+
+
+# The images of the PNGs made here lately, by the PNG's bytes: the shapes renderer draws a code's
+# pixels moments after it was made, and takes them from here rather than decoding the PNG again.
+# A code is checked within its own notice, so a few hundred are plenty.
+_MADE = caches.Bounded(256)
+
+
+def _saved(image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
-    return out.getvalue()
+    data = out.getvalue()
+    _MADE.put(data, image)
+    return data
+
+
+def made_image(data: bytes):
+    """The PIL image a PNG of these bytes was lately made from here (not to be changed), or None."""
+    return _MADE.get(data)
 
 
 def module_mm(modules: int) -> float:
@@ -258,10 +275,7 @@ def datamatrix_png(text: str) -> bytes:
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix)
     image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
     width, height = image.shape[1], image.shape[0]
-    picture = Image.frombytes("L", (width, height), bytes(memoryview(image)))
-    out = io.BytesIO()
-    picture.save(out, format="PNG")
-    return out.getvalue()
+    return _saved(Image.frombytes("L", (width, height), bytes(memoryview(image))))
 
 
 def qr_image(text: str) -> CodeImage:
@@ -319,6 +333,8 @@ class QrEncoder:
     so the pages that are the same for every household of a language are encoded once per run."""
 
     name = "qr"
+    # What its codes depend on beside their text (noticegen.notice keeps shared pages' codes by it).
+    cache_key = ("qr",)
 
     def __init__(self) -> None:
         self._cache = _Recent()
@@ -759,6 +775,7 @@ class CommandEncoder:
             )
         self.command = (program, *command[1:])
         self.size_mm = size_mm
+        self.cache_key = ("command", self.command, size_mm)
         self._cache = _Recent()
         # Fail before any page is rendered, not halfway through a run.
         self.encode("音声コードの確認。")
