@@ -89,6 +89,11 @@ def enabled(on: bool) -> Iterator[None]:
         clear_all()
 
 
+def on() -> bool:
+    """Whether caches are on (work only a cache needs can be skipped when they are not)."""
+    return _switch["on"]
+
+
 def clear_all() -> None:
     for cache in _every:
         cache.clear()

@@ -15,6 +15,7 @@ import base64
 import collections
 import dataclasses
 import functools
+import hashlib
 import io
 import re
 import shutil
@@ -229,23 +230,27 @@ def png(symbol: _Symbol) -> bytes:
     return _saved(image)
 
 
-# The images of the PNGs made here lately, by the PNG's bytes: the shapes renderer draws a code's
-# pixels moments after it was made, and takes them from here rather than decoding the PNG again.
-# A code is checked within its own notice, so a few hundred are plenty.
-_MADE = caches.Bounded(256)
+# The pixels of the PNGs made here lately, by the PNG's digest: the shapes renderer draws a code
+# after the whole chunk's notices were made (500 households, a dozen images each), and takes its
+# pixels from here rather than decoding the PNG again. Kept at one bit a pixel (every image made
+# here is black and white), a kilobyte or two each.
+_MADE = caches.Bounded(8192)
 
 
 def _saved(image) -> bytes:
+    from PIL import Image
+
     out = io.BytesIO()
     image.save(out, format="PNG")
     data = out.getvalue()
-    _MADE.put(data, image)
+    if caches.on() and not any(image.histogram()[1:255]):
+        _MADE.put(hashlib.sha256(data).digest(), image.convert("1", dither=Image.Dither.NONE))
     return data
 
 
 def made_image(data: bytes):
-    """The PIL image a PNG of these bytes was lately made from here (not to be changed), or None."""
-    return _MADE.get(data)
+    """An image with the pixels of this PNG when it was lately made here (1-bit), else None."""
+    return _MADE.get(hashlib.sha256(data).digest())
 
 
 def module_mm(modules: int) -> float:

@@ -215,7 +215,7 @@ def _plain_png(uri: str) -> _Picture | None:
         return None
     try:
         data = base64.b64decode(uri.partition(",")[2])
-        # A code made in this process: its image as made (what decoding the PNG would give).
+        # A code made in this process: its pixels as made (what decoding the PNG would give).
         picture = voicecode.made_image(data)
         if picture is None:
             picture = Image.open(io.BytesIO(data))
