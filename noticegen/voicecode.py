@@ -392,18 +392,26 @@ def _split_in_tiers(page_text, page, translator, passages, room=None) -> tuple[s
     # fits five when a sentence may continue in the next code.
     # When nothing fits the row, the fewest codes.
     sturdy, weakest = VERSION_TIERS[:-1], VERSION_TIERS[-1:]
-    attempts = [(max_version, passages) for max_version in sturdy]
+    # (max_version, piece bytes: None for whole sentences, 0 for the passages as they are)
+    attempts: list[tuple[int, int | None]] = [(max_version, 0) for max_version in sturdy]
     for versions in (sturdy, weakest):
         for max_version in versions:
-            attempts.append((max_version, passages))
+            attempts.append((max_version, 0))
             if passages is not None:
                 # Pieces of a few words (a sixteenth of a code): small enough to fill each code.
                 piece_bytes = _capacity(max_version, EC_LEVELS[-1]) // 16
-                attempts += [
-                    (max_version, _finer(passages, None)),
-                    (max_version, _finer(passages, piece_bytes)),
-                ]
-    for max_version, way in dict.fromkeys(attempts):
+                attempts += [(max_version, None), (max_version, piece_bytes)]
+    # The finer ways made only when the attempts before fail (most pages fit the first), and
+    # each tried once.
+    ways: dict[int | None, tuple[Passage, ...] | None] = {0: passages}
+    tried = set()
+    for max_version, piece_bytes in attempts:
+        if piece_bytes not in ways:
+            ways[piece_bytes] = _finer(passages, piece_bytes)
+        way = ways[piece_bytes]
+        if (max_version, way) in tried:
+            continue
+        tried.add((max_version, way))
         fits = functools.partial(_fits, ec_level=EC_LEVELS[-1], max_version=max_version)
         try:
             split = split_text(page_text, page, translator, fits, way)
