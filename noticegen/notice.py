@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from noticegen import i18n, pagegeometry, view, voicecode
+from noticegen import caches, i18n, pagegeometry, view, voicecode
 from noticegen.i18n import Translator
 from noticegen.records import Household
 from noticegen.settings import Settings
@@ -73,18 +73,36 @@ def make(
     notice = view.build(
         household, settings, translator, large_print, numbering, shows_address, carries_form
     )
-    geometry = pagegeometry.PAGE
     codes = tuple(
-        voicecode.page_codes(
-            text,
-            page.number,
-            encoder,
-            translator,
-            passages,
-            geometry.max_codes_beside_text if page.codes_beside_text else geometry.max_codes,
-        )
+        _page_codes(page, text, passages, encoder, translator)
         for page, text, passages in zip(
             notice.pages, notice.voice_texts, notice.voice_passages, strict=True
         )
     )
     return dataclasses.replace(notice, voice_codes=codes)
+
+
+# The codes of guide, check and blank pages, which many households share (a page's text holds its
+# number, so a few variants of each): kept apart from the encoder's own cache of recent codes,
+# through which every household's personal codes pass. By everything the codes depend on.
+_SHARED_CODES = caches.Bounded(1024)
+
+
+def _page_codes(
+    page: view.Page,
+    text: str,
+    passages: tuple[voicecode.Passage, ...],
+    encoder: voicecode.Encoder,
+    translator: Translator,
+) -> voicecode.PageCodes:
+    geometry = pagegeometry.PAGE
+    room = geometry.max_codes_beside_text if page.codes_beside_text else geometry.max_codes
+    encoder_key = getattr(encoder, "cache_key", None)  # an encoder without one: not kept
+    if page.kind in ("personal", "members", "form") or encoder_key is None:
+        return voicecode.page_codes(text, page.number, encoder, translator, passages, room)
+    key = (text, page.number, passages, room, translator, encoder_key)
+    codes = _SHARED_CODES.get(key)
+    if codes is None:
+        codes = voicecode.page_codes(text, page.number, encoder, translator, passages, room)
+        _SHARED_CODES.put(key, codes)
+    return codes

@@ -19,6 +19,7 @@ import babel.dates
 
 from noticegen import (
     addressblock,
+    caches,
     cellfit,
     fonts,
     i18n,
@@ -1338,6 +1339,10 @@ def _foreign_line_mm(line: ForeignLine, body_pt: float) -> float:
     )
 
 
+# Kept: the guide's and the check page's texts are the same for every household of a locale and
+# edition (16 locales, two editions, a few hundred texts each), and breaking them is most of what
+# paginating costs.
+@caches.memoized(16384)
 def _text_lines(text: str, width_mm: float, size_pt: float, families: tuple[str, ...]) -> int:
     # At the width fitting allows (cellfit.WIDTH_SAFETY), so a line the renderer keeps whole by a
     # hair counts as two: the estimate errs on the tall side.
@@ -1578,10 +1583,26 @@ def _section_mm(section: Section, edition: Edition, families: tuple[str, ...]) -
     return total
 
 
+# The guide's and check page's pagination, the same for every household with the same sections,
+# edition and language: by those (the edition by its repr: its type sizes are a dict).
+_PAGINATIONS = caches.Bounded(256)
+
+
 def _paginate_guide(
     pages: list[tuple[str, tuple[Section, ...]]], edition: Edition, translator: Translator
 ) -> list[tuple[str, tuple[Section, ...]]]:
     """The guide's designed pages, each split at section boundaries where it does not fit."""
+    key = (tuple(pages), repr(edition), translator)
+    paginated = _PAGINATIONS.get(key)
+    if paginated is None:
+        paginated = tuple(_paginated_guide(pages, edition, translator))
+        _PAGINATIONS.put(key, paginated)
+    return list(paginated)
+
+
+def _paginated_guide(
+    pages: list[tuple[str, tuple[Section, ...]]], edition: Edition, translator: Translator
+) -> list[tuple[str, tuple[Section, ...]]]:
     _ = translator.gettext
     families = _font_families(translator.locale)
     authority_note = _authority_note(translator)

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from noticegen import i18n, locales, romaji
+from noticegen import caches, i18n, locales, romaji
 from noticegen.i18n import Translator
 from noticegen.voicecode import Passage, joined, split_sentences
 
@@ -299,7 +299,24 @@ def _each(sentences) -> list[Passage]:
     return [Passage((sentence,)) for sentence in sentences if sentence]
 
 
+# A guide, check or blank page's passages: the same for every household whose page has the same
+# heading, sections and note, in the same language (with the same authority note, which a
+# translated part prints on every page).
+_SHARED_PASSAGES = caches.Bounded(1024)
+
+
 def _page_passages(notice: NoticeView, page: Page, translator: Translator) -> tuple[Passage, ...]:
+    if page.kind in ("personal", "members", "form"):
+        return _passages(notice, page, translator)
+    key = (page.kind, page.heading, page.sections, page.note, notice.authority_note, translator)
+    passages = _SHARED_PASSAGES.get(key)
+    if passages is None:
+        passages = _passages(notice, page, translator)
+        _SHARED_PASSAGES.put(key, passages)
+    return passages
+
+
+def _passages(notice: NoticeView, page: Page, translator: Translator) -> tuple[Passage, ...]:
     locale = translator.locale
     if page.kind == "personal":
         return tuple(_personal(notice, page, translator))

@@ -15,6 +15,7 @@ import base64
 import collections
 import dataclasses
 import functools
+import hashlib
 import io
 import re
 import shutil
@@ -26,7 +27,7 @@ from typing import Protocol
 
 import zxingcpp
 
-from noticegen import locales, pagegeometry
+from noticegen import caches, locales, pagegeometry
 from noticegen.i18n import Translator
 
 # Sizes for a phone, measured (bench/phone_capture.py --sweep, the README's table): a phone-like
@@ -226,9 +227,30 @@ def png(symbol: _Symbol) -> bytes:
     q = QUIET_ZONE_MODULES
     image = Image.new("L", (n + 2 * q, n + 2 * q), 255)
     image.paste(Image.frombytes("L", (n, n), symbol.image), (q, q))  # zxing-cpp writes 0 and 255
+    return _saved(image)
+
+
+# The pixels of the PNGs made here lately, by the PNG's digest: the shapes renderer draws a code
+# after the whole chunk's notices were made (500 households, a dozen images each), and takes its
+# pixels from here rather than decoding the PNG again. Kept at one bit a pixel (every image made
+# here is black and white), a kilobyte or two each.
+_MADE = caches.Bounded(8192)
+
+
+def _saved(image) -> bytes:
+    from PIL import Image
+
     out = io.BytesIO()
     image.save(out, format="PNG")
-    return out.getvalue()
+    data = out.getvalue()
+    if caches.on() and not any(image.histogram()[1:255]):
+        _MADE.put(hashlib.sha256(data).digest(), image.convert("1", dither=Image.Dither.NONE))
+    return data
+
+
+def made_image(data: bytes):
+    """An image with the pixels of this PNG when it was lately made here (1-bit), else None."""
+    return _MADE.get(hashlib.sha256(data).digest())
 
 
 def module_mm(modules: int) -> float:
@@ -258,10 +280,7 @@ def datamatrix_png(text: str) -> bytes:
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix)
     image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
     width, height = image.shape[1], image.shape[0]
-    picture = Image.frombytes("L", (width, height), bytes(memoryview(image)))
-    out = io.BytesIO()
-    picture.save(out, format="PNG")
-    return out.getvalue()
+    return _saved(Image.frombytes("L", (width, height), bytes(memoryview(image))))
 
 
 def qr_image(text: str) -> CodeImage:
@@ -319,6 +338,8 @@ class QrEncoder:
     so the pages that are the same for every household of a language are encoded once per run."""
 
     name = "qr"
+    # What its codes depend on beside their text (noticegen.notice keeps shared pages' codes by it).
+    cache_key = ("qr",)
 
     def __init__(self) -> None:
         self._cache = _Recent()
@@ -371,18 +392,26 @@ def _split_in_tiers(page_text, page, translator, passages, room=None) -> tuple[s
     # fits five when a sentence may continue in the next code.
     # When nothing fits the row, the fewest codes.
     sturdy, weakest = VERSION_TIERS[:-1], VERSION_TIERS[-1:]
-    attempts = [(max_version, passages) for max_version in sturdy]
+    # (max_version, piece bytes: None for whole sentences, 0 for the passages as they are)
+    attempts: list[tuple[int, int | None]] = [(max_version, 0) for max_version in sturdy]
     for versions in (sturdy, weakest):
         for max_version in versions:
-            attempts.append((max_version, passages))
+            attempts.append((max_version, 0))
             if passages is not None:
                 # Pieces of a few words (a sixteenth of a code): small enough to fill each code.
                 piece_bytes = _capacity(max_version, EC_LEVELS[-1]) // 16
-                attempts += [
-                    (max_version, _finer(passages, None)),
-                    (max_version, _finer(passages, piece_bytes)),
-                ]
-    for max_version, way in dict.fromkeys(attempts):
+                attempts += [(max_version, None), (max_version, piece_bytes)]
+    # The finer ways made only when the attempts before fail (most pages fit the first), and
+    # each tried once.
+    ways: dict[int | None, tuple[Passage, ...] | None] = {0: passages}
+    tried = set()
+    for max_version, piece_bytes in attempts:
+        if piece_bytes not in ways:
+            ways[piece_bytes] = _finer(passages, piece_bytes)
+        way = ways[piece_bytes]
+        if (max_version, way) in tried:
+            continue
+        tried.add((max_version, way))
         fits = functools.partial(_fits, ec_level=EC_LEVELS[-1], max_version=max_version)
         try:
             split = split_text(page_text, page, translator, fits, way)
@@ -759,6 +788,7 @@ class CommandEncoder:
             )
         self.command = (program, *command[1:])
         self.size_mm = size_mm
+        self.cache_key = ("command", self.command, size_mm)
         self._cache = _Recent()
         # Fail before any page is rendered, not halfway through a run.
         self.encode("音声コードの確認。")

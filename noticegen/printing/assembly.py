@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from noticegen import press
+from noticegen import press, voicecode
 from noticegen.printing import engine, fontsharing
 from noticegen.printing.measure import Shape, _line_start, _Run
 from noticegen.printing.pagedata import PageData
@@ -214,7 +214,11 @@ def _plain_png(uri: str) -> _Picture | None:
     if not uri.startswith("data:image/png;base64,"):
         return None
     try:
-        picture = Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2])))
+        data = base64.b64decode(uri.partition(",")[2])
+        # A code made in this process: its pixels as made (what decoding the PNG would give).
+        picture = voicecode.made_image(data)
+        if picture is None:
+            picture = Image.open(io.BytesIO(data))
         if picture.mode not in ("1", "L") or "transparency" in picture.info:
             return None
         if picture.mode == "L" and not any(picture.histogram()[1:255]):
