@@ -108,6 +108,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# How _make_name_font makes a name font; part of its file name. 2: the source font's timestamps
+# kept (fontTools stamps a saved font with the time of saving by default, so every installation
+# made a font of different bytes, and notices naming languages on page 1 differed between
+# machines).
+NAME_FONT_RECIPE = 2
+
+
 @dataclass(frozen=True)
 class NameFont:
     """A font made from a manifest font for one thing: a language's name on page 1.
@@ -132,8 +139,10 @@ class NameFont:
 
     @property
     def path(self) -> Path:
-        # The characters are part of the name: a renamed language gets a font of its own.
-        digest = hashlib.sha256(self.characters.encode()).hexdigest()[:10]
+        # The characters and the way it is made are part of the name: a renamed language, or a
+        # change to _make_name_font, gets a font of its own (an older one is replaced at install).
+        made = f"{self.characters}\0{NAME_FONT_RECIPE}"
+        digest = hashlib.sha256(made.encode()).hexdigest()[:10]
         return FONT_DIR / f"name-{self.locale}-{digest}.otf"
 
 
@@ -154,7 +163,7 @@ def name_family_for(locale: str) -> str:
     return family_for(locale)
 
 
-def _make_name_font(font: NameFont) -> None:
+def _make_name_font(font: NameFont, path: Path | None = None) -> None:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -162,7 +171,10 @@ def _make_name_font(font: NameFont) -> None:
     options.layout_features = ["*"]  # the script's shaping (Hangul jamo, locl forms) kept
     options.name_IDs = ["*"]
     options.notdef_outline = True
-    tt = TTFont(FONT_DIR / font.source_file, fontNumber=font.index, lazy=False)
+    # The source's timestamps kept: the same font, byte for byte, whenever and wherever it is made.
+    tt = TTFont(
+        FONT_DIR / font.source_file, fontNumber=font.index, lazy=False, recalcTimestamp=False
+    )
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=font.characters)
     subsetter.subset(tt)
@@ -178,7 +190,7 @@ def _make_name_font(font: NameFont) -> None:
     if "CFF " in tt:
         cff = tt["CFF "].cff
         cff.fontNames = [postscript]
-    tt.save(font.path)
+    tt.save(path or font.path)
     tt.close()
 
 
