@@ -320,16 +320,21 @@ def test_pruning_leaves_foreign_files_and_never_follows_a_link(tmp_path):
     assert shapecache.prune(None, 0) is None
 
 
+def _copied_cache(source: Path, root: Path) -> Path:
+    """A private copy of a kept cache's entries, for a test that prunes it."""
+    for entry in _entries(source):
+        copy = root / entry.relative_to(source)
+        copy.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        copy.write_bytes(entry.read_bytes())
+        copy.chmod(0o600)
+    return root
+
+
 def test_a_run_reading_an_entry_another_run_removed_measures_it_again(kept, tmp_path, monkeypatch):
     """Another run prunes the cache while this one reads it: between this run's finding an
     entry's name and reading it, every entry goes. The run measures them again, same files."""
     folder, _config_path, measured = kept
-    root = tmp_path / "cache"
-    for entry in _entries(folder / "cache"):
-        copy = root / entry.relative_to(folder / "cache")
-        copy.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        copy.write_bytes(entry.read_bytes())
-        copy.chmod(0o600)
+    root = _copied_cache(folder / "cache", tmp_path / "cache")
     read = shapecache.ShapeCache._read
     vanished = []
 
@@ -347,12 +352,7 @@ def test_a_run_reading_an_entry_another_run_removed_measures_it_again(kept, tmp_
 
 def test_a_run_leaves_the_cache_under_its_bound(kept, tmp_path):
     folder, _config_path, _measured = kept
-    root = tmp_path / "cache"
-    for entry in _entries(folder / "cache"):
-        copy = root / entry.relative_to(folder / "cache")
-        copy.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        copy.write_bytes(entry.read_bytes())
-        copy.chmod(0o600)
+    root = _copied_cache(folder / "cache", tmp_path / "cache")
     before = _size(root)
     bound_mb = 0.5
     assert before > 2 * bound_mb * 1024 * 1024  # the run ends with more than the bound
