@@ -21,17 +21,37 @@ _every: list[Bounded] = []  # every cache made, for enabled() to empty
 
 
 class Bounded:
-    """At most `size` entries, the most recently used; thread-safe (the preview serves several
-    threads). `get` answers None for a key it lacks, and always while caches are off."""
+    """The most recently used entries, within a limit: `size` entries, or, with a `weight`, a
+    total weight of `size` (a value heavier than that alone is not kept). Thread-safe (the preview
+    serves several threads, and a process may lay out in several). `get` answers None for a key it
+    lacks, so None is never kept as a value.
 
-    def __init__(self, size: int) -> None:
+    The one bounded cache of the project: shared work (on by default, `switchable`, emptied and
+    bypassed while `enabled(False)`), and the caches that must stay whatever a benchmark's
+    baseline does (parsed stylesheets, measured shapes, codes, the preview's renders:
+    `switchable=False`)."""
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        weight: Callable[[Any], int] | None = None,
+        switchable: bool = True,
+    ) -> None:
         self.size = size
+        self._weight = weight
+        self._total = 0
+        self._switchable = switchable
         self._entries: collections.OrderedDict = collections.OrderedDict()
         self._lock = threading.Lock()
-        _every.append(self)
+        if switchable:
+            _every.append(self)
+
+    def _off(self) -> bool:
+        return self._switchable and not _switch["on"]
 
     def get(self, key: Hashable) -> Any:
-        if not _switch["on"]:
+        if self._off():
             return None
         with self._lock:
             value = self._entries.get(key)
@@ -40,17 +60,35 @@ class Bounded:
             return value
 
     def put(self, key: Hashable, value: Any) -> None:
-        if not _switch["on"]:
+        if self._off():
+            return
+        weight = 1 if self._weight is None else self._weight(value)
+        if weight > self.size:
             return
         with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._total -= 1 if self._weight is None else self._weight(previous)
             self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._total += weight
+            while self._total > self.size:
+                _key, dropped = self._entries.popitem(last=False)
+                self._total -= 1 if self._weight is None else self._weight(dropped)
+
+    def __iter__(self) -> Iterator:
+        """The keys kept, least recently used first (from a copy: no entry is touched)."""
+        with self._lock:
+            return iter(list(self._entries))
+
+    @property
+    def total(self) -> int:
+        """The entries' total weight (their number, without a `weight`)."""
+        return self._total
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._total = 0
 
     def __len__(self) -> int:
         return len(self._entries)

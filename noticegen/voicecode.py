@@ -12,7 +12,6 @@ the smallest symbol; it is ~10x faster than segno with its automatic mask choice
 from __future__ import annotations
 
 import base64
-import collections
 import dataclasses
 import functools
 import hashlib
@@ -20,7 +19,6 @@ import io
 import re
 import shutil
 import subprocess
-import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
@@ -303,34 +301,10 @@ def qr_image(text: str) -> CodeImage:
 RECENT_CODES = 512
 
 
-class _Recent:
-    """The most recently used entries of a cache, at most `size` of them.
-
-    Unbounded, a cache of codes would grow with every household of a run (each page 1 is its own)
-    and with every notice the preview shows. Thread-safe: the preview serves several threads.
-    """
-
-    def __init__(self, size: int = RECENT_CODES) -> None:
-        self._entries: collections.OrderedDict = collections.OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
+def _recent_codes() -> caches.Bounded:
+    """An encoder's recent codes (or splits). Unbounded, a cache of codes would grow with every
+    household of a run (each page 1 is its own) and with every notice the preview shows."""
+    return caches.Bounded(RECENT_CODES, switchable=False)
 
 
 class QrEncoder:
@@ -342,8 +316,8 @@ class QrEncoder:
     cache_key = ("qr",)
 
     def __init__(self) -> None:
-        self._cache = _Recent()
-        self._splits = _Recent()
+        self._cache = _recent_codes()
+        self._splits = _recent_codes()
 
     def encode(self, text: str) -> CodeImage:
         image = self._cache.get(text)
@@ -789,7 +763,7 @@ class CommandEncoder:
         self.command = (program, *command[1:])
         self.size_mm = size_mm
         self.cache_key = ("command", self.command, size_mm)
-        self._cache = _Recent()
+        self._cache = _recent_codes()
         # Fail before any page is rendered, not halfway through a run.
         self.encode("音声コードの確認。")
 

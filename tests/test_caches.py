@@ -39,6 +39,27 @@ def test_caches_off_keep_nothing_and_answer_nothing():
     assert cache.get("b") is None
 
 
+def test_a_weighted_cache_keeps_within_its_total_weight():
+    cache = caches.Bounded(10, weight=len)
+    for key in "abc":
+        cache.put(key, key * 3)
+    assert cache.total == 9 and list(cache) == ["a", "b", "c"]
+    cache.get("a")  # now the most recently used
+    cache.put("b", "bbbbb")  # replaced: its old weight is given back, then the oldest go
+    assert list(cache) == ["a", "b"] and cache.total == 8
+    cache.put("huge", "x" * 11)  # heavier than the whole cache: not kept, nothing dropped
+    assert cache.get("huge") is None and list(cache) == ["a", "b"]
+
+
+def test_a_cache_that_is_not_switchable_keeps_working_while_caches_are_off():
+    kept = caches.Bounded(2, switchable=False)
+    kept.put("a", 1)
+    with caches.enabled(False):
+        assert kept.get("a") == 1
+        kept.put("b", 2)
+    assert [kept.get(key) for key in "ab"] == [1, 2]
+
+
 def test_every_cache_is_bounded():
     # Those of the modules this change touches, each with a size (a worker meets 100,000
     # households: nothing may grow with them).

@@ -213,7 +213,7 @@ def test_a_documents_stylesheet_is_parsed_once_and_kept(no_stylesheets_kept):
 
 
 def test_kept_stylesheets_are_bounded_least_recently_used_first(no_stylesheets_kept, monkeypatch):
-    monkeypatch.setattr(engine, "STYLESHEETS_KEPT", 2)
+    monkeypatch.setattr(engine._kept_stylesheets, "size", 2)
     pages = [_style_page(f"p {{ width: {width}mm }}") for width in (10, 20, 30)]
     for page in (pages[0], pages[1], pages[0], pages[2]):  # pages[1] is then the oldest used
         engine.lay_out(page, base_url=".", pdf_variant=None)

@@ -27,10 +27,9 @@ import os
 import signal
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
-from noticegen import batch, i18n, notice, voicecode
+from noticegen import batch, caches, i18n, notice, voicecode
 from noticegen.printing import render, variable_print
 from noticegen.records import Household
 from noticegen.settings import Settings
@@ -117,20 +116,13 @@ class Notices:
         self._settings = settings
         self._translators = {locale: i18n.translator(locale) for locale in locales}
         self._sequence = sequence or {}
-        self._limit = limit
-        self._views: OrderedDict[tuple[str, Edition], Prepared] = OrderedDict()
-        self._lock = threading.Lock()
+        self._views = caches.Bounded(limit, switchable=False)
         # One for the app's life: it keeps only recent codes (voicecode.RECENT_CODES).
         self._encoder = voicecode.encoder_for(settings.voice_code)
 
     def cached(self, household: Household, edition: Edition) -> Prepared | None:
         """The notice if its view is at hand, without building anything."""
-        key = (household.household_id, edition)
-        with self._lock:
-            prepared = self._views.get(key)
-            if prepared is not None:
-                self._views.move_to_end(key)
-            return prepared
+        return self._views.get((household.household_id, edition))
 
     def prepared(self, household: Household, edition: Edition) -> Prepared:
         cached = self.cached(household, edition)
@@ -149,10 +141,7 @@ class Notices:
             )
             content_hash = hashlib.sha256(render.html(view).encode()).hexdigest()
             prepared = Prepared((view,), content_hash, ("single", view))
-        with self._lock:
-            self._views[(household.household_id, edition)] = prepared
-            while len(self._views) > self._limit:
-                self._views.popitem(last=False)
+        self._views.put((household.household_id, edition), prepared)
         return prepared
 
     def _mailed(self, household: Household, large_print: bool) -> Prepared:
@@ -170,33 +159,19 @@ class RenderCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, Rendered] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._entries = caches.Bounded(
+            max_bytes, weight=lambda rendered: rendered.size, switchable=False
+        )
 
     def get(self, content_hash: str) -> Rendered | None:
-        with self._lock:
-            rendered = self._entries.get(content_hash)
-            if rendered is not None:
-                self._entries.move_to_end(content_hash)
-            return rendered
+        return self._entries.get(content_hash)
 
     def put(self, rendered: Rendered) -> None:
-        if rendered.size > self.max_bytes:
-            return
-        with self._lock:
-            previous = self._entries.pop(rendered.content_hash, None)
-            if previous is not None:
-                self._bytes -= previous.size
-            self._entries[rendered.content_hash] = rendered
-            self._bytes += rendered.size
-            while self._bytes > self.max_bytes:
-                _, evicted = self._entries.popitem(last=False)
-                self._bytes -= evicted.size
+        self._entries.put(rendered.content_hash, rendered)
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        return self._entries.total
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -355,13 +330,12 @@ class _ShapeMemory:
 
     def __init__(self, limit: int = SHAPES_KEPT) -> None:
         self.limit = limit
-        self._shapes: OrderedDict[str, bytes] = OrderedDict()
+        self._shapes = caches.Bounded(limit, switchable=False)
         self.handed_out = 0
 
     def get(self, name: str) -> bytes | None:
         data = self._shapes.get(name)
         if data is not None:
-            self._shapes.move_to_end(name)
             self.handed_out += 1
         return data
 
@@ -370,11 +344,8 @@ class _ShapeMemory:
         return self.get(found[0]) if found else None
 
     def put(self, name: str, data: bytes) -> None:
-        self._shapes[name] = data
-        self._shapes.move_to_end(name)
+        self._shapes.put(name, data)
         self.handed_out += 1
-        while len(self._shapes) > self.limit:
-            self._shapes.popitem(last=False)
 
 
 @dataclass

@@ -16,7 +16,6 @@ version, and refuses any other than the one pinned in pyproject.toml.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import contextvars
 import functools
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from noticegen import fonts
+from noticegen import caches, fonts
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -137,8 +136,9 @@ class StylesheetStatistics:
     not_kept: int = 0  # documents whose stylesheets were left to WeasyPrint (see _keepable)
 
 
-_kept_stylesheets: collections.OrderedDict[tuple, _ParsedStylesheet] = collections.OrderedDict()
-# Layouts may run in several threads of a process: one parses while another finds or drops one.
+# Kept whatever noticegen.caches.enabled says: a benchmark's baseline still parses each sheet once.
+_kept_stylesheets = caches.Bounded(STYLESHEETS_KEPT, switchable=False)
+# Layouts may run in several threads of a process: the statistics are counted under this lock.
 _kept_lock = threading.Lock()
 stylesheet_statistics = StylesheetStatistics()
 
@@ -146,8 +146,7 @@ stylesheet_statistics = StylesheetStatistics()
 def forget_stylesheets() -> None:
     """Drop the parsed stylesheets kept (and reset their statistics)."""
     global stylesheet_statistics
-    with _kept_lock:
-        _kept_stylesheets.clear()
+    _kept_stylesheets.clear()
     stylesheet_statistics = StylesheetStatistics()
 
 
@@ -204,10 +203,9 @@ def _find_stylesheets(
 
     text = get_child_text(elements[0])
     key = (text, base_url, device_media_type, id(font_config))
-    with _kept_lock:
-        kept = _kept_stylesheets.get(key)
-        if kept is not None:
-            _kept_stylesheets.move_to_end(key)
+    kept = _kept_stylesheets.get(key)
+    if kept is not None:
+        with _kept_lock:
             stylesheet_statistics.reused += 1
     if kept is None:
         counters_before, profiles_before = dict(counter_style), dict(color_profiles)
@@ -226,10 +224,8 @@ def _find_stylesheets(
             _added(counters_before, counter_style),
             _added(profiles_before, color_profiles),
         )
+        _kept_stylesheets.put(key, kept)
         with _kept_lock:
-            _kept_stylesheets[key] = kept
-            while len(_kept_stylesheets) > STYLESHEETS_KEPT:
-                _kept_stylesheets.popitem(last=False)
             stylesheet_statistics.parsed += 1
     counter_style.update(kept.counter_styles)
     color_profiles.update(kept.color_profiles)

@@ -42,9 +42,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
-from typing import Any, Protocol
+from typing import Protocol
 
+from noticegen import caches
 from noticegen.printing import fontsharing, render
 from noticegen.printing.assembly import (
     ChunkFile,
@@ -103,34 +103,14 @@ class ShapeStore(Protocol):
 SHAPES_KEPT = 256
 
 
-class _RecentlyUsed(OrderedDict):
-    """A dict keeping its `limit` most recently read or written entries."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def get(self, key, default=None):
-        if key not in self:
-            return default
-        self.move_to_end(key)
-        return self[key]
-
-    def __setitem__(self, key, value) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
-
-
 class Renderer:
     """Draws notices into chunk files from shapes, measuring each shape the first time it is met."""
 
     def __init__(self, store: ShapeStore | None = None) -> None:
         self._store = store
         # shape → its runs' styles; (shape, the runs' fonts) → measured shape
-        self._styles: dict[str, tuple[Any, ...]] = _RecentlyUsed(SHAPES_KEPT)
-        self._shapes: dict[tuple, Shape] = _RecentlyUsed(SHAPES_KEPT)
+        self._styles = caches.Bounded(SHAPES_KEPT, switchable=False)
+        self._shapes = caches.Bounded(SHAPES_KEPT, switchable=False)
         self._pictures: dict[str, _Picture | None] = {}
         self.shapes_measured = 0
 
@@ -158,7 +138,8 @@ class Renderer:
         if styles is None:
             # Any measured variant of the shape serves: the styles do not depend on the fonts.
             shape = self._stored(page.shape, None) or self._measure(page)
-            styles = self._styles[page.shape] = shape.styles
+            styles = shape.styles
+            self._styles.put(page.shape, styles)
         runs = [_shape_text(text, style) for text, style in zip(page.texts, styles, strict=True)]
         if not all(run.one_line for run in runs):
             raise NotDrawable("a run Pango sets on more than one line")
@@ -188,7 +169,7 @@ class Renderer:
     def _measure(self, page: PageData) -> Shape:
         shape = measure(page)
         self.shapes_measured += 1
-        self._shapes[(page.shape, shape.fonts)] = shape
+        self._shapes.put((page.shape, shape.fonts), shape)
         if self._store is not None:
             self._store.put(_stored_name(page.shape, shape.fonts), shape.to_bytes())
         return shape
@@ -209,7 +190,7 @@ class Renderer:
             return None
         if fonts is not None and shape.fonts != fonts:
             return None  # a foreign entry under this name: measured again
-        self._shapes[(digest, shape.fonts)] = shape
+        self._shapes.put((digest, shape.fonts), shape)
         return shape
 
 
