@@ -97,6 +97,9 @@ class ShapeStore(Protocol):
     def put(self, name: str, data: bytes) -> None: ...
 
 
+# What _check_image keeps for an image it found this renderer would not draw as a full render does.
+_NOT_DRAWN = object()
+
 # Shapes a worker keeps in memory, the most recently used: a shape holds its page's PDF (opened
 # once drawn) and its runs' computed styles, a megabyte or so, and a realistic member file meets
 # thousands of shapes; one dropped is read back from the store (the run folder), not measured.
@@ -111,7 +114,8 @@ class Renderer:
         # shape → its runs' styles; (shape, the runs' fonts) → measured shape
         self._styles = caches.Bounded(SHAPES_KEPT, switchable=False)
         self._shapes = caches.Bounded(SHAPES_KEPT, switchable=False)
-        self._pictures: dict[str, _Picture | None] = {}
+        # The guide pages' codes repeat, the others do not: a bound keeps a worker's memory flat.
+        self._pictures = caches.Bounded(4096, switchable=False)
         self.shapes_measured = 0
 
     def add_notice(self, chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> bool:
@@ -157,12 +161,11 @@ class Renderer:
 
         (An external voice-code encoder may print SVGs or colour PNGs: those notices are laid
         out in full.)"""
-        if uri not in self._pictures:
-            if len(self._pictures) > 4096:  # the guide pages' codes repeat; others do not
-                self._pictures.clear()
-            self._pictures[uri] = _plain_png(uri)  # decoded once: checked here, drawn later
-        picture = self._pictures[uri]
+        picture = self._pictures.get(uri)
         if picture is None:
+            picture = _plain_png(uri) or _NOT_DRAWN  # decoded once: checked here, drawn later
+            self._pictures.put(uri, picture)
+        if picture is _NOT_DRAWN:
             raise NotDrawable("an image this renderer would not draw as a full render does")
         return picture
 
