@@ -57,7 +57,7 @@ from noticegen import (
     view,
     voicecode,
 )
-from noticegen.printing import render, variable_print
+from noticegen.printing import variable_print
 
 log = logging.getLogger("noticegen")
 
@@ -776,33 +776,19 @@ def _chunk_pdf(views: list[view.NoticeView], chunk: Chunk, finishing: Callable) 
 
     WeasyPrint keeps a whole document's layout in memory (about 4 MiB a notice), so a chunk of 500
     laid out as one document needs over 2 GiB; groups of GROUP_SIZE keep a worker's memory flat.
-    The groups' pages are joined with pikepdf. The chunk file is a print production file: its pages
-    keep their content, fonts and images, but not the groups' tag trees, which a press does not
-    read; the tagged PDF of any one notice comes from `noticegen render` and the preview.
+    The groups' pages are joined in one file as the shapes renderer joins the notices it lays out
+    in full (variable_print.ChunkFile): with one subset of each font for the whole file, so the
+    two renderers' files draw every glyph from the same font program. The chunk file is a print
+    production file: its pages keep their content, fonts and images, but carry no tag tree, which
+    a press does not read; the tagged PDF of any one notice comes from `noticegen render` and the
+    preview.
     """
-    import pikepdf
-
-    title = _chunk_title(chunk)
-    combined = pikepdf.new()
-    combined.docinfo["/Title"] = title
+    target = variable_print.ChunkFile(_chunk_title(chunk), finishing)
     for start in range(0, len(views), GROUP_SIZE):
-        group = views[start : start + GROUP_SIZE]
-        data = render.pdf_from_html(render.document_html(group, title, i18n.SOURCE_LOCALE))
-        with pikepdf.open(io.BytesIO(data)) as part:
-            combined.pages.extend(part.pages)
-    variable_print.tag_subsets_by_content(combined)
-    version = finishing(combined)
-    out = io.BytesIO()
-    # deterministic_id: the file identifier comes from the content, so reruns are byte-identical.
-    combined.save(
-        out,
-        deterministic_id=True,
-        compress_streams=True,
-        force_version=version,
-        object_stream_mode=press.object_streams(version),
-    )
-    combined.close()
-    return out.getvalue()
+        variable_print.add_laid_out(
+            target, tuple(views[start : start + GROUP_SIZE]), i18n.SOURCE_LOCALE
+        )
+    return target.finish()
 
 
 def _print_marks(

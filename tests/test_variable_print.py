@@ -445,7 +445,11 @@ def _drawn_and_laid_out(population_sample, config, encoder):
         if not renderer.add_notice(target, parts, i18n.SOURCE_LOCALE):
             laid_out_in_full.append(household.household_id)
         drawn = pypdfium2.PdfDocument(target.finish())
-        laid_out = pypdfium2.PdfDocument(render.pdf(list(parts)))
+        # Laid out in full as the full renderer does: in a chunk file of its own, whose font
+        # subsets are made as the drawn file's are (tests/test_fontsharing.py checks those).
+        whole = variable_print.ChunkFile("test")
+        variable_print.add_laid_out(whole, parts, i18n.SOURCE_LOCALE)
+        laid_out = pypdfium2.PdfDocument(whole.finish())
         try:
             assert len(drawn) == len(laid_out) == sum(part.page_count for part in parts)
             for index in range(len(drawn)):

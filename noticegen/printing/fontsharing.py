@@ -56,41 +56,155 @@ def _font_files() -> dict[str, Path]:
     }
 
 
+@dataclass(frozen=True)
+class _Subset:
+    """A font program cut to the glyphs a chunk file uses, and how the file's codes (the source
+    font's glyph ids: CIDs, Identity-H) find their glyphs in it."""
+
+    program: bytes  # a TrueType or OpenType font file, or a bare CFF font (`bare_cff`)
+    # For a TrueType program whose glyphs were numbered anew: the new id of each source glyph id
+    # (the font's /CIDToGIDMap). None where a code finds its glyph as it is: the glyph ids were
+    # kept, or a CID-keyed CFF program kept each glyph's CID (its charset maps CIDs to glyphs).
+    new_ids: dict[int, int] | None = None
+    # A CID-keyed CFF font out of its OpenType wrapper (FontFile3 /CIDFontType0C): readers find
+    # a bare CID-keyed font's glyphs by CID through its charset, as PDF 9.7.4.2 says; in an
+    # OpenType wrapper PDFium takes the CIDs for glyph ids, which only kept glyph ids satisfy.
+    bare_cff: bool = False
+
+
 @functools.lru_cache(maxsize=32)
-def _subset_program(sha256: str, index: int, glyphs: frozenset[int]) -> bytes:
+def _subset_program(sha256: str, index: int, glyphs: frozenset[int]) -> _Subset:
     """The project's font file of this sha256 (face `index`) cut to `glyphs`."""
     return _cut_font(_font_files()[sha256].read_bytes(), index, glyphs)
 
 
-def _cut_font(data: bytes, index: int, glyphs: frozenset[int]) -> bytes:
-    """A font file (face `index`) cut to `glyphs`, every glyph keeping its id (the slots of the
-    others stay, empty), without hinting: as WeasyPrint's own subsets are, by HarfBuzz's subsetter
-    (fontTools takes seconds on a CID-keyed CFF font such as Noto Sans CJK, where it keeps)."""
+def _cut_font(data: bytes, index: int, glyphs: frozenset[int]) -> _Subset:
+    """A font file (face `index`) cut to `glyphs`, without hinting, by HarfBuzz's subsetter (the
+    library WeasyPrint subsets with; fontTools takes seconds on a CID-keyed CFF font such as Noto
+    Sans CJK).
+
+    Compact where the file's codes can still find their glyphs (_compact_subset): WeasyPrint's
+    own subsets keep every glyph id, so a CJK font of 65,535 glyphs keeps 65,535 slots, most of
+    them empty, and its subset of a few hundred glyphs weighs some 200 KB compressed instead of
+    some 60 KB. Otherwise every glyph keeps its id, as in WeasyPrint's subsets."""
     hb = _harfbuzz_subset()
     if hb is None:
-        return _cut_font_with_fonttools(data, index, glyphs)
+        return _Subset(_cut_font_with_fonttools(data, index, glyphs))
+    compact = _compact_subset(hb, data, index, glyphs)
+    if compact is not None:
+        return compact
+    program = _harfbuzz_cut(hb, data, index, glyphs, _KEEP_IDS)
+    if program is None:
+        return _Subset(_cut_font_with_fonttools(data, index, glyphs))
+    return _Subset(program)
+
+
+# hb_subset_flags_t: NO_HINTING | DESUBROUTINIZE | PASSTHROUGH_UNRECOGNIZED, and RETAIN_GIDS to
+# keep the glyph ids.
+_COMPACT = 0x01 | 0x04 | 0x20
+_KEEP_IDS = _COMPACT | 0x02
+
+
+def _compact_subset(hb, data: bytes, index: int, glyphs: frozenset[int]) -> _Subset | None:
+    """A subset numbering its glyphs anew, when the codes can find them: a TrueType program
+    through the /CIDToGIDMap made from HarfBuzz's own old-to-new glyph map; a CFF program only
+    when it is CID-keyed and each kept glyph's CID is its id in the source (Noto Sans CJK's are),
+    so that its charset maps each code to its glyph with no map in the PDF. None otherwise."""
+    ffi, library = hb
+    try:  # HarfBuzz before 7.0 has no subset plans: such a library keeps the glyph ids
+        library.hb_subset_plan_old_to_new_glyph_mapping  # noqa: B018
+    except AttributeError:
+        return None
+    kept = sorted(glyphs | {0})
+    blob = library.hb_blob_create(data, len(data), 1, ffi.NULL, ffi.NULL)  # 1: read-only
+    face = library.hb_face_create(blob, index)
+    request = _subset_request(hb, kept, _COMPACT)
+    plan = library.hb_subset_plan_create_or_fail(face, request)
+    try:
+        if plan == ffi.NULL:
+            return None
+        old_to_new = library.hb_subset_plan_old_to_new_glyph_mapping(plan)
+        new_ids = {glyph: library.hb_map_get(old_to_new, glyph) for glyph in kept}
+        if any(new == _HB_MAP_VALUE_INVALID for new in new_ids.values()):
+            return None
+        program = _program_of(hb, library.hb_subset_plan_execute_or_fail(plan))
+    finally:
+        if plan != ffi.NULL:
+            library.hb_subset_plan_destroy(plan)
+        library.hb_subset_input_destroy(request)
+        library.hb_face_destroy(face)
+        library.hb_blob_destroy(blob)
+    if program is None:
+        return None
+    if program[:4] != b"OTTO":
+        return _Subset(program, new_ids)
+    if not _cff_keeps_cids(program, new_ids):
+        return None
+    return _Subset(_sfnt_table(program, b"CFF "), bare_cff=True)
+
+
+def _sfnt_table(font: bytes, tag: bytes) -> bytes:
+    """One table of an OpenType font file, from its table directory (OpenType spec, "Table
+    Directory": the number of tables at byte 4, then 16-byte records from byte 12)."""
+    for record in range(int.from_bytes(font[4:6], "big")):
+        start = 12 + 16 * record
+        if font[start : start + 4] == tag:
+            offset = int.from_bytes(font[start + 8 : start + 12], "big")
+            length = int.from_bytes(font[start + 12 : start + 16], "big")
+            return font[offset : offset + length]
+    raise ValueError(f"no {tag!r} table in the font")
+
+
+def _cff_keeps_cids(program: bytes, new_ids: dict[int, int]) -> bool:
+    """Whether a CFF subset is CID-keyed and gives each glyph the CID of its source glyph id."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(program))
+    if "CFF " not in font or not hasattr(font["CFF "].cff.topDictIndex[0], "ROS"):
+        return False
+    order = font.getGlyphOrder()  # a CID-keyed font's glyphs are named by CID: cid00042
+    return all(
+        new < len(order) and order[new] == (f"cid{old:05d}" if old else ".notdef")
+        for old, new in new_ids.items()
+    )
+
+
+_HB_MAP_VALUE_INVALID = 0xFFFFFFFF
+
+
+def _subset_request(hb, kept: list[int], flags: int):
+    _ffi, library = hb
+    request = library.hb_subset_input_create_or_fail()
+    glyph_set = library.hb_subset_input_glyph_set(request)
+    for glyph in kept:
+        library.hb_set_add(glyph_set, glyph)
+    dropped = library.hb_subset_input_set(request, 3)  # HB_SUBSET_SETS_DROP_TABLE_TAG
+    for tag in _DROPPED_TABLES:
+        library.hb_set_add(dropped, library.hb_tag_from_string(tag.encode(), 4))
+    library.hb_subset_input_set_flags(request, flags)
+    return request
+
+
+def _program_of(hb, cut) -> bytes | None:
+    """The bytes of a subset face (destroyed), or None where HarfBuzz failed."""
+    ffi, library = hb
+    if cut == ffi.NULL:
+        return None
+    result = library.hb_face_reference_blob(cut)
+    length = ffi.new("unsigned int *")
+    program = bytes(ffi.buffer(library.hb_blob_get_data(result, length), length[0]))
+    library.hb_blob_destroy(result)
+    library.hb_face_destroy(cut)
+    return program
+
+
+def _harfbuzz_cut(hb, data: bytes, index: int, glyphs: frozenset[int], flags: int) -> bytes | None:
     ffi, library = hb
     blob = library.hb_blob_create(data, len(data), 1, ffi.NULL, ffi.NULL)  # 1: read-only
     face = library.hb_face_create(blob, index)
-    request = library.hb_subset_input_create_or_fail()
+    request = _subset_request(hb, sorted(glyphs | {0}), flags)
     try:
-        kept = library.hb_subset_input_glyph_set(request)
-        for glyph in sorted(glyphs | {0}):
-            library.hb_set_add(kept, glyph)
-        dropped = library.hb_subset_input_set(request, 3)  # HB_SUBSET_SETS_DROP_TABLE_TAG
-        for tag in _DROPPED_TABLES:
-            library.hb_set_add(dropped, library.hb_tag_from_string(tag.encode(), 4))
-        # NO_HINTING | RETAIN_GIDS | DESUBROUTINIZE | PASSTHROUGH_UNRECOGNIZED
-        library.hb_subset_input_set_flags(request, 0x01 | 0x02 | 0x04 | 0x20)
-        cut = library.hb_subset_or_fail(face, request)
-        if cut == ffi.NULL:
-            return _cut_font_with_fonttools(data, index, glyphs)
-        result = library.hb_face_reference_blob(cut)
-        length = ffi.new("unsigned int *")
-        program = bytes(ffi.buffer(library.hb_blob_get_data(result, length), length[0]))
-        library.hb_blob_destroy(result)
-        library.hb_face_destroy(cut)
-        return program
+        return _program_of(hb, library.hb_subset_or_fail(face, request))
     finally:
         library.hb_subset_input_destroy(request)
         library.hb_face_destroy(face)
@@ -141,6 +255,14 @@ def _harfbuzz_subset():
         hb_set_t *hb_subset_input_set(hb_subset_input_t *input, int set_type);
         void hb_subset_input_set_flags(hb_subset_input_t *input, unsigned value);
         hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
+        typedef struct hb_map_t hb_map_t;
+        typedef struct hb_subset_plan_t hb_subset_plan_t;
+        uint32_t hb_map_get(const hb_map_t *map, uint32_t key);
+        hb_subset_plan_t *hb_subset_plan_create_or_fail(hb_face_t *face,
+                                                        const hb_subset_input_t *input);
+        void hb_subset_plan_destroy(hb_subset_plan_t *plan);
+        const hb_map_t *hb_subset_plan_old_to_new_glyph_mapping(const hb_subset_plan_t *plan);
+        hb_face_t *hb_subset_plan_execute_or_fail(hb_subset_plan_t *plan);
         """
     )
     for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "harfbuzz-subset"):
@@ -292,23 +414,26 @@ def share_fonts(pdf, run_fonts: dict, holders: list, sources: dict) -> dict[str,
         sha256, index = use.source
         glyphs = frozenset(use.widths)
         if sha256 in _font_files():
-            program = _subset_program(sha256, index, glyphs)
+            subset = _subset_program(sha256, index, glyphs)
         elif use.font is not None:  # not one of the project's files (fontconfig allows none)
-            program = _cut_font(engine.font_file(use.font), index, glyphs)
+            subset = _cut_font(engine.font_file(use.font), index, glyphs)
         else:
             continue  # a file this process cannot read: its sources keep their own subsets
-        shared[key] = pdf.make_indirect(_type0_font(pdf, use, program))
+        shared[key] = pdf.make_indirect(_type0_font(pdf, use, subset))
         for holder, name in use.embedded:
             holder[name] = shared[key]
     return shared
 
 
-def _type0_font(pdf, use: _FontUse, program: bytes):
-    """A Type0 font (Identity-H) of a subset `program` that kept the font's glyph ids."""
+def _type0_font(pdf, use: _FontUse, subset: _Subset):
+    """A Type0 font (Identity-H) of a subset whose codes are the source font's glyph ids."""
     import pikepdf
 
-    otf = program[:4] == b"OTTO"
-    if otf:
+    program = subset.program
+    otf = subset.bare_cff or program[:4] == b"OTTO"
+    if subset.bare_cff:
+        font_file = pikepdf.Stream(pdf, program, Subtype=pikepdf.Name.CIDFontType0C)
+    elif otf:
         font_file = pikepdf.Stream(pdf, program, Subtype=pikepdf.Name.OpenType)
     else:
         font_file = pikepdf.Stream(pdf, program, Length1=len(program))
@@ -336,10 +461,15 @@ def _type0_font(pdf, use: _FontUse, program: bytes):
         Subtype=pikepdf.Name(f"/CIDFontType{0 if otf else 2}"),
         BaseFont=descriptor.FontName,
         CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
-        CIDToGIDMap=pikepdf.Name.Identity,
         W=pikepdf.Array(array),
         FontDescriptor=pdf.make_indirect(descriptor),
     )
+    if not otf:  # a CIDFontType2's codes reach its glyphs through the map (PDF 9.7.4.2)
+        descendant.CIDToGIDMap = (
+            pikepdf.Name.Identity
+            if subset.new_ids is None
+            else pdf.make_indirect(pdf.make_stream(_cid_to_gid_map(subset.new_ids)))
+        )
     return pikepdf.Dictionary(
         Type=pikepdf.Name.Font,
         Subtype=pikepdf.Name.Type0,
@@ -348,6 +478,15 @@ def _type0_font(pdf, use: _FontUse, program: bytes):
         DescendantFonts=[pdf.make_indirect(descendant)],
         ToUnicode=pdf.make_stream(_to_unicode_cmap(use.text)),
     )
+
+
+def _cid_to_gid_map(new_ids: dict[int, int]) -> bytes:
+    """A /CIDToGIDMap stream: for each CID from 0 to the largest used, its glyph id in the
+    subset (two bytes, big-endian); 0, the .notdef glyph, for the CIDs no code uses."""
+    table = bytearray(2 * (max(new_ids) + 1))
+    for cid, glyph in new_ids.items():
+        table[2 * cid : 2 * cid + 2] = glyph.to_bytes(2, "big")
+    return bytes(table)
 
 
 def _to_unicode_cmap(text: dict[int, str]) -> bytes:

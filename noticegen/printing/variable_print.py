@@ -106,6 +106,14 @@ _NOT_DRAWN = object()
 SHAPES_KEPT = 256
 
 
+def add_laid_out(chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> None:
+    """Notice parts laid out in full by WeasyPrint, added to the chunk file, whose one subset of
+    each font they share: the full renderer's files (batch) and the notices this renderer cannot
+    draw are made alike, so the two renderers' pages draw every glyph from the same font program."""
+    document = render.lay_out_untagged(render.document_html(parts, chunk.title, lang))
+    chunk.add_laid_out_pages(document.write_pdf(), fontsharing.document_font_sources(document))
+
+
 class Renderer:
     """Draws notices into chunk files from shapes, measuring each shape the first time it is met."""
 
@@ -124,11 +132,7 @@ class Renderer:
         try:
             planned = [self._plan(page) for part in parts for page in pages(part)]
         except NotDrawable:
-            markup = render.document_html(parts, chunk.title, lang)
-            document = render.lay_out_untagged(markup)
-            chunk.add_laid_out_pages(
-                document.write_pdf(), fontsharing.document_font_sources(document)
-            )
+            add_laid_out(chunk, parts, lang)
             return False
         for key, shape, runs, page, pictures in planned:
             chunk.add_drawn_page(key, shape, runs, page, pictures)
