@@ -638,3 +638,68 @@ def font_file(use: FontUse) -> bytes:
     from weasyprint.text.fonts import get_hb_object_data
 
     return get_hb_object_data(use.font.hb_face)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a page whose font programs another module cuts (the shapes renderer's forms)
+#
+# A form's fonts are replaced, in each chunk file, by one subset per font cut from the project's
+# font file (noticegen.printing.fontsharing), so the subset WeasyPrint cuts for each form, a
+# quarter of writing it, would be thrown away. WeasyPrint 70.0 has no option for this: its
+# `full_fonts` embeds whole files and lists the widths of all their glyphs (slower still). So
+# `Font.clean`, which cuts a font's program when a PDF is written, is replaced by one that, in a
+# `write_pdf_leaving_programs_uncut`, leaves a placeholder program instead: everything else
+# (widths, text, descriptor, content streams) is written as WeasyPrint writes it.
+
+# After its first four bytes, which keep WeasyPrint's choice of FontFile2 or FontFile3
+# (`Font.type`: "OTTO" is CFF), a placeholder program is this.
+UNCUT_PROGRAM = b"noticegen: this font's program is cut when its file is assembled"
+
+_LEAVING_UNCUT: contextvars.ContextVar[Callable[[FontUse], bool] | None] = contextvars.ContextVar(
+    "noticegen_leaving_uncut", default=None
+)
+
+
+def write_pdf_leaving_programs_uncut(document, leave_uncut: Callable[[FontUse], bool]) -> bytes:
+    """`document.write_pdf()`, each font `leave_uncut` accepts embedded with a placeholder
+    program (see `is_uncut_program`) where WeasyPrint would embed its subset. Only fonts
+    WeasyPrint would cut to their glyphs plainly are left: not a font drawing .notdef (it would
+    keep its outline), nor a variable or colour font (it would rewrite their tables), nor one with
+    hinting asked for."""
+    _hook_font_cleaning()
+    token = _LEAVING_UNCUT.set(leave_uncut)
+    try:
+        return document.write_pdf()
+    finally:
+        _LEAVING_UNCUT.reset(token)
+
+
+def is_uncut_program(program: bytes) -> bool:
+    """Whether an embedded font program is a placeholder of `write_pdf_leaving_programs_uncut`."""
+    return program[4:] == UNCUT_PROGRAM
+
+
+@functools.cache
+def _hook_font_cleaning() -> None:
+    load()
+    from weasyprint.pdf.fonts import Font
+
+    cut = Font.clean
+
+    def clean(font, to_unicode, hinting):
+        leave_uncut = _LEAVING_UNCUT.get()
+        plain = (
+            to_unicode  # none: WeasyPrint embeds the whole file
+            and not hinting
+            and not font.missing
+            and "fvar" not in font.tables
+            and not (font.png or font.svg or font.colr)
+        )
+        if leave_uncut is None or not plain or not leave_uncut(font_use(font)):
+            cut(font, to_unicode, hinting)
+            return
+        # A CFF face's subset starts "OTTO" even when the face is in a collection ("ttcf").
+        cff = "CFF " in font.tables or "CFF2" in font.tables
+        font.file_content = (b"OTTO" if cff else b"\0\1\0\0") + UNCUT_PROGRAM
+
+    Font.clean = clean
