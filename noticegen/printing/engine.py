@@ -59,12 +59,66 @@ VERSION = _check_version()
 @functools.cache
 def load() -> tuple[Any, Any]:
     """WeasyPrint (imported once the project's fonts are active) and this process's font
-    configuration, with noticegen's marked-content hook installed (see `hook_marked_content`)."""
+    configuration, with noticegen's marked-content hook installed (see `hook_marked_content`)
+    and its fonts' files read when used (see `_read_font_files_when_used`)."""
     fonts.activate()
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    _read_font_files_when_used()
     return weasyprint, FontConfiguration()
+
+
+# WeasyPrint copies the whole file of each font a document draws with when it meets the font
+# (`Font.__init__`: 20 MB for Noto Sans CJK, 4.6 MB for BIZ UDPGothic), in every document, and
+# uses the copy only where it cannot cut the font's subset from its HarfBuzz face (no
+# HarfBuzz-Subset, a variable or colour font): the copies were a tenth of measuring a page shape.
+# So `Font.file_content` becomes a property that reads the file from the font's face the first
+# time it is asked for (the same bytes; the font holds its face), and a font met leaves it unread.
+
+_MEETING_FONT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "noticegen_meeting_font", default=False
+)
+
+
+@dataclass(frozen=True)
+class _UnreadFontFile:
+    face: Any  # the HarfBuzz face the file is read from
+
+
+def _read_font_files_when_used() -> None:
+    import weasyprint.pdf.fonts as pdf_fonts
+
+    font_class = pdf_fonts.Font
+    if isinstance(font_class.__dict__.get("file_content"), property):
+        return
+    read = pdf_fonts.get_hb_object_data
+    meet = font_class.__init__
+
+    def get_hb_object_data(hb_object, ot_color=None, glyph=None):
+        if _MEETING_FONT.get() and ot_color is None:
+            return _UnreadFontFile(hb_object)
+        return read(hb_object, ot_color, glyph)
+
+    def meet_leaving_file_unread(font, *args, **kwargs):
+        token = _MEETING_FONT.set(True)
+        try:
+            meet(font, *args, **kwargs)
+        finally:
+            _MEETING_FONT.reset(token)
+
+    def file_content(font) -> bytes:
+        data = font.__dict__["_noticegen_file_content"]
+        if isinstance(data, _UnreadFontFile):
+            data = font.__dict__["_noticegen_file_content"] = read(data.face)
+        return data
+
+    def set_file_content(font, data) -> None:
+        font.__dict__["_noticegen_file_content"] = data
+
+    pdf_fonts.get_hb_object_data = get_hb_object_data
+    font_class.__init__ = meet_leaving_file_unread
+    font_class.file_content = property(file_content, set_file_content)
 
 
 def font_configuration():
