@@ -3,7 +3,8 @@
 Everything noticegen asks of WeasyPrint goes through here: the public API (HTML → Document) and
 the internals the print batch's renderer and the tagged PDF need (laid-out boxes, Pango layouts
 of a text run, drawing a line of text into a content stream, the fonts a document used, the
-marked-content hook, a document's stylesheet parsed once for the next documents). Internals are
+marked-content hook, a document's stylesheet parsed once for the next documents, a form written
+without its fonts' subsets, font files read only when used). Internals are
 called by keyword, so that a renamed or reordered parameter fails here, loudly, rather than
 passing a value to the wrong place. A WeasyPrint upgrade touches this module only: check each
 function here against the new release (tests/test_engine.py is the contract), then add the
