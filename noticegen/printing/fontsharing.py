@@ -8,6 +8,10 @@ of the glyphs they use, taken from the font file again, with one /W and one /ToU
 them all. Nothing in a content stream changes. A form whose font gives a glyph another width
 than the shared font does (WeasyPrint rounds a glyph's advance at the size first met) keeps
 its own subset, so that no glyph moves.
+
+Forms are written without their fonts' subsets (engine.write_pdf_leaving_programs_uncut, for the
+fonts `cut_here` accepts: the project's files), as they are almost always replaced: a form's font
+that is kept gets its own subset here, cut from the project's file.
 """
 
 from __future__ import annotations
@@ -42,6 +46,11 @@ def document_font_sources(document) -> tuple[tuple[str, str, int], ...]:
         use.name: _font_source(use) for use in engine.document_font_uses(document) if use.vector
     }
     return tuple((name, *found[name]) for name in sorted(found))
+
+
+def cut_here(use: engine.FontUse) -> bool:
+    """Whether a font's subset can be left for `share_fonts` to cut: one of the project's files."""
+    return use.vector and _font_source(use)[0] in _font_files()
 
 
 @functools.cache
@@ -202,6 +211,21 @@ def _embedded_use(font) -> tuple[dict[int, int], dict[int, str]] | None:
     descendant = font.DescendantFonts[0]
     if descendant.get("/CIDToGIDMap", pikepdf.Name.Identity) != "/Identity":
         return None
+    widths = _cid_widths(descendant)
+    text: dict[int, str] = {}
+    if "/ToUnicode" in font:
+        cmap = font.ToUnicode.read_bytes()
+        if b"bfrange" in cmap:
+            return None
+        for glyph, code in _BFCHAR.findall(cmap):
+            text[int(glyph, 16)] = bytes.fromhex(code.decode()).decode("utf-16-be")
+    return widths, text
+
+
+def _cid_widths(descendant) -> dict[int, int]:
+    """The widths (/W) of a CID font's glyphs, by glyph id."""
+    import pikepdf
+
     widths: dict[int, int] = {}
     items = list(descendant.get("/W", []))
     position = 0
@@ -215,14 +239,7 @@ def _embedded_use(font) -> tuple[dict[int, int], dict[int, str]] | None:
             for glyph in range(first, int(items[position + 1]) + 1):
                 widths[glyph] = round(float(items[position + 2]))
             position += 3
-    text: dict[int, str] = {}
-    if "/ToUnicode" in font:
-        cmap = font.ToUnicode.read_bytes()
-        if b"bfrange" in cmap:
-            return None
-        for glyph, code in _BFCHAR.findall(cmap):
-            text[int(glyph, 16)] = bytes.fromhex(code.decode()).decode("utf-16-be")
-    return widths, text
+    return widths
 
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
@@ -300,7 +317,35 @@ def share_fonts(pdf, run_fonts: dict, holders: list, sources: dict) -> dict[str,
         shared[key] = pdf.make_indirect(_type0_font(pdf, use, program))
         for holder, name in use.embedded:
             holder[name] = shared[key]
+    _cut_kept_programs(holders, sources, {font.objgen for font in shared.values()})
     return shared
+
+
+def _cut_kept_programs(holders: list, sources: dict, shared: set) -> None:
+    """Give each font a holder keeps (not one of the `shared` fonts' objects) whose program was
+    left uncut (engine.write_pdf_leaving_programs_uncut) its own subset: the glyphs of its
+    widths, cut from the project's file, as `share_fonts` cuts a shared one."""
+    cut = set()
+    for holder in holders:
+        for name, font in holder.items():
+            if font.objgen in shared or font.get("/Subtype") != "/Type0":
+                continue
+            descendant = font.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            if program is None or program.objgen in cut:
+                continue
+            if not engine.is_uncut_program(program.read_bytes()):
+                continue
+            cut.add(program.objgen)
+            key = name.lstrip("/")
+            if key not in sources:
+                raise AssertionError(f"a font left uncut whose file is not known: {key}")
+            sha256, index = sources[key]
+            subset = _subset_program(sha256, index, frozenset(_cid_widths(descendant)))
+            program.write(subset)
+            if "/Length1" in program:
+                program.Length1 = len(subset)
 
 
 def _type0_font(pdf, use: _FontUse, program: bytes):

@@ -45,7 +45,7 @@ import re
 from typing import Protocol
 
 from noticegen import caches
-from noticegen.printing import fontsharing, render
+from noticegen.printing import engine, fontsharing, render
 from noticegen.printing.assembly import (
     ChunkFile,
     _Picture,
@@ -126,9 +126,9 @@ class Renderer:
         except NotDrawable:
             markup = render.document_html(parts, chunk.title, lang)
             document = render.lay_out_untagged(markup)
-            chunk.add_laid_out_pages(
-                document.write_pdf(), fontsharing.document_font_sources(document)
-            )
+            # Its fonts are replaced as the forms' are: their subsets are cut there (fontsharing).
+            data = engine.write_pdf_leaving_programs_uncut(document, fontsharing.cut_here)
+            chunk.add_laid_out_pages(data, fontsharing.document_font_sources(document))
             return False
         for key, shape, runs, page, pictures in planned:
             chunk.add_drawn_page(key, shape, runs, page, pictures)
