@@ -311,3 +311,64 @@ def test_box_accessors_give_the_layouts_geometry_style_and_element():
     assert inside[0] is paragraph and name in inside and static in inside
     with pytest.raises(dataclasses.FrozenInstanceError):
         where.x = 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a form whose font programs fontsharing cuts
+
+
+def _programs(data: bytes) -> list[tuple[str, bytes]]:
+    """Each embedded font program of a PDF: its kind (/FontFile2, /FontFile3) and its bytes."""
+    found = []
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for candidate in pdf.objects:
+            if isinstance(candidate, pikepdf.Dictionary) and candidate.get("/Type") == (
+                "/FontDescriptor"
+            ):
+                for kind in ("/FontFile2", "/FontFile3"):
+                    if kind in candidate:
+                        found.append((kind, candidate[kind].read_bytes()))
+    return sorted(found)
+
+
+def test_a_pdf_written_leaving_programs_uncut_differs_only_in_the_programs_left():
+    page = _PAGE.replace("国民健康保険", "国民健康保険 Notice 통지")  # TrueType and CFF faces
+    write = engine.write_pdf_leaving_programs_uncut
+    cut = engine.lay_out(page, base_url=".", pdf_variant=None).write_pdf()
+    none_left = write(engine.lay_out(page, base_url=".", pdf_variant=None), lambda _use: False)
+    assert none_left == cut  # WeasyPrint's own writing, byte for byte
+    left = []
+    uncut = write(
+        engine.lay_out(page, base_url=".", pdf_variant=None), lambda use: left.append(use) or True
+    )
+    assert len(left) >= 2 and all(use.vector for use in left)
+    programs, placeholders = _programs(cut), _programs(uncut)
+    assert len(programs) == len(placeholders) == len(left)
+    assert any(program[:4] == b"OTTO" for _kind, program in programs)  # the CFF face (a .ttc)
+    for (kind, program), (placeholder_kind, placeholder) in zip(
+        programs, placeholders, strict=True
+    ):
+        assert not engine.is_uncut_program(program) and engine.is_uncut_program(placeholder)
+        # WeasyPrint's choice of FontFile2 or FontFile3 (and of CIDFontType) follows the subset's.
+        assert kind == placeholder_kind and placeholder[:4] == program[:4]
+
+
+def test_font_files_read_when_used_write_the_same_pdfs(monkeypatch):
+    """WeasyPrint's own writing (its subsets, tagged or not) is unchanged by fonts reading their
+    files only when used: the same bytes as with WeasyPrint copying each file when it meets it."""
+    engine.load()
+    import weasyprint.pdf.fonts
+    import weasyprint.text.fonts
+
+    page = _PAGE.replace("国民健康保険", "国民健康保険 Notice 통지")
+
+    def written():
+        return [
+            engine.lay_out(page, base_url=".", pdf_variant=variant).write_pdf()
+            for variant in (None, "pdf/ua-1")
+        ]
+
+    read_when_used = written()
+    copying = weasyprint.text.fonts.get_hb_object_data  # WeasyPrint's: the file, when met
+    monkeypatch.setattr(weasyprint.pdf.fonts, "get_hb_object_data", copying)
+    assert written() == read_when_used

@@ -22,7 +22,7 @@ import pytest
 from PIL import ImageChops
 
 from noticegen import batch, i18n, notice, project, settings
-from noticegen.printing import render, variable_print
+from noticegen.printing import engine, render, variable_print
 from tests.conftest import SAMPLE_UTF8, MemoryShapeStore, read_file
 from tests.pdf_helpers import page_texts
 
@@ -324,6 +324,55 @@ def test_a_run_followed_by_a_wrapped_line_is_not_drawn():
     assert _line_count(page) == 2
     with pytest.raises(variable_print.NotDrawable, match="more than one line"):
         variable_print.measure(page)
+
+
+def _font_programs(pdf) -> dict[str, list[bytes]]:
+    """Each embedded Type0 font's program, by font name (without its subset tag)."""
+    found: dict[str, list[bytes]] = {}
+    for candidate in pdf.objects:
+        if isinstance(candidate, pikepdf.Dictionary) and candidate.get("/Subtype") == "/Type0":
+            descriptor = candidate.DescendantFonts[0].FontDescriptor
+            program = descriptor.get("/FontFile2") or descriptor.FontFile3
+            name = str(candidate.BaseFont).split("+", 1)[-1]
+            found.setdefault(name, []).append(program.read_bytes())
+    return found
+
+
+def test_a_form_keeping_its_own_font_gets_a_subset_cut_from_the_project_file(monkeypatch):
+    """Forms are written without their fonts' subsets (the chunk's shared fonts replace them);
+    a form whose font gives a glyph another width keeps its own font, and its subset is then cut
+    from the project's file: the chunk draws the same pixels as from forms WeasyPrint subset."""
+    pages = [_page("国民健康保険のお知らせ", "山田"), _page("保険料の納付について", "太郎")]
+
+    def chunk() -> bytes:
+        target = variable_print.ChunkFile("test")
+        renderer = variable_print.Renderer()
+        for page in pages:
+            target.add_drawn_page(*renderer._plan(page))
+        # The second form's first glyph of its first font gets another width than the first
+        # form's and the data runs' (as when WeasyPrint met the font at another size first).
+        name, font = next(iter(target._font_holders[1].items()))
+        assert name in target._font_holders[0]
+        widths = font.DescendantFonts[0].W
+        widths[1][0] = int(widths[1][0]) + 7
+        return target.finish()
+
+    drawn = chunk()
+    monkeypatch.setattr(
+        engine, "write_pdf_leaving_programs_uncut", lambda document, _cut_here: document.write_pdf()
+    )
+    subset_by_weasyprint = chunk()
+    assert drawn != subset_by_weasyprint
+    with pikepdf.open(io.BytesIO(drawn)) as pdf:
+        programs = _font_programs(pdf)
+    assert not any(engine.is_uncut_program(p) for found in programs.values() for p in found)
+    assert max(len(found) for found in programs.values()) == 2  # the shared one and the kept one
+    new, old = pypdfium2.PdfDocument(drawn), pypdfium2.PdfDocument(subset_by_weasyprint)
+    for index in range(len(pages)):
+        assert (
+            ImageChops.difference(_pixels(new, index, 150), _pixels(old, index, 150)).getbbox()
+            is None
+        )
 
 
 def _line_count(page: variable_print.PageData) -> int:

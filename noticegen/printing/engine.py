@@ -3,7 +3,8 @@
 Everything noticegen asks of WeasyPrint goes through here: the public API (HTML → Document) and
 the internals the print batch's renderer and the tagged PDF need (laid-out boxes, Pango layouts
 of a text run, drawing a line of text into a content stream, the fonts a document used, the
-marked-content hook, a document's stylesheet parsed once for the next documents). Internals are
+marked-content hook, a document's stylesheet parsed once for the next documents, a form written
+without its fonts' subsets, font files read only when used). Internals are
 called by keyword, so that a renamed or reordered parameter fails here, loudly, rather than
 passing a value to the wrong place. A WeasyPrint upgrade touches this module only: check each
 function here against the new release (tests/test_engine.py is the contract), then add the
@@ -58,12 +59,66 @@ VERSION = _check_version()
 @functools.cache
 def load() -> tuple[Any, Any]:
     """WeasyPrint (imported once the project's fonts are active) and this process's font
-    configuration, with noticegen's marked-content hook installed (see `hook_marked_content`)."""
+    configuration, with noticegen's marked-content hook installed (see `hook_marked_content`)
+    and its fonts' files read when used (see `_read_font_files_when_used`)."""
     fonts.activate()
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    _read_font_files_when_used()
     return weasyprint, FontConfiguration()
+
+
+# WeasyPrint copies the whole file of each font a document draws with when it meets the font
+# (`Font.__init__`: 20 MB for Noto Sans CJK, 4.6 MB for BIZ UDPGothic), in every document, and
+# uses the copy only where it cannot cut the font's subset from its HarfBuzz face (no
+# HarfBuzz-Subset, a variable or colour font): the copies were a tenth of measuring a page shape.
+# So `Font.file_content` becomes a property that reads the file from the font's face the first
+# time it is asked for (the same bytes; the font holds its face), and a font met leaves it unread.
+
+_MEETING_FONT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "noticegen_meeting_font", default=False
+)
+
+
+@dataclass(frozen=True)
+class _UnreadFontFile:
+    face: Any  # the HarfBuzz face the file is read from
+
+
+def _read_font_files_when_used() -> None:
+    import weasyprint.pdf.fonts as pdf_fonts
+
+    font_class = pdf_fonts.Font
+    if isinstance(font_class.__dict__.get("file_content"), property):
+        return
+    read = pdf_fonts.get_hb_object_data
+    meet = font_class.__init__
+
+    def get_hb_object_data(hb_object, ot_color=None, glyph=None):
+        if _MEETING_FONT.get() and ot_color is None:
+            return _UnreadFontFile(hb_object)
+        return read(hb_object, ot_color, glyph)
+
+    def meet_leaving_file_unread(font, *args, **kwargs):
+        token = _MEETING_FONT.set(True)
+        try:
+            meet(font, *args, **kwargs)
+        finally:
+            _MEETING_FONT.reset(token)
+
+    def file_content(font) -> bytes:
+        data = font.__dict__["_noticegen_file_content"]
+        if isinstance(data, _UnreadFontFile):
+            data = font.__dict__["_noticegen_file_content"] = read(data.face)
+        return data
+
+    def set_file_content(font, data) -> None:
+        font.__dict__["_noticegen_file_content"] = data
+
+    pdf_fonts.get_hb_object_data = get_hb_object_data
+    font_class.__init__ = meet_leaving_file_unread
+    font_class.file_content = property(file_content, set_file_content)
 
 
 def font_configuration():
@@ -634,3 +689,68 @@ def font_file(use: FontUse) -> bytes:
     from weasyprint.text.fonts import get_hb_object_data
 
     return get_hb_object_data(use.font.hb_face)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a page whose font programs another module cuts (the shapes renderer's forms)
+#
+# A form's fonts are replaced, in each chunk file, by one subset per font cut from the project's
+# font file (noticegen.printing.fontsharing), so the subset WeasyPrint cuts for each form, a
+# quarter of writing it, would be thrown away. WeasyPrint 70.0 has no option for this: its
+# `full_fonts` embeds whole files and lists the widths of all their glyphs (slower still). So
+# `Font.clean`, which cuts a font's program when a PDF is written, is replaced by one that, in a
+# `write_pdf_leaving_programs_uncut`, leaves a placeholder program instead: everything else
+# (widths, text, descriptor, content streams) is written as WeasyPrint writes it.
+
+# After its first four bytes, which keep WeasyPrint's choice of FontFile2 or FontFile3
+# (`Font.type`: "OTTO" is CFF), a placeholder program is this.
+UNCUT_PROGRAM = b"noticegen: this font's program is cut when its file is assembled"
+
+_LEAVING_UNCUT: contextvars.ContextVar[Callable[[FontUse], bool] | None] = contextvars.ContextVar(
+    "noticegen_leaving_uncut", default=None
+)
+
+
+def write_pdf_leaving_programs_uncut(document, leave_uncut: Callable[[FontUse], bool]) -> bytes:
+    """`document.write_pdf()`, each font `leave_uncut` accepts embedded with a placeholder
+    program (see `is_uncut_program`) where WeasyPrint would embed its subset. Only fonts
+    WeasyPrint would cut to their glyphs plainly are left: not a font drawing .notdef (it would
+    keep its outline), nor a variable or colour font (it would rewrite their tables), nor one with
+    hinting asked for."""
+    _hook_font_cleaning()
+    token = _LEAVING_UNCUT.set(leave_uncut)
+    try:
+        return document.write_pdf()
+    finally:
+        _LEAVING_UNCUT.reset(token)
+
+
+def is_uncut_program(program: bytes) -> bool:
+    """Whether an embedded font program is a placeholder of `write_pdf_leaving_programs_uncut`."""
+    return program[4:] == UNCUT_PROGRAM
+
+
+@functools.cache
+def _hook_font_cleaning() -> None:
+    load()
+    from weasyprint.pdf.fonts import Font
+
+    cut = Font.clean
+
+    def clean(font, to_unicode, hinting):
+        leave_uncut = _LEAVING_UNCUT.get()
+        plain = (
+            to_unicode  # none: WeasyPrint embeds the whole file
+            and not hinting
+            and not font.missing
+            and "fvar" not in font.tables
+            and not (font.png or font.svg or font.colr)
+        )
+        if leave_uncut is None or not plain or not leave_uncut(font_use(font)):
+            cut(font, to_unicode, hinting)
+            return
+        # A CFF face's subset starts "OTTO" even when the face is in a collection ("ttcf").
+        cff = "CFF " in font.tables or "CFF2" in font.tables
+        font.file_content = (b"OTTO" if cff else b"\0\1\0\0") + UNCUT_PROGRAM
+
+    Font.clean = clean

@@ -8,6 +8,10 @@ of the glyphs they use, taken from the font file again, with one /W and one /ToU
 them all. Nothing in a content stream changes. A form whose font gives a glyph another width
 than the shared font does (WeasyPrint rounds a glyph's advance at the size first met) keeps
 its own subset, so that no glyph moves.
+
+Forms are written without their fonts' subsets (engine.write_pdf_leaving_programs_uncut, for the
+fonts `cut_here` accepts: the project's files), as they are almost always replaced: a form's font
+that is kept gets its own subset here, cut from the project's file.
 """
 
 from __future__ import annotations
@@ -44,6 +48,11 @@ def document_font_sources(document) -> tuple[tuple[str, str, int], ...]:
     return tuple((name, *found[name]) for name in sorted(found))
 
 
+def cut_here(use: engine.FontUse) -> bool:
+    """Whether a font's subset can be left for `share_fonts` to cut: one of the project's files."""
+    return use.vector and _font_source(use)[0] in _font_files()
+
+
 @functools.cache
 def _font_files() -> dict[str, Path]:
     """The project's font files (fontconfig sees no others: noticegen.fonts), by sha256."""
@@ -78,7 +87,14 @@ def _subset_program(sha256: str, index: int, glyphs: frozenset[int]) -> _Subset:
     return _cut_font(_font_files()[sha256].read_bytes(), index, glyphs)
 
 
-def _cut_font(data: bytes, index: int, glyphs: frozenset[int]) -> _Subset:
+@functools.lru_cache(maxsize=32)
+def _subset_keeping_ids(sha256: str, index: int, glyphs: frozenset[int]) -> bytes:
+    """The project's font file of this sha256 (face `index`) cut to `glyphs`, every glyph keeping
+    its id (the slots of the others stay, empty), as WeasyPrint's own subsets are."""
+    return _cut_font(_font_files()[sha256].read_bytes(), index, glyphs, keep_ids=True).program
+
+
+def _cut_font(data: bytes, index: int, glyphs: frozenset[int], keep_ids: bool = False) -> _Subset:
     """A font file (face `index`) cut to `glyphs`, without hinting, by HarfBuzz's subsetter (the
     library WeasyPrint subsets with; fontTools takes seconds on a CID-keyed CFF font such as Noto
     Sans CJK).
@@ -90,7 +106,7 @@ def _cut_font(data: bytes, index: int, glyphs: frozenset[int]) -> _Subset:
     hb = _harfbuzz_subset()
     if hb is None:
         return _Subset(_cut_font_with_fonttools(data, index, glyphs))
-    compact = _compact_subset(hb, data, index, glyphs)
+    compact = None if keep_ids else _compact_subset(hb, data, index, glyphs)
     if compact is not None:
         return compact
     program = _harfbuzz_cut(hb, data, index, glyphs, _KEEP_IDS)
@@ -324,6 +340,21 @@ def _embedded_use(font) -> tuple[dict[int, int], dict[int, str]] | None:
     descendant = font.DescendantFonts[0]
     if descendant.get("/CIDToGIDMap", pikepdf.Name.Identity) != "/Identity":
         return None
+    widths = _cid_widths(descendant)
+    text: dict[int, str] = {}
+    if "/ToUnicode" in font:
+        cmap = font.ToUnicode.read_bytes()
+        if b"bfrange" in cmap:
+            return None
+        for glyph, code in _BFCHAR.findall(cmap):
+            text[int(glyph, 16)] = bytes.fromhex(code.decode()).decode("utf-16-be")
+    return widths, text
+
+
+def _cid_widths(descendant) -> dict[int, int]:
+    """The widths (/W) of a CID font's glyphs, by glyph id."""
+    import pikepdf
+
     widths: dict[int, int] = {}
     items = list(descendant.get("/W", []))
     position = 0
@@ -337,14 +368,7 @@ def _embedded_use(font) -> tuple[dict[int, int], dict[int, str]] | None:
             for glyph in range(first, int(items[position + 1]) + 1):
                 widths[glyph] = round(float(items[position + 2]))
             position += 3
-    text: dict[int, str] = {}
-    if "/ToUnicode" in font:
-        cmap = font.ToUnicode.read_bytes()
-        if b"bfrange" in cmap:
-            return None
-        for glyph, code in _BFCHAR.findall(cmap):
-            text[int(glyph, 16)] = bytes.fromhex(code.decode()).decode("utf-16-be")
-    return widths, text
+    return widths
 
 
 _BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
@@ -422,7 +446,36 @@ def share_fonts(pdf, run_fonts: dict, holders: list, sources: dict) -> dict[str,
         shared[key] = pdf.make_indirect(_type0_font(pdf, use, subset))
         for holder, name in use.embedded:
             holder[name] = shared[key]
+    _cut_kept_programs(holders, sources, {font.objgen for font in shared.values()})
     return shared
+
+
+def _cut_kept_programs(holders: list, sources: dict, shared: set) -> None:
+    """Give each font a holder keeps (not one of the `shared` fonts' objects) whose program was
+    left uncut (engine.write_pdf_leaving_programs_uncut) its own subset: the glyphs of its
+    widths, cut from the project's file, as `share_fonts` cuts a shared one."""
+    cut = set()
+    for holder in holders:
+        for name, font in holder.items():
+            if font.objgen in shared or font.get("/Subtype") != "/Type0":
+                continue
+            descendant = font.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            if program is None or program.objgen in cut:
+                continue
+            if not engine.is_uncut_program(program.read_bytes()):
+                continue
+            cut.add(program.objgen)
+            key = name.lstrip("/")
+            if key not in sources:
+                raise AssertionError(f"a font left uncut whose file is not known: {key}")
+            sha256, index = sources[key]
+            # The font's dictionary is WeasyPrint's: its codes are glyph ids, which the cut keeps.
+            subset = _subset_keeping_ids(sha256, index, frozenset(_cid_widths(descendant)))
+            program.write(subset)
+            if "/Length1" in program:
+                program.Length1 = len(subset)
 
 
 def _type0_font(pdf, use: _FontUse, subset: _Subset):

@@ -46,7 +46,9 @@ class _Line:
 
 @dataclass
 class Shape:
-    template_pdf: bytes  # the static page, laid out with the data hidden
+    # The static page, laid out with the data hidden; the project's fonts without their
+    # programs, which the chunk file's fonts replace (fontsharing.share_fonts).
+    template_pdf: bytes
     mediabox: tuple[float, ...]
     styles: tuple[Any, ...]  # WeasyPrint's computed style of each data run (detached)
     fonts: tuple[tuple[str, ...], ...]  # the fonts each run was set in when measured
@@ -294,7 +296,8 @@ def measure(page: PageData) -> Shape:
     if sum(len(line.runs) for line in shape_lines) != len(page.texts):
         raise NotDrawable("a data run outside any line")
 
-    template_pdf = document.write_pdf()
+    # Its fonts are replaced in each chunk file: their subsets are cut there (see fontsharing).
+    template_pdf = engine.write_pdf_leaving_programs_uncut(document, fontsharing.cut_here)
     with pikepdf.open(io.BytesIO(template_pdf)) as template:
         mediabox = tuple(float(value) for value in template.pages[0].mediabox)
     return Shape(

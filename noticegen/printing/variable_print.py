@@ -45,7 +45,7 @@ import re
 from typing import Protocol
 
 from noticegen import caches
-from noticegen.printing import fontsharing, render
+from noticegen.printing import engine, fontsharing, render
 from noticegen.printing.assembly import (
     ChunkFile,
     _Picture,
@@ -111,7 +111,9 @@ def add_laid_out(chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> 
     each font they share: the full renderer's files (batch) and the notices this renderer cannot
     draw are made alike, so the two renderers' pages draw every glyph from the same font program."""
     document = render.lay_out_untagged(render.document_html(parts, chunk.title, lang))
-    chunk.add_laid_out_pages(document.write_pdf(), fontsharing.document_font_sources(document))
+    # Its fonts are replaced as the forms' are: their subsets are cut there (fontsharing).
+    data = engine.write_pdf_leaving_programs_uncut(document, fontsharing.cut_here)
+    chunk.add_laid_out_pages(data, fontsharing.document_font_sources(document))
 
 
 class Renderer:
