@@ -163,8 +163,10 @@ def _capacity(version: int, ec_level: str) -> int:
 
 
 # Versions 10 to 26 share the length of the segment headers' count fields, so a probe at version 10
-# counts exactly what any version up to MAX_VERSION needs.
+# counts exactly what any version up to MAX_VERSION needs; versions 1 to 9 share theirs (shorter),
+# so a probe at version 1 counts what any of them needs.
 _PROBE_VERSION = 10
+_SMALL_PROBE_VERSION = 1
 
 
 @functools.lru_cache(maxsize=64)
@@ -198,17 +200,35 @@ def qr_symbol(text: str) -> _Symbol | None:
             if needed > _capacity(max_version, level):
                 continue
             if needed == 0:
-                versions = range(1, _PROBE_VERSION + 1)
+                symbol = _smallest_up_to_probe(text, level)
             else:
-                versions = [
+                version = next(
                     version
                     for version in range(_PROBE_VERSION, max_version + 1)
                     if _capacity(version, level) >= needed
-                ][:1]
-            for version in versions:
-                result = _encode(text, level, version)
-                if isinstance(result, _Symbol):
-                    return result
+                )
+                symbol = _encode(text, level, version)
+            if isinstance(symbol, _Symbol):
+                return symbol
+    return None
+
+
+def _smallest_up_to_probe(text: str, level: str) -> _Symbol | None:
+    """The symbol at the smallest version, up to _PROBE_VERSION, for a text that fits that one.
+
+    A probe at version 1 either is the symbol or says what versions 1 to 9 need: a version with
+    fewer codewords cannot hold the text, so the encoding starts at the first with enough (one
+    attempt, where trying each version in turn made up to ten)."""
+    probe = _encode(text, level, _SMALL_PROBE_VERSION)
+    if isinstance(probe, _Symbol):
+        return probe
+    needed = probe[0]
+    for version in range(_SMALL_PROBE_VERSION + 1, _PROBE_VERSION + 1):
+        if version < _PROBE_VERSION and _capacity(version, level) < needed:
+            continue
+        result = _encode(text, level, version)
+        if isinstance(result, _Symbol):
+            return result
     return None
 
 
