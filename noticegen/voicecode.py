@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import hashlib
 import io
+import math
 import re
 import shutil
 import subprocess
@@ -185,10 +186,49 @@ _BYTE_MODE_OVERHEAD = 6
 
 
 def _fits(text: str, ec_level: str, max_version: int = MAX_VERSION) -> bool:
-    # Short texts surely fit: skip the probe, which builds a whole symbol when the text is small.
-    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= _capacity(max_version, ec_level):
+    capacity = _capacity(max_version, ec_level)
+    # Short texts surely fit: skip the probe, which builds a whole symbol when the text is small;
+    # long ones surely do not: skip it too.
+    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= capacity:
         return True
-    return _needed(text, ec_level) <= _capacity(max_version, ec_level)
+    if _least_codewords(text) > capacity:
+        return False
+    return _needed(text, ec_level) <= capacity
+
+
+_DIGITS = re.compile(r"[0-9]")
+_ALPHANUMERIC_NOT_DIGITS = re.compile(r"[A-Z $%*+\-./:]")
+
+
+@functools.lru_cache(maxsize=256)
+def _least_codewords(text: str) -> int:
+    """Fewer codewords than any QR symbol of `text` holds its data in, however it is segmented:
+    a bound that needs no encoding, so that splitting a page's text asks the encoder about the
+    texts that may fit only.
+
+    Each character costs at least: a digit 10/3 bits (numeric mode), a character of the
+    alphanumeric set 5.5 bits, any other one 8 bits a byte in byte mode, except that a
+    double-byte Shift_JIS character may take 13 bits in Kanji mode (3 fewer than its two bytes),
+    or one byte if it is also in ISO-8859-1 (8 fewer). A text outside Shift_JIS is written as
+    UTF-8 (`_charset`): there a character Kanji mode could hold saves at most 11 bits of its
+    three bytes, and a text has at most half as many of them as the bytes of its Shift_JIS
+    characters beyond ASCII. Every segment starts with a 4-bit mode indicator.
+    """
+    ascii_count = len(text.encode("ascii", "ignore"))
+    digits = len(_DIGITS.findall(text))
+    alphanumeric = len(_ALPHANUMERIC_NOT_DIGITS.findall(text))
+    saved = digits * 14 / 3 + alphanumeric * 2.5
+    try:
+        encoded = text.encode("shift_jis")
+    except UnicodeEncodeError:
+        encoded = text.encode("utf-8")
+        kanji_able = (len(text.encode("shift_jis", "ignore")) - ascii_count) // 2
+        saved += 11 * kanji_able
+    else:
+        double_byte = len(encoded) - len(text)
+        latin1 = len(text.encode("latin-1", "ignore")) - ascii_count
+        saved += 3 * double_byte + 5 * latin1
+    return math.ceil((8 * len(encoded) - saved + 4) / 8) - 1
 
 
 def qr_symbol(text: str) -> _Symbol | None:
@@ -196,6 +236,8 @@ def qr_symbol(text: str) -> _Symbol | None:
     at the strongest error correction that fits that tier."""
     for max_version in VERSION_TIERS:
         for level in EC_LEVELS:
+            if _least_codewords(text) > _capacity(max_version, level):
+                continue  # (without the encoder's word: needed would be larger still)
             needed = _needed(text, level)
             if needed > _capacity(max_version, level):
                 continue

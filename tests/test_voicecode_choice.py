@@ -41,7 +41,7 @@ def _reference(text: str) -> voicecode._Symbol | None:
     return None
 
 
-def _same_choice(texts) -> None:
+def _same_choice(texts) -> set[tuple[int, str]]:
     versions = set()
     for text in texts:
         chosen, expected = voicecode.qr_symbol(text), _reference(text)
@@ -57,6 +57,7 @@ def test_texts_of_every_size_get_the_symbol_a_plain_search_finds(script):
     whole 1..3000 range, every byte, was checked once in the change's proof)."""
     texts = {_text_of(script, size) for size in range(1, 3001, 7)} - {""}
     versions = _same_choice(sorted(texts))
+    _bound_holds(sorted(texts))
     # The range reaches the small versions, each level, and the largest tier.
     assert {version for version, _level in versions} >= {1, 5, 10, 17}
     assert {level for _version, level in versions} == set(voicecode.EC_LEVELS)
@@ -66,14 +67,32 @@ def test_the_voice_texts_of_every_locale_get_the_symbol_a_plain_search_finds(
     sample_households, config
 ):
     """Each page's whole voice text (often longer than one code) and each code's text, for a
-    few sample households in every locale."""
+    sample household in every locale."""
     encoder = voicecode.QrEncoder()
     texts = set()
     for locale in locales.CODES:
-        for household in sample_households[:2]:
+        for household in sample_households[:1]:
             for part in notice.make_all(household, config, encoder, locale=locale):
                 texts.update(part.voice_texts)
                 for page in part.pages:
                     texts.update(part.page_codes(page).texts)
-    assert len(texts) > 100
+    assert len(texts) > 60
     _same_choice(sorted(texts))
+    _bound_holds(sorted(texts))
+
+
+def _bound_holds(texts) -> None:
+    """The codewords a text surely needs more than (voicecode._least_codewords, which spares
+    splitting the encoder's word on texts too long for a code) are fewer than it does need, so
+    that `_fits` answers as the encoder would, for each tier and level."""
+    decided = 0
+    for text in texts:
+        least = voicecode._least_codewords(text)
+        for level in voicecode.EC_LEVELS:
+            needed = voicecode._needed(text, level)
+            assert least < (needed or voicecode._capacity(voicecode._PROBE_VERSION, level))
+            for max_version in voicecode.VERSION_TIERS:
+                capacity = voicecode._capacity(max_version, level)
+                assert voicecode._fits(text, level, max_version) == (needed <= capacity)
+                decided += least > capacity
+    assert decided  # the bound does spare some probes here
