@@ -237,7 +237,7 @@ def qr_symbol(text: str) -> _Symbol | None:
     for max_version in VERSION_TIERS:
         for level in EC_LEVELS:
             if _least_codewords(text) > _capacity(max_version, level):
-                continue  # (without the encoder's word: needed would be larger still)
+                continue  # surely too long for this tier and level: the encoder is not asked
             needed = _needed(text, level)
             if needed > _capacity(max_version, level):
                 continue
