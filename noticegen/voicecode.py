@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import hashlib
 import io
+import math
 import re
 import shutil
 import subprocess
@@ -161,8 +162,10 @@ def _capacity(version: int, ec_level: str) -> int:
 
 
 # Versions 10 to 26 share the length of the segment headers' count fields, so a probe at version 10
-# counts exactly what any version up to MAX_VERSION needs.
+# counts exactly what any version up to MAX_VERSION needs; versions 1 to 9 share theirs (shorter),
+# so a probe at version 1 counts what any of them needs.
 _PROBE_VERSION = 10
+_SMALL_PROBE_VERSION = 1
 
 
 @functools.lru_cache(maxsize=64)
@@ -181,10 +184,49 @@ _BYTE_MODE_OVERHEAD = 6
 
 
 def _fits(text: str, ec_level: str, max_version: int = MAX_VERSION) -> bool:
-    # Short texts surely fit: skip the probe, which builds a whole symbol when the text is small.
-    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= _capacity(max_version, ec_level):
+    capacity = _capacity(max_version, ec_level)
+    # Short texts surely fit: skip the probe, which builds a whole symbol when the text is small;
+    # long ones surely do not: skip it too.
+    if len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD <= capacity:
         return True
-    return _needed(text, ec_level) <= _capacity(max_version, ec_level)
+    if _least_codewords(text) > capacity:
+        return False
+    return _needed(text, ec_level) <= capacity
+
+
+_DIGITS = re.compile(r"[0-9]")
+_ALPHANUMERIC_NOT_DIGITS = re.compile(r"[A-Z $%*+\-./:]")
+
+
+@functools.lru_cache(maxsize=256)
+def _least_codewords(text: str) -> int:
+    """Fewer codewords than any QR symbol of `text` holds its data in, however it is segmented:
+    a bound that needs no encoding, so that splitting a page's text asks the encoder about the
+    texts that may fit only.
+
+    Each character costs at least: a digit 10/3 bits (numeric mode), a character of the
+    alphanumeric set 5.5 bits, any other one 8 bits a byte in byte mode, except that a
+    double-byte Shift_JIS character may take 13 bits in Kanji mode (3 fewer than its two bytes),
+    or one byte if it is also in ISO-8859-1 (8 fewer). A text outside Shift_JIS is written as
+    UTF-8 (`_charset`): there a character Kanji mode could hold saves at most 11 bits of its
+    three bytes, and a text has at most half as many of them as the bytes of its Shift_JIS
+    characters beyond ASCII. Every segment starts with a 4-bit mode indicator.
+    """
+    ascii_count = len(text.encode("ascii", "ignore"))
+    digits = len(_DIGITS.findall(text))
+    alphanumeric = len(_ALPHANUMERIC_NOT_DIGITS.findall(text))
+    saved = digits * 14 / 3 + alphanumeric * 2.5
+    try:
+        encoded = text.encode("shift_jis")
+    except UnicodeEncodeError:
+        encoded = text.encode("utf-8")
+        kanji_able = (len(text.encode("shift_jis", "ignore")) - ascii_count) // 2
+        saved += 11 * kanji_able
+    else:
+        double_byte = len(encoded) - len(text)
+        latin1 = len(text.encode("latin-1", "ignore")) - ascii_count
+        saved += 3 * double_byte + 5 * latin1
+    return math.ceil((8 * len(encoded) - saved + 4) / 8) - 1
 
 
 def qr_symbol(text: str) -> _Symbol | None:
@@ -192,21 +234,41 @@ def qr_symbol(text: str) -> _Symbol | None:
     at the strongest error correction that fits that tier."""
     for max_version in VERSION_TIERS:
         for level in EC_LEVELS:
+            if _least_codewords(text) > _capacity(max_version, level):
+                continue  # surely too long for this tier and level: the encoder is not asked
             needed = _needed(text, level)
             if needed > _capacity(max_version, level):
                 continue
             if needed == 0:
-                versions = range(1, _PROBE_VERSION + 1)
+                symbol = _smallest_up_to_probe(text, level)
             else:
-                versions = [
+                version = next(
                     version
                     for version in range(_PROBE_VERSION, max_version + 1)
                     if _capacity(version, level) >= needed
-                ][:1]
-            for version in versions:
-                result = _encode(text, level, version)
-                if isinstance(result, _Symbol):
-                    return result
+                )
+                symbol = _encode(text, level, version)
+            if isinstance(symbol, _Symbol):
+                return symbol
+    return None
+
+
+def _smallest_up_to_probe(text: str, level: str) -> _Symbol | None:
+    """The symbol at the smallest version, up to _PROBE_VERSION, for a text that fits that one.
+
+    A probe at version 1 either is the symbol or says what versions 1 to 9 need: a version with
+    fewer codewords cannot hold the text, so the encoding starts at the first with enough (one
+    attempt, where trying each version in turn made up to ten)."""
+    probe = _encode(text, level, _SMALL_PROBE_VERSION)
+    if isinstance(probe, _Symbol):
+        return probe
+    needed = probe[0]
+    for version in range(_SMALL_PROBE_VERSION + 1, _PROBE_VERSION + 1):
+        if version < _PROBE_VERSION and _capacity(version, level) < needed:
+            continue
+        result = _encode(text, level, version)
+        if isinstance(result, _Symbol):
+            return result
     return None
 
 

@@ -132,10 +132,53 @@ def test_a_value_outside_a_page_is_refused(sample_households, config, encoder):
     environment = render._environment(True)
     template = environment.from_string("{{ value | var }}")
     assert template.render(value="x&y") == '<span class="v">x&amp;y</span>'
-    token = render._RECORDING.set(render._Recording(blank=False))
+    token = render._RECORDING.set(render._Recording())
     try:
         with pytest.raises(AssertionError, match="outside its page"):
             template.render(value="x&y")
     finally:
         render._RECORDING.reset(token)
     assert pagedata.pages(part)  # the recording was closed
+
+
+def test_values_like_the_placeholders_are_written_as_themselves(sample_households, config, encoder):
+    """The one render writes each value as a numbered placeholder and fills it in afterwards: a
+    value of digits, with a noncharacter beside the placeholder's mark, or with the mark itself
+    (which the reader refuses as unprintable) is filled in as itself (the pages are the full
+    renderer's bytes; digits leave the same shape as other digits); a mark the template writes
+    outside a placeholder stops the batch instead of being taken for a placeholder."""
+    plain = next(household for household in sample_households if household.language)
+
+    def named(head: str, member: str, language):
+        first = dataclasses.replace(plain.members[0], name=member)
+        return dataclasses.replace(
+            plain, language=language, head_name=head, members=(first, *plain.members[1:])
+        )
+
+    for language in (None, plain.language):
+        for head, member in (("0 1\ufdd2", "３ 10"), ("A\ufdd10\ufdd1", "\ufdd1")):
+            part = _parts(named(head, member, language), config, encoder)[0]
+            pages = pagedata.pages(part)
+            document = render.document_html([part], _TITLE, part.lang)
+            body = "".join(page.markup for page in pages)
+            assert document.startswith(pages[0].head + "<body>\n" + body + "</body>")
+            assert head in pages[0].texts and member in "\n".join(pages[0].texts)
+        digits = pagedata.pages(_parts(named("12 3", "45 6", language), config, encoder)[0])
+        others = pagedata.pages(_parts(named("78 9", "01 2", language), config, encoder)[0])
+        assert [page.shape for page in digits] == [page.shape for page in others], language
+    environment = render._environment(True)
+    page = dataclasses.replace(part.pages[0], number=1)
+    for stray in ("\ufdd1", "\ufdd10\ufdd1"):
+        template = environment.from_string(
+            "{{ start(page) }}{{ value | var }}" + stray + "{{ end() }}"
+        )
+        recording = render._Recording()
+        token = render._RECORDING.set(recording)
+        try:
+            markup = template.render(
+                page=page, value="x", start=render._data_page_start, end=render._data_pages_end
+            )
+        finally:
+            render._RECORDING.reset(token)
+        with pytest.raises(AssertionError, match="placeholders"):
+            recording.filled(markup)

@@ -4,7 +4,8 @@ styles, as a digest) and the household's data on it (the text runs the templates
 the images they write with `data_image`).
 
 The data is what the templates recorded on each page as they wrote it (render.recorded_pages),
-not read back from the HTML; the shape is the same page rendered with that data left out."""
+not read back from the HTML; the shape is the same page with that data left out (one render
+makes both)."""
 
 from __future__ import annotations
 
@@ -37,17 +38,16 @@ _SHAPE_TITLE = "noticegen"
 
 def pages(part: NoticeView) -> list[PageData]:
     """A notice part's pages, each as its shape and its data."""
-    printed = render.recorded_pages(part, _SHAPE_TITLE, part.lang)
-    shapes = render.recorded_pages(part, _SHAPE_TITLE, part.lang, blank=True)
-    if shapes.slots != printed.slots or shapes.head != printed.head:
-        raise AssertionError("the notice's pages wrote other data with their data left out")
+    recorded = render.recorded_pages(part, _SHAPE_TITLE, part.lang)
     return [
         PageData(
-            hashlib.sha256((printed.head + shape).encode()).hexdigest(),
-            printed.head,
+            hashlib.sha256((recorded.head + shape).encode()).hexdigest(),
+            recorded.head,
             markup,
             tuple(slots.texts),
             tuple(slots.images),
         )
-        for markup, shape, slots in zip(printed.pages, shapes.pages, printed.slots, strict=True)
+        for markup, shape, slots in zip(
+            recorded.pages, recorded.shapes, recorded.slots, strict=True
+        )
     ]

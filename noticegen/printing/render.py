@@ -60,7 +60,7 @@ def _ruby_for_print(value):
 # The household's own data in the notice templates, marked with `| var` (text) and written by
 # `data_image` (images): the batch's variable-data renderer (variable_print) lays out each page's
 # shape once with these hidden, then draws every household's values where they belong. While a
-# notice is rendered for it (`notice_pages`), each value is recorded on its page as it is written.
+# notice is rendered for it (`recorded_pages`), each value is recorded on its page as it is written.
 VARIABLE_TEXT_CLASS = "v"
 VARIABLE_IMAGE_CLASS = "vi"
 # A data image of this class sits centred in a box of its own whose size does not depend on the
@@ -84,11 +84,14 @@ class PageSlots:
 
 @dataclass
 class _Recording:
-    """The notice being rendered for `notice_pages`: its pages' data as written so far, and
-    whether the data is written (the page as printed) or left out (the page's shape)."""
+    """The notice being rendered for `recorded_pages`: its pages' data as written so far.
 
-    blank: bool
+    Each value is written into the document as a placeholder, and kept here as the markup the
+    template would have written for it on the page as printed and on the page's shape (with the
+    value left out): one render then gives both pages."""
+
     pages: list[PageSlots] = field(default_factory=list)
+    written: list[tuple[str, str]] = field(default_factory=list)  # (printed, left out)
 
     def page(self, number: int | None = None) -> PageSlots:
         """The page being written (`number`, when the writer knows it)."""
@@ -96,8 +99,36 @@ class _Recording:
             raise AssertionError("household data written outside its page's loop")
         return self.pages[-1]
 
+    def placeholder(self, finalize, printed: markupsafe.Markup, blank: markupsafe.Markup):
+        """The placeholder of a value whose `{{ }}` writes `printed` (or `blank` on the shape):
+        each kept as the template's `{{ }}` writes it, finalized and escaped, so that the page
+        filled in is the same text a render without placeholders makes."""
+        number = len(self.written)
+        self.written.append((_as_written(finalize, printed), _as_written(finalize, blank)))
+        return markupsafe.Markup(f"{_SLOT}{number}{_SLOT}")
 
-# Set only while `notice_pages` renders; the full renderer's templates run without it.
+    def filled(self, markup: str) -> tuple[str, str]:
+        """The document with every placeholder replaced: by its value (the pages as printed),
+        and by the value left out (the pages' shapes)."""
+        pieces = markup.split(_SLOT)
+        numbers = pieces[1::2]
+        # Each placeholder written is in the document once, and nothing else holds the mark.
+        if len(pieces) != 2 * len(self.written) + 1 or set(numbers) != {
+            str(number) for number in range(len(self.written))
+        }:
+            raise AssertionError("the household data's placeholders are not the data written")
+        printed, blank = pieces[:], pieces[:]
+        for index, number in enumerate(numbers):
+            printed[2 * index + 1], blank[2 * index + 1] = self.written[int(number)]
+        return "".join(printed), "".join(blank)
+
+
+def _as_written(finalize, value) -> str:
+    """What a template's `{{ value }}` writes (autoescape on): the value finalized, escaped."""
+    return str(markupsafe.escape(finalize(value)))
+
+
+# Set only while `recorded_pages` renders; the full renderer's templates run without it.
 _RECORDING: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar(
     "noticegen_data_recording", default=None
 )
@@ -105,20 +136,23 @@ _RECORDING: contextvars.ContextVar[_Recording | None] = contextvars.ContextVar(
 # noncharacter, which no household value or template text holds, so the document can be cut
 # into its pages with str.split. The cuts are taken out again; the pages are the same bytes.
 _PAGE_MARK = "\ufdd0"
+# Around each household value's number while recording (another noncharacter, so never in the
+# data either: records refuses it as UNPRINTABLE_CHAR); replaced before the document is cut.
+_SLOT = "\ufdd1"
 
 
-def _variable(value) -> markupsafe.Markup:
-    recording = _RECORDING.get()
-    if recording is not None:
-        recording.page().texts.append(str(value))
-        if recording.blank:
-            return _VARIABLE_BLANK
+def _variable(finalize, value) -> markupsafe.Markup:
     # Concatenation, not Markup.format: a notice has about forty of these.
-    return markupsafe.Markup(_VARIABLE_OPEN + str(markupsafe.escape(value)) + "</span>")
+    markup = markupsafe.Markup(_VARIABLE_OPEN + str(markupsafe.escape(value)) + "</span>")
+    recording = _RECORDING.get()
+    if recording is None:
+        return markup
+    recording.page().texts.append(str(value))
+    return recording.placeholder(finalize, markup, _VARIABLE_BLANK)
 
 
 def _data_page_start(page: Page) -> str:
-    """Where a page of `notice_pages` starts: it opens the page's record of data."""
+    """Where a page of `recorded_pages` starts: it opens the page's record of data."""
     recording = _RECORDING.get()
     if recording is None:
         return ""
@@ -127,7 +161,7 @@ def _data_page_start(page: Page) -> str:
 
 
 def _data_pages_end() -> str:
-    """Where the last page of `notice_pages` ends."""
+    """Where the last page of `recorded_pages` ends."""
     return "" if _RECORDING.get() is None else _PAGE_MARK
 
 
@@ -149,23 +183,29 @@ def _data_image(
         half = centered_mm / 2
         style = f"width: {centered_mm}mm; height: {centered_mm}mm; margin: -{half}mm 0 0 -{half}mm"
     recording = _RECORDING.get()
-    if recording is not None:
-        size = None if centered_mm is None else (centered_mm * MM_TO_PX,) * 2
-        recording.page(page.number).images.append((source, size))
-        if recording.blank:
-            # A centred image's size is data; any other image's style belongs to the shape.
-            source, alt = "", ""
-            if centered_mm is not None:
-                style = ""
+    markup = _image_markup(finalize, classes, source, alt, style)
+    if recording is None:
+        return markup
+    size = None if centered_mm is None else (centered_mm * MM_TO_PX,) * 2
+    recording.page(page.number).images.append((source, size))
+    # On the shape, a centred image's size is data; any other image's style belongs to the shape.
+    blank = _image_markup(finalize, classes, "", "", "" if centered_mm is not None else style)
+    return recording.placeholder(finalize, markup, blank)
+
+
+def _image_markup(finalize, classes: list[str], source: str, alt: str, style: str):
     # Each value finalized and escaped as the template's own `{{ }}` would (a reading in an alt
     # text in brackets, or in <ruby> on screen), so that the template's finalize leaves the
-    # whole alone.
-    markup = markupsafe.Markup('<img class="{}" src="{}" alt="{}"').format(
-        " ".join(classes), finalize(source), finalize(alt)
+    # whole alone. Concatenation, not Markup.format (which escapes each value the same way):
+    # formatting a code's data URI of kilobytes is slow in Python, and a page has several.
+    escape = markupsafe.escape
+    markup = (
+        f'<img class="{escape(" ".join(classes))}" src="{escape(finalize(source))}"'
+        f' alt="{escape(finalize(alt))}"'
     )
     if style:
-        markup += markupsafe.Markup(' style="{}"').format(style)
-    return markup + markupsafe.Markup(">")
+        markup += f' style="{escape(style)}"'
+    return markupsafe.Markup(markup + ">")
 
 
 @functools.cache
@@ -179,7 +219,7 @@ def _environment(for_print: bool = False) -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=finalize,
     )
-    environment.filters["var"] = _variable
+    environment.filters["var"] = functools.partial(_variable, finalize)
     environment.globals["data_image"] = functools.partial(_data_image, finalize)
     environment.globals["data_page_start"] = _data_page_start
     environment.globals["data_pages_end"] = _data_pages_end
@@ -216,11 +256,19 @@ def document_html(
     views: Sequence[NoticeView], title: str, lang: str, for_print: bool = True
 ) -> str:
     """One HTML document holding the pages of several notices, one after the other."""
-    markup = (
+    return _tagged(views, _template_html(views, title, lang, for_print))
+
+
+def _template_html(views: Sequence[NoticeView], title: str, lang: str, for_print: bool) -> str:
+    return (
         _environment(for_print)
         .get_template("notice/document.html.j2")
         .render(notices=views, title=title, lang=lang)
     )
+
+
+def _tagged(views: Sequence[NoticeView], markup: str) -> str:
+    """The template's document, its Japanese runs tagged on translated pages."""
     if all(view.lang_tag == "ja" for view in views):
         return markup
     return tag_japanese_runs(markup)
@@ -232,18 +280,31 @@ class RecordedPages:
 
     head: str  # the document up to its body: the styles the pages are laid out with
     pages: tuple[str, ...]  # each page's HTML, the same bytes as in `document_html`
+    shapes: tuple[str, ...]  # each page's HTML with the household data left out
     slots: tuple[PageSlots, ...]  # the household data on each page, in the order it is written
 
 
-def recorded_pages(view: NoticeView, title: str, lang: str, blank: bool = False) -> RecordedPages:
+def recorded_pages(view: NoticeView, title: str, lang: str) -> RecordedPages:
     """`document_html([view], title, lang)`, cut into its pages, each page's data recorded as the
-    template wrote it; `blank` leaves the data out of the HTML (the pages' shapes)."""
-    recording = _Recording(blank)
+    template wrote it; and the same pages with the data left out (the pages' shapes).
+
+    The template renders once, with placeholders where the data goes, filled in afterwards."""
+    recording = _Recording()
     token = _RECORDING.set(recording)
     try:
-        markup = document_html([view], title, lang)
+        markup = _template_html([view], title, lang, for_print=True)
     finally:
         _RECORDING.reset(token)
+    printed, blank = (_tagged([view], filled) for filled in recording.filled(markup))
+    head, pages = _cut(printed, view, recording)
+    shape_head, shapes = _cut(blank, view, recording)
+    if shape_head != head:
+        raise AssertionError("the notice's styles hold household data")
+    return RecordedPages(head, pages, shapes, tuple(recording.pages))
+
+
+def _cut(markup: str, view: NoticeView, recording: _Recording) -> tuple[str, tuple[str, ...]]:
+    """The document's head and its pages (cut at the page marks, which are taken out)."""
     before, *pages, _after = markup.split(_PAGE_MARK)
     numbers = [page.number for page in view.pages]
     if len(pages) != len(numbers) or [page.number for page in recording.pages] != numbers:
@@ -251,7 +312,7 @@ def recorded_pages(view: NoticeView, title: str, lang: str, blank: bool = False)
     head, body, rest = before.rpartition("<body>\n")
     if not body or rest:
         raise AssertionError("the notice template's pages do not start its body")
-    return RecordedPages(head, tuple(pages), tuple(recording.pages))
+    return head, tuple(pages)
 
 
 def tag_japanese_runs(markup: str) -> str:

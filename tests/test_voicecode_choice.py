@@ -1,0 +1,98 @@
+"""Which QR symbol a voice text gets (voicecode.qr_symbol): the smallest version within the
+sturdiest tier that holds it, at the strongest level, checked against a plain search that tries
+every version from 1 upward at each level; qr_symbol jumps to the version the encoder's "too long"
+answers point to, and must land on the very same symbol."""
+
+from __future__ import annotations
+
+import pytest
+
+from noticegen import locales, notice, voicecode
+
+# Scripts whose texts take the encoder's different ways: Kanji mode (Japanese), alphanumeric and
+# byte segments (Latin with digits and capitals), UTF-8 under an ECI (Burmese, and Japanese mixed
+# with letters Shift_JIS has not).
+_SCRIPTS = {
+    "japanese": "1ページ目。保険料の納付は、口座振替が便利です。電話 03-1234-5678。",
+    "latin": "Page 2. Your NHI card No. 1234567 is valid until 2025-07-31; call 03 1234 5678. ",
+    "burmese": "စာမျက်နှာ ၁။ ကျန်းမာရေးအာမခံ ကတ်ကို သိမ်းထားပါ။ ",
+    "mixed": "3ページ目 Nguyễn Văn Ánh 様、保険証 No. 4567 ကတ်။ ",
+}
+
+
+def _text_of(script: str, size: int) -> str:
+    """The longest run of the script's sentence, repeated, within `size` UTF-8 bytes."""
+    sentence = _SCRIPTS[script]
+    whole = sentence * (size // len(sentence.encode()) + 1)
+    return whole.encode()[:size].decode(errors="ignore")
+
+
+def _reference(text: str) -> voicecode._Symbol | None:
+    """The plain search: each tier, the sturdiest first; in it each level, the strongest first;
+    each version from 1 up to the tier's largest, until one holds the text."""
+    tried: dict[tuple[str, int], object] = {}
+    for max_version in voicecode.VERSION_TIERS:
+        for level in voicecode.EC_LEVELS:
+            for version in range(1, max_version + 1):
+                if (level, version) not in tried:
+                    tried[(level, version)] = voicecode._encode(text, level, version)
+                if isinstance(tried[(level, version)], voicecode._Symbol):
+                    return tried[(level, version)]
+    return None
+
+
+def _same_choice(texts) -> set[tuple[int, str]]:
+    versions = set()
+    for text in texts:
+        chosen, expected = voicecode.qr_symbol(text), _reference(text)
+        assert chosen == expected, (len(text.encode()), text[:40])
+        if chosen is not None:
+            versions.add(((chosen.modules - 17) // 4, chosen.ec_level))
+    return versions
+
+
+@pytest.mark.parametrize("script", sorted(_SCRIPTS))
+def test_texts_of_every_size_get_the_symbol_a_plain_search_finds(script):
+    """Sizes from 1 byte to beyond the largest code, in steps prime to the sentence's length (the
+    whole 1..3000 range, every byte, was checked once in the change's proof)."""
+    texts = {_text_of(script, size) for size in range(1, 3001, 7)} - {""}
+    versions = _same_choice(sorted(texts))
+    _bound_holds(sorted(texts))
+    # The range reaches the small versions, each level, and the largest tier.
+    assert {version for version, _level in versions} >= {1, 5, 10, 17}
+    assert {level for _version, level in versions} == set(voicecode.EC_LEVELS)
+
+
+def test_the_voice_texts_of_every_locale_get_the_symbol_a_plain_search_finds(
+    sample_households, config
+):
+    """Each page's whole voice text (often longer than one code) and each code's text, for a
+    sample household in every locale."""
+    encoder = voicecode.QrEncoder()
+    texts = set()
+    for locale in locales.CODES:
+        for household in sample_households[:1]:
+            for part in notice.make_all(household, config, encoder, locale=locale):
+                texts.update(part.voice_texts)
+                for page in part.pages:
+                    texts.update(part.page_codes(page).texts)
+    assert len(texts) > 60
+    _same_choice(sorted(texts))
+    _bound_holds(sorted(texts))
+
+
+def _bound_holds(texts) -> None:
+    """The codewords a text surely needs more than (voicecode._least_codewords, which spares
+    splitting the encoder's word on texts too long for a code) are fewer than it does need, so
+    that `_fits` answers as the encoder would, for each tier and level."""
+    decided = 0
+    for text in texts:
+        least = voicecode._least_codewords(text)
+        for level in voicecode.EC_LEVELS:
+            needed = voicecode._needed(text, level)
+            assert least < (needed or voicecode._capacity(voicecode._PROBE_VERSION, level))
+            for max_version in voicecode.VERSION_TIERS:
+                capacity = voicecode._capacity(max_version, level)
+                assert voicecode._fits(text, level, max_version) == (needed <= capacity)
+                decided += least > capacity
+    assert decided  # the bound does spare some probes here
