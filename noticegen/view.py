@@ -453,6 +453,15 @@ class NoticeView:
         """The BCP 47 tag of this part's language, for HTML `lang` and so the PDF's /Lang."""
         return locales.get(self.lang).bcp47
 
+    @property
+    def code_label_padding_mm(self) -> float:
+        """How far each code's label sets its text down in its box: the part's fonts that overhang
+        their lines (Burmese by 1.5 mm) would otherwise reach up into the code's quiet zone."""
+        overhang_em = cellfit.content_above_line_em(
+            _font_families(self.lang), CODE_LABEL_LINE_HEIGHT
+        )
+        return math.ceil(overhang_em * CODE_LABEL_PT * cellfit.PT_MM * 100) / 100
+
 
 def build(
     household: Household,
@@ -1081,6 +1090,8 @@ def _taller_than_measured(
     return height > measured
 
 
+CODE_LABEL_PT = 9.0  # print.css .voice-code-label
+CODE_LABEL_LINE_HEIGHT = 1.25
 NOTE_GAP_MM = 1.5  # print.css .note's margin-top
 BODY_LINE_HEIGHT = 1.5  # print.css body
 CONTACT_LINE_HEIGHT = 1.3  # print.css .contact
