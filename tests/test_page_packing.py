@@ -33,6 +33,20 @@ def _members(count: int, head_is_member: bool):
     )
 
 
+# The reply form's pages are held to the margins, the foot and the codes like the others (its
+# household code's label ran past the right margin in Khmer, a heading over the next in Tagalog).
+# KNOWN, left: in やさしい日本語 that label takes seven lines and prints over the form's first
+# instruction; the form's head would need 12 mm more than the page has to spare (4.7 mm).
+KNOWN_FORM_OVERPRINT_LANGS = frozenset({"ja-x-easy"})
+
+
+def _page_problems(lang: str, page, laid_out) -> list[str]:
+    found = problems(laid_out)
+    if page.kind == "form" and lang in KNOWN_FORM_OVERPRINT_LANGS:
+        found = [problem for problem in found if not problem.startswith("overprinted")]
+    return found
+
+
 @pytest.mark.parametrize("locale", locales.TRANSLATED)
 @pytest.mark.parametrize(
     ("count", "head_is_member"), [(1, False), (1, True), (2, True), (3, False), (8, True)]
@@ -64,9 +78,12 @@ def test_a_packed_translated_part_fits_its_pages(config, locale, count, head_is_
         if page.codes_beside_text:
             room = pagegeometry.PAGE.max_codes_beside_text
         assert len(codes.codes) <= room, (locale, count, page.number)
-        if page.kind == "form":
-            continue  # the reply form's own layout is tested in test_notice_content
-        assert problems(laid_out) == [], (locale, count, page.number, page.kind)
+        assert _page_problems(translated.lang, page, laid_out) == [], (
+            locale,
+            count,
+            page.number,
+            page.kind,
+        )
 
 
 # Issue 11's fitted cells make a member card as tall as its data (a 40-letter name over three
@@ -83,10 +100,9 @@ def _laid_out_problems(parts) -> list:
         if len(document.pages) != part.page_count:
             found.append((part.lang, "pages", len(document.pages), part.page_count))
         for page, laid_out in zip(part.pages, document.pages, strict=False):
-            if page.kind == "form":
-                continue  # the reply form's own layout is tested in test_notice_content
             found += [
-                (part.lang, page.number, page.kind, problem) for problem in problems(laid_out)
+                (part.lang, page.number, page.kind, problem)
+                for problem in _page_problems(part.lang, page, laid_out)
             ]
     return found
 
