@@ -126,6 +126,17 @@ def _advances(families: tuple[str, ...]) -> tuple[dict[str, float], float]:
     return merged, stack[0].fallback
 
 
+def content_above_line_em(families: tuple[str, ...], line_height: float) -> float:
+    """How far, in em, a line's text may reach above its line box at `line_height`: text whose
+    content area is taller than the line overhangs it by half the difference, and a run mixing
+    fonts (a Nepali label with "QR") reaches the highest ascent and the lowest descent of them
+    (Noto Sans Myanmar's 2.18 em at 1.25: 0.47 em); 0 where the fonts fit their lines."""
+    regular = {font.family: font for font in fonts.manifest() if font.weight == 400}
+    stack = [fonts.metrics(regular[family].file, regular[family].index) for family in families]
+    content = max(m.ascent for m in stack) + max(m.descent for m in stack)
+    return max(0.0, (content - line_height) / 2)
+
+
 def break_lines(text: str, width_em_: float, families: tuple[str, ...]) -> list[str]:
     """Greedy line breaking by advance width, with 行頭禁則, breaking Latin text at spaces where
     it can (a single word longer than the line is broken inside it).

@@ -324,10 +324,14 @@ if __name__ == "__main__":
 
 @dataclass(frozen=True)
 class Metrics:
-    """Horizontal advances of one font, in em, for laying out lines whose breaks we must control."""
+    """Horizontal advances of one font, in em, for laying out lines whose breaks we must control,
+    and how far its content area reaches above and below the baseline (hhea, as the renderer's
+    text shaping takes them)."""
 
     advances: dict[int, float]
     fallback: float  # the advance of the widest glyph, for a character the font lacks
+    ascent: float = 0.0
+    descent: float = 0.0  # below the baseline, positive
 
     def width_em(self, text: str) -> float:
         return sum(self.advances.get(ord(char), self.fallback) for char in text)
@@ -335,7 +339,8 @@ class Metrics:
 
 @functools.cache
 def metrics(file: str, index: int = 0) -> Metrics:
-    """The advances of a manifest font (`index`: the face within a collection)."""
+    """The advances and vertical extent of a manifest font (`index`: the face within a
+    collection)."""
     from fontTools.ttLib import TTFont
 
     check_installed()
@@ -343,5 +348,6 @@ def metrics(file: str, index: int = 0) -> Metrics:
     units = tt["head"].unitsPerEm
     hmtx = tt["hmtx"].metrics
     advances = {code: hmtx[glyph][0] / units for code, glyph in tt["cmap"].getBestCmap().items()}
+    ascent, descent = tt["hhea"].ascent / units, -tt["hhea"].descent / units
     tt.close()
-    return Metrics(advances, max(advances.values()))
+    return Metrics(advances, max(advances.values()), ascent, descent)

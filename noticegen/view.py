@@ -453,6 +453,15 @@ class NoticeView:
         """The BCP 47 tag of this part's language, for HTML `lang` and so the PDF's /Lang."""
         return locales.get(self.lang).bcp47
 
+    @property
+    def code_label_padding_mm(self) -> float:
+        """How far each code's label sets its text down in its box: the part's fonts that overhang
+        their lines (Burmese by 1.5 mm) would otherwise reach up into the code's quiet zone."""
+        overhang_em = cellfit.content_above_line_em(
+            _font_families(self.lang), CODE_LABEL_LINE_HEIGHT
+        )
+        return math.ceil(overhang_em * CODE_LABEL_PT * cellfit.PT_MM * 100) / 100
+
 
 def build(
     household: Household,
@@ -1081,6 +1090,8 @@ def _taller_than_measured(
     return height > measured
 
 
+CODE_LABEL_PT = 9.0  # print.css .voice-code-label
+CODE_LABEL_LINE_HEIGHT = 1.25
 NOTE_GAP_MM = 1.5  # print.css .note's margin-top
 BODY_LINE_HEIGHT = 1.5  # print.css body
 CONTACT_LINE_HEIGHT = 1.3  # print.css .contact
@@ -1155,8 +1166,22 @@ AUTHORITY_NOTE_WIDTH_MM = cellfit.TEXT_WIDTH_MM - 2 * 2.0 - 2 * 0.3
 BOLD_WIDTH_SHARE = 0.9
 # The Japanese 和暦 beside a translated date is set in the Japanese font, whose ascent and descent
 # sit differently on the line: such a line is this share of an em taller (measured: 0.8 mm at 16
-# pt, 0.6 mm at 12 pt).
+# pt, 0.6 mm at 12 pt). A member card's other lang="ja" lines grow the same where they hold digits
+# (its 記号・番号, a Japanese name 「見本 2」 and its reading).
 MIXED_FONT_LINE_EM = 0.15
+# In a part set in some script fonts of their own, every line of a card's values that holds Latin
+# or Japanese text (names, readings, numbers, the 和暦) is taller by this share of an em: the fonts
+# centre their glyphs at different heights, and the line holds both the part font's strut and the
+# other font's text. Measured per line, rounded up: Burmese 0.156 (Noto Sans Myanmar's tall ascent
+# and descent), Nepali 0.144, Thai 0.083; none for the CJK and Khmer fonts. A date's or 記号's line
+# adds MIXED_FONT_LINE_EM on top (Burmese 0.293 in all). tests/test_page_packing.py holds every
+# locale's cards to their laid-out height.
+SCRIPT_FONT_LINE_EM = {
+    "Noto Sans Myanmar": 0.16,
+    "Noto Sans Devanagari": 0.15,
+    "Noto Sans Thai": 0.09,
+}
+_LATIN_TEXT = re.compile(r"[0-9A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -1362,19 +1387,37 @@ def _card_height_mm(
     line_mm = size * cellfit.PT_MM * line_height
     value_mm = cellfit.card_value_mm(text.label_mm) - 2 * cellfit.BORDER_MM
     label_mm = text.label_mm - 2 * cellfit.CARD_CELL_PADDING_MM - cellfit.BORDER_MM
+    # What each line of a value adds over its line height, in em: a part set in some script
+    # fonts has Latin or Japanese text in every value (SCRIPT_FONT_LINE_EM); Japanese text (the
+    # 和暦, the 記号) outside the Japanese font takes more (MIXED_FONT_LINE_EM).
+    script_em = SCRIPT_FONT_LINE_EM.get(text.families[0], 0.0)
+    japanese_em = script_em
+    if text.families[0] != cellfit.JAPANESE_FAMILY:
+        japanese_em += MIXED_FONT_LINE_EM
 
-    def lines_mm(lines: int, size_pt: float) -> float:
-        return lines * size_pt * cellfit.PT_MM * line_height
+    def lines_mm(lines: int, size_pt: float, extra_em: float = script_em) -> float:
+        # The taller line's extra counts from the larger of the text and the cell's sizes.
+        extra_mm = extra_em * max(size_pt, size) * cellfit.PT_MM
+        return lines * (size_pt * cellfit.PT_MM * line_height + extra_mm)
 
-    name_lines = 1 if one_line_names else len(row.name_fit.lines)
-    name_mm = lines_mm(name_lines, row.name_fit.size_pt)
+    def fitted_mm(fitted: cellfit.Fitted, lang_ja: bool) -> float:
+        # A name in Japanese script and its reading are set lang="ja": a line of theirs with
+        # digits or Latin letters is as tall as the 和暦's (measured: 「ミホン 2」, not 「ミホン タロウ」).
+        extras = [
+            japanese_em if lang_ja and _LATIN_TEXT.search(line) else script_em
+            for line in fitted.lines
+        ]
+        if one_line_names:
+            extras = [max(extras)]
+        return sum(lines_mm(1, fitted.size_pt, extra) for extra in extras)
+
+    name_mm = fitted_mm(row.name_fit, row.name_lang == "ja")
     if row.kana_fit:
-        kana_lines = 1 if one_line_names else len(row.kana_fit.lines)
-        name_mm += lines_mm(kana_lines, row.kana_fit.size_pt)
+        name_mm += fitted_mm(row.kana_fit, True)
     values: list[float] = [name_mm]
 
     def value(text_: str) -> float:
-        return _text_lines(text_, value_mm, size, text.families) * line_mm
+        return lines_mm(_text_lines(text_, value_mm, size, text.families), size)
 
     def date(parts: tuple[tuple[str, str], ...]) -> float:
         # The 和暦 beside a translated date is set in the Japanese font (lang="ja"), narrower
@@ -1389,10 +1432,10 @@ def _card_height_mm(
             else _text_lines("".join(part for _lang, part in parts), value_mm, size, text.families)
         )
         mixed = any(lang for lang, _part in parts)
-        return lines * (line_mm + (MIXED_FONT_LINE_EM * size * cellfit.PT_MM if mixed else 0.0))
+        return lines_mm(lines, size, japanese_em if mixed else script_em)
 
     values.append(date(row.birth_date_parts))
-    values.append(len(row.insured_lines) * line_mm)
+    values.append(lines_mm(len(row.insured_lines), size, japanese_em))  # its cell is lang="ja"
     if row.acquired_date:
         values.append(date(row.acquired_date_parts))
     if row.copay:
@@ -1402,15 +1445,11 @@ def _card_height_mm(
     labels += (text.labels[3],) if row.acquired_date else ()
     labels += (text.labels[4],) if row.copay else ()
     labels += (text.labels[5],)
-    # A part set in a script font of its own (Thai, Korean, Mongolian …) has Latin or Japanese
-    # text in most rows (names, numbers, the 和暦): those lines are taller too.
-    mixed_rows = len(text.families) > 1 and text.families[0] != fonts.family_for("en")
-    row_extra = MIXED_FONT_LINE_EM * size * cellfit.PT_MM if mixed_rows else 0.0
+    # The labels are in the part's own font: lines of the plain height.
     rows_mm = sum(
         max(value_, _text_lines(label, label_mm, size, text.families) * line_mm)
         + 2 * padding
         + cellfit.BORDER_MM
-        + row_extra
         for label, value_ in zip(labels, values, strict=True)
     )
     gap = COMPACT_CARD_GAP_MM if compact else CARD_GAP_MM

@@ -133,3 +133,45 @@ def content_bottom_mm(page) -> float:
     counted): what is left above the foot is room to spare."""
     content, _codes = page_boxes(page)
     return max((box.bottom for box in content if not box.in_foot_allowed), default=0.0)
+
+
+def _content_top(box: TextBox) -> float:
+    """Where a text box's content area (its fonts' ascent: as high as its ink may reach) begins:
+    WeasyPrint places the box at the top of its line-height, which a font's taller content area
+    overhangs by half the difference."""
+    line_height = box.style["line_height"]
+    if line_height == "normal":
+        return box.position_y
+    if getattr(line_height, "unit", None) is None:  # a number: a multiple of the font size
+        line_height_px = float(getattr(line_height, "value", line_height)) * box.style["font_size"]
+    else:
+        line_height_px = line_height.value
+    return box.position_y + (line_height_px - box.height) / 2
+
+
+def labels_in_quiet_zones(page) -> list[str]:
+    """Each voice code's label whose text reaches up into the code's square (the image is the
+    symbol with its quiet zone): what a phone must see clear around the symbol."""
+    found = []
+
+    def visit(box, code):
+        if isinstance(box, AbsolutePlaceholder):
+            box = box._box
+        if "voice-code" in _classes(box):
+            code = {"square_bottom": None, "texts": []}
+            found.append(code)
+        if code is not None:
+            if isinstance(box, ReplacedBox):
+                code["square_bottom"] = (box.content_box_y() + box.height) * MM_PER_PX
+            if isinstance(box, TextBox) and box.text.strip():
+                code["texts"].append((box.text, _content_top(box) * MM_PER_PX))
+        for child in getattr(box, "children", None) or ():
+            visit(child, code)
+
+    visit(page._page_box, None)
+    return [
+        f"{text!r} starts at {top:.2f} mm, in the code above (to {code['square_bottom']:.2f} mm)"
+        for code in found
+        for text, top in code["texts"]
+        if top < code["square_bottom"] - TOLERANCE_MM
+    ]

@@ -13,11 +13,13 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from noticegen import pagegeometry, project
+from noticegen import locales, notice, pagegeometry, project, voicecode
 from noticegen.pagegeometry import PAGE
 from noticegen.printing import render
 from tests import phone_capture
 from tests.conftest import SAMPLE_UTF8
+from tests.page_fit import labels_in_quiet_zones, page_boxes
+from tests.test_cellfit import _household as long_named_household
 
 MM = 72 / 25.4
 TOLERANCE_MM = 0.05
@@ -146,3 +148,17 @@ def test_sheet_notches_for_pages_with_and_without_codes():
     # A front alone has the one notch beside its code; a sheet with no code has none.
     front_only = pagegeometry.sheet_notches([True, False, False, False])
     assert [sheet.centres_mm for sheet in front_only] == [(34.0,), ()]
+
+
+@pytest.mark.parametrize("locale", [None, *locales.TRANSLATED])
+def test_no_code_label_reaches_into_its_codes_quiet_zone(config, locale):
+    """The label under each code starts below the code's square, quiet zone included, in every
+    locale: the tall scripts' fonts (Burmese's content area is 2.18 em at the label's 1.25)
+    overhang their lines, and the label sets its text down by as much (view.code_label_padding_mm).
+    Three members, so the parts have several pages of codes."""
+    checked = 0
+    for part in notice.make_all(long_named_household(3, locale), config, voicecode.QrEncoder()):
+        for laid_out in render.document(part).pages:
+            assert labels_in_quiet_zones(laid_out) == [], part.lang
+            checked += len(page_boxes(laid_out)[1])  # the codes' squares
+    assert checked >= 4

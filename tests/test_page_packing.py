@@ -33,6 +33,20 @@ def _members(count: int, head_is_member: bool):
     )
 
 
+# The reply form's pages are held to the margins, the foot and the codes like the others (its
+# household code's label ran past the right margin in Khmer, a heading over the next in Tagalog).
+# KNOWN, left: in やさしい日本語 that label takes seven lines and prints over the form's first
+# instruction; the form's head would need 12 mm more than the page has to spare (4.7 mm).
+KNOWN_FORM_OVERPRINT_LANGS = frozenset({"ja-x-easy"})
+
+
+def _page_problems(lang: str, page, laid_out) -> list[str]:
+    found = problems(laid_out)
+    if page.kind == "form" and lang in KNOWN_FORM_OVERPRINT_LANGS:
+        found = [problem for problem in found if not problem.startswith("overprinted")]
+    return found
+
+
 @pytest.mark.parametrize("locale", locales.TRANSLATED)
 @pytest.mark.parametrize(
     ("count", "head_is_member"), [(1, False), (1, True), (2, True), (3, False), (8, True)]
@@ -64,9 +78,12 @@ def test_a_packed_translated_part_fits_its_pages(config, locale, count, head_is_
         if page.codes_beside_text:
             room = pagegeometry.PAGE.max_codes_beside_text
         assert len(codes.codes) <= room, (locale, count, page.number)
-        if page.kind == "form":
-            continue  # the reply form's own layout is tested in test_notice_content
-        assert problems(laid_out) == [], (locale, count, page.number, page.kind)
+        assert _page_problems(translated.lang, page, laid_out) == [], (
+            locale,
+            count,
+            page.number,
+            page.kind,
+        )
 
 
 # Issue 11's fitted cells make a member card as tall as its data (a 40-letter name over three
@@ -83,10 +100,9 @@ def _laid_out_problems(parts) -> list:
         if len(document.pages) != part.page_count:
             found.append((part.lang, "pages", len(document.pages), part.page_count))
         for page, laid_out in zip(part.pages, document.pages, strict=False):
-            if page.kind == "form":
-                continue  # the reply form's own layout is tested in test_notice_content
             found += [
-                (part.lang, page.number, page.kind, problem) for problem in problems(laid_out)
+                (part.lang, page.number, page.kind, problem)
+                for problem in _page_problems(part.lang, page, laid_out)
             ]
     return found
 
@@ -122,37 +138,56 @@ def _card_wrappers(laid_out) -> list:
     return found
 
 
-# Member cards whose estimate is held to the layout: large print in Japanese, English, Spanish
-# and Mongolian, standard Thai. (Measured, not yet held: the estimate is 3-15 mm above the laid-out
-# height for Chinese, Korean, Tagalog, Indonesian and Khmer large print and for English,
-# Portuguese, Spanish and Mongolian at 12 pt, whose pages then hold fewer cards than they could;
-# 0.5-1.3 mm below it for Burmese, whose pages still fit: the test above checks.)
-CARD_CASES = [("ja", True), ("en", True), ("es", True), ("mn", True), ("th", False)]
+# Every edition that prints member cards: the Japanese part's large print, every translated part
+# (and やさしい日本語) in both.
+def _card_cases():
+    for large_print in (False, True):
+        for locale in (None, *locales.TRANSLATED):
+            lang = locale or i18n.SOURCE_LOCALE
+            if view._edition(large_print, lang).member_cards:
+                yield pytest.param(
+                    locale, large_print, id=f"{lang}-{'large' if large_print else 'standard'}"
+                )
 
 
-@pytest.mark.parametrize(("locale", "large_print"), CARD_CASES)
-def test_a_cards_estimated_height_is_its_laid_out_height(config, locale, large_print):
-    """view's card heights (from cellfit's lines and the card rules) are at least the laid-out
-    cards' and at most view.CARD_ESTIMATE_SLACK_MM more: print.css and the estimate agree."""
-    household = long_named_household(5, None if locale == "ja" else locale)
-    part = notice.make_all(household, config, voicecode.QrEncoder(), large_print)[-1]
-    edition = view._edition(large_print, part.lang)
-    card_text = view._card_text(edition, i18n.translator(part.lang), len(household.members))
+# Where the estimate is also held close to the layout (at most CARD_ESTIMATE_SLACK_MM above it).
+# Elsewhere it is measured 5-15 mm above (the labels' lines counted at cellfit.WIDTH_SAFETY, the
+# Latin parts' 64 mm label column): pages hold fewer cards than they could, but never too many.
+TIGHT_CARD_CASES = {
+    ("ja", True), ("en", True), ("es", True), ("mn", True), ("vi", False), ("id", False),
+    ("zh-Hans", False), ("ko", False), ("ne", False), ("my", False),
+    ("my", True), ("th", False), ("th", True), ("km", False),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("locale", "large_print"), list(_card_cases()))
+def test_a_cards_estimated_height_is_at_least_its_laid_out_height(config, locale, large_print):
+    """view's card heights (from cellfit's lines, the card rules and the fonts' taller mixed
+    lines) are never below the laid-out cards': a page is never packed with a card that does not
+    fit. Long names over several lines, and members without a linked My Number."""
+    lang = locale or i18n.SOURCE_LOCALE
+    households = (
+        long_named_household(8, locale),
+        household(*_members(8, False), head_name="見本 世帯主", language=locale),
+    )
     compared = 0
-    for page, laid_out in zip(part.pages, render.document(part).pages, strict=True):
-        if page.kind != "members" or page.members is None:
-            continue  # page 1's cards are set at its own size (the personal page's 11 pt)
-        for row, box in zip(page.members.rows, _card_wrappers(laid_out), strict=True):
-            laid = box.margin_height() * MM_PER_PX
-            estimate = view._card_height_mm(row, edition, card_text)
-            assert laid - TOLERANCE_MM <= estimate <= laid + view.CARD_ESTIMATE_SLACK_MM, (
-                page.number,
-                row.name,
-                laid,
-                estimate,
-            )
-            compared += 1
-    assert compared >= 2
+    for one in households:
+        part = notice.make_all(one, config, voicecode.QrEncoder(), large_print)[-1]
+        assert part.lang == lang
+        edition = view._edition(large_print, lang)
+        card_text = view._card_text(edition, i18n.translator(lang), len(one.members))
+        for page, laid_out in zip(part.pages, render.document(part).pages, strict=True):
+            if page.kind != "members" or page.members is None:
+                continue  # page 1's cards are set at its own size (the personal page's 11 pt)
+            for row, box in zip(page.members.rows, _card_wrappers(laid_out), strict=True):
+                laid = box.margin_height() * MM_PER_PX
+                estimate = view._card_height_mm(row, edition, card_text)
+                where = (page.number, row.name, round(laid, 2), round(estimate, 2))
+                assert laid - TOLERANCE_MM <= estimate, where
+                if (lang, large_print) in TIGHT_CARD_CASES:
+                    assert estimate <= laid + view.CARD_ESTIMATE_SLACK_MM, where
+                compared += 1
+    assert compared >= 8
 
 
 def test_the_realistic_population_fits_its_pages_in_large_print(config, tmp_path):
