@@ -90,8 +90,7 @@ def _laid_out_problems(parts) -> list:
             found.append((part.lang, "pages", len(document.pages), part.page_count))
         for page, laid_out in zip(part.pages, document.pages, strict=False):
             found += [
-                (part.lang, page.number, page.kind, problem)
-                for problem in problems(laid_out)
+                (part.lang, page.number, page.kind, problem) for problem in problems(laid_out)
             ]
     return found
 
