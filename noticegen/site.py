@@ -453,17 +453,30 @@ def _part_boxes(document, part_pages: tuple[int, ...]) -> dict[tuple[int, str], 
                 if (part, key) in found or engine.box_tag(box) not in tags:
                     continue
                 if wanted is None or any(c in classes for c in wanted):
-                    where = engine.geometry(box)
+                    left, top, right, bottom = _printed_extent(box)
                     found[(part, key)] = (
                         index,
                         (
-                            where.x / width,
-                            where.y / height,
-                            where.margin_width / width,
-                            where.margin_height / height,
+                            left / width,
+                            top / height,
+                            (right - left) / width,
+                            (bottom - top) / height,
                         ),
                     )
     return found
+
+
+def _printed_extent(box) -> tuple[float, float, float, float]:
+    """Left, top, right and bottom of an element's box and of every box in it: what it prints,
+    lines that run out of it included (a voice code's second label line in Burmese runs a little
+    below its label's box), so that a callout's box drawn around it crosses none of its text."""
+    extents = [engine.geometry(inner) for inner in engine.descendants(box)]
+    return (
+        min(where.x for where in extents),
+        min(where.y for where in extents),
+        max(where.x + where.margin_width for where in extents),
+        max(where.y + where.margin_height for where in extents),
+    )
 
 
 def _element_boxes(page_box) -> Iterator:

@@ -1141,8 +1141,9 @@ def _contact_mm(contact: Contact, edition: Edition, families: tuple[str, ...]) -
 # A member card's height, for packing cards by what they take (cellfit makes a card as tall as its
 # data: a long name in up to three lines at 16 pt, its reading in two, a date that wraps). These are
 # print.css's card rules (table.member-card, and the compact cards of pages.html.j2's part styles):
-# tests/test_page_packing.py lays cards out and holds the estimate to at least their height, and at
-# most CARD_ESTIMATE_SLACK_MM more, so a change to either side fails there.
+# tests/test_page_packing.py lays cards out and holds the estimate to at least their height in every
+# locale and edition, and to at most CARD_ESTIMATE_SLACK_MM more in those it lists (TIGHT_CARD_CASES;
+# elsewhere the labels' wider columns leave it 5-15 mm above), so a change to either side fails there.
 CARD_LINE_HEIGHT = 1.25
 COMPACT_CARD_LINE_HEIGHT = 1.2
 CARD_PADDING_MM = 0.6  # above and below a cell's text
