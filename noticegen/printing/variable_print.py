@@ -50,7 +50,6 @@ from noticegen.printing.assembly import (
     ChunkFile,
     _Picture,
     _plain_png,
-    tag_subsets_by_content,
 )
 from noticegen.printing.measure import (
     FIT_MARGIN_PX,
@@ -79,7 +78,6 @@ __all__ = [
     "_leaves",
     "measure",
     "pages",
-    "tag_subsets_by_content",
 ]
 
 # A run a full render could set otherwise than as one plain line: white space CSS would collapse
