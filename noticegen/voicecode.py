@@ -15,7 +15,6 @@ import base64
 import dataclasses
 import functools
 import hashlib
-import io
 import math
 import re
 import shutil
@@ -26,7 +25,7 @@ from typing import Protocol
 
 import zxingcpp
 
-from noticegen import caches, locales, pagegeometry
+from noticegen import caches, greypng, locales, pagegeometry
 from noticegen.i18n import Translator
 
 # Sizes for a phone, measured (bench/phone_capture.py --sweep, the README's table): a phone-like
@@ -273,21 +272,19 @@ def _smallest_up_to_probe(text: str, level: str) -> _Symbol | None:
 
 
 def png(symbol: _Symbol) -> bytes:
-    """The symbol as a grey PNG (black and white pixels), one pixel per module, quiet zone included.
-
-    8-bit grey, not 1-bit: WeasyPrint draws a grey PNG in DeviceGray (black ink alone on a press)
-    but turns a 1-bit one into RGB, which a press prints in four inks.
+    """The symbol as a grey PNG (black and white pixels), one pixel per module, quiet zone included
+    (drawn in DeviceGray: see noticegen.greypng).
 
     Printed with image-rendering: pixelated, a module stays a sharp square at any size; building
-    the image in C is about ten times faster than writing an SVG path in Python.
+    the image from bytes is about ten times faster than writing an SVG path in Python.
     """
-    from PIL import Image
-
     n = symbol.modules
     q = QUIET_ZONE_MODULES
-    image = Image.new("L", (n + 2 * q, n + 2 * q), 255)
-    image.paste(Image.frombytes("L", (n, n), symbol.image), (q, q))  # zxing-cpp writes 0 and 255
-    return _saved(image)
+    side = b"\xff" * q
+    blank = b"\xff" * (n + 2 * q) * q
+    rows = [side + symbol.image[start : start + n] + side for start in range(0, n * n, n)]
+    # zxing-cpp writes 0 and 255
+    return _saved(n + 2 * q, n + 2 * q, b"".join((blank, *rows, blank)))
 
 
 # The pixels of the PNGs made here lately, by the PNG's digest: the shapes renderer draws a code
@@ -297,13 +294,12 @@ def png(symbol: _Symbol) -> bytes:
 _MADE = caches.Bounded(8192)
 
 
-def _saved(image) -> bytes:
+def _saved(width: int, height: int, pixels: bytes) -> bytes:
     from PIL import Image
 
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    data = out.getvalue()
-    if caches.on() and not any(image.histogram()[1:255]):
+    data = greypng.encode(width, height, pixels)
+    if caches.on() and greypng.black_and_white(pixels):
+        image = Image.frombytes("L", (width, height), pixels)
         _MADE.put(hashlib.sha256(data).digest(), image.convert("1", dither=Image.Dither.NONE))
     return data
 
@@ -335,12 +331,9 @@ def datamatrix_png(text: str) -> bytes:
     For codes that machines and staff read (the inserter's sheet marks, the reply form's household
     id), never voice codes: a phone's camera does not take a DataMatrix for text to speak.
     """
-    from PIL import Image
-
     barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix)
     image = zxingcpp.write_barcode_to_image(barcode, scale=1, add_quiet_zones=True)
-    width, height = image.shape[1], image.shape[0]
-    return _saved(Image.frombytes("L", (width, height), bytes(memoryview(image))))
+    return _saved(image.shape[1], image.shape[0], bytes(memoryview(image)))
 
 
 def qr_image(text: str) -> CodeImage:
