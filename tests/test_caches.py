@@ -243,3 +243,30 @@ def test_a_chunks_bytes_are_the_same_with_caches_on_and_off(sample_households, c
         fresh = chunk_sha256()
     with caches.enabled(True):
         assert [chunk_sha256(), chunk_sha256()] == [fresh, fresh]
+
+
+def test_a_workers_next_chunk_is_the_same_as_one_read_afresh(
+    sample_households, config, monkeypatch
+):
+    """A worker keeps its renderer, and with it what its shapes' forms were embedded with
+    (Shape.embedded_fonts), from one chunk file to the next: a chunk it makes after another is
+    byte for byte the one made reading every form's fonts in the chunk file itself."""
+    from noticegen.printing import measure
+
+    households = sample_households[:6]
+    store = _Store()
+
+    def chunk_sha256(state) -> str:
+        chunk = batch.Chunk(index=1, first_seq=1, spool=Path(), entries=())
+        data, _rows, _laid_out = batch._chunk_output(chunk, households, state)
+        return hashlib.sha256(data).hexdigest()
+
+    worker = batch._WorkerState(config, shapes=variable_print.Renderer(store))
+    chunk_sha256(worker)
+    shapes = [worker.shapes._shapes.get(key) for key in worker.shapes._shapes]
+    assert any(shape._embedded_fonts for shape in shapes)  # read in the first chunk, kept
+    kept = chunk_sha256(worker)
+    with monkeypatch.context() as patch:
+        patch.setattr(measure.Shape, "embedded_fonts", lambda shape: None)
+        afresh = chunk_sha256(batch._WorkerState(config, shapes=variable_print.Renderer(store)))
+    assert kept == afresh

@@ -38,6 +38,9 @@ class ChunkFile:
     # The /Font dictionaries of the forms and of the pages laid out in full, in the order met,
     # and the files their fonts come from: finish() points them all at one subset per font.
     _font_holders: list = field(default_factory=list)
+    # For each holder, what its fonts were embedded with when a shape knows it (else None): read
+    # once per shape (Shape.embedded_fonts), not once per chunk file.
+    _holder_fonts: list = field(default_factory=list)
     _font_sources: dict = field(default_factory=dict)  # resource name → (sha256, face index)
     _held: set = field(default_factory=set)
     _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
@@ -64,7 +67,7 @@ class ChunkFile:
 
         if key not in self._forms:
             form = self._forms[key] = self.pdf.copy_foreign(shape.form)
-            self._hold_fonts(form, shape.font_sources)
+            self._hold_fonts(form, shape.font_sources, shape.embedded_fonts())
         mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
         page_space = b"1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (mediabox[3], PX_TO_PT, PX_TO_PT)
@@ -109,7 +112,7 @@ class ChunkFile:
         for page in self.pdf.pages[first:]:
             self._hold_fonts(page.obj, font_sources)
 
-    def _hold_fonts(self, holder, font_sources: tuple) -> None:
+    def _hold_fonts(self, holder, font_sources: tuple, embedded: dict | None = None) -> None:
         import pikepdf
 
         fonts = holder.get("/Resources", {}).get("/Font")
@@ -117,6 +120,7 @@ class ChunkFile:
             return
         if not fonts.is_indirect or fonts.objgen not in self._held:
             self._font_holders.append(fonts)
+            self._holder_fonts.append(embedded)
             self._held.add(fonts.objgen)
         for name, sha256, index in font_sources:
             self._font_sources.setdefault(name, (sha256, index))
@@ -132,7 +136,7 @@ class ChunkFile:
         import pikepdf
 
         shared = fontsharing.share_fonts(
-            self.pdf, self.fonts, self._font_holders, self._font_sources
+            self.pdf, self.fonts, self._font_holders, self._font_sources, self._holder_fonts
         )
         for font in self.fonts.values():
             self._font_resources[f"/{font.hash}"] = shared[font.hash]

@@ -351,6 +351,11 @@ def _embedded_use(font) -> tuple[dict[int, int], dict[int, str]] | None:
     return widths, text
 
 
+def embedded_fonts(holder) -> dict[str, tuple[dict[int, int], dict[int, str]] | None]:
+    """`_embedded_use` of each font of a /Font dictionary, by resource name."""
+    return {name: _embedded_use(font) for name, font in holder.items()}
+
+
 def _cid_widths(descendant) -> dict[int, int]:
     """The widths (/W) of a CID font's glyphs, by glyph id."""
     import pikepdf
@@ -383,11 +388,16 @@ _DESCRIPTOR_KEYS = (
 )
 
 
-def share_fonts(pdf, run_fonts: dict, holders: list, sources: dict) -> dict[str, Any]:
+def share_fonts(
+    pdf, run_fonts: dict, holders: list, sources: dict, holder_fonts: list | None = None
+) -> dict[str, Any]:
     """One font object per font for the whole file: the data runs' fonts (the WeasyPrint fonts
     engine.draw_text used) and those of the /Font dictionaries `holders` (forms, pages laid out in
     full), whose files are `sources`. The holders are pointed at the shared fonts; returns them by
-    resource name."""
+    resource name.
+
+    `holder_fonts`, beside `holders`: for each, what `embedded_fonts` read from its fonts already
+    (a shape's, read once), or None to read them here."""
     import pikepdf
 
     uses: dict[str, _FontUse] = {}
@@ -413,10 +423,10 @@ def share_fonts(pdf, run_fonts: dict, holders: list, sources: dict) -> dict[str,
             use.widths.setdefault(glyph, width)
         for glyph, text in font.text.items():
             use.text.setdefault(glyph, text)
-    for holder in holders:
+    for holder, known in zip(holders, holder_fonts or [None] * len(holders), strict=True):
         for name, font in holder.items():
             key = name.lstrip("/")
-            found = _embedded_use(font)
+            found = known[name] if known is not None and name in known else _embedded_use(font)
             if found is None or (key not in uses and key not in sources):
                 continue  # kept as embedded
             widths, text = found

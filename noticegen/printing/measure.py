@@ -63,6 +63,7 @@ class Shape:
     background: tuple[Any, tuple[float, float, float, float]] | None = None
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
+    _embedded_fonts: dict | None = None
 
     @property
     def form(self):
@@ -73,6 +74,18 @@ class Shape:
             self._template = pikepdf.open(io.BytesIO(self.template_pdf))
             self._form = self._template.pages[0].as_form_xobject()
         return self._form
+
+    def embedded_fonts(self) -> dict | None:
+        """The widths and text each font of the form was embedded with (see fontsharing), read
+        once for all the chunk files this shape is drawn in; None for a form without fonts."""
+        if self._embedded_fonts is None:
+            import pikepdf
+
+            fonts = self.form.get("/Resources", {}).get("/Font")
+            if not isinstance(fonts, pikepdf.Dictionary):
+                return None
+            self._embedded_fonts = fontsharing.embedded_fonts(fonts)
+        return self._embedded_fonts
 
     def to_bytes(self) -> bytes:
         """For other workers: everything but the styles' font configuration, which is per process."""
