@@ -347,14 +347,15 @@ def test_a_form_keeping_its_own_font_gets_a_subset_cut_from_the_project_file(mon
     def chunk() -> bytes:
         target = variable_print.ChunkFile("test")
         renderer = variable_print.Renderer()
-        for page in pages:
-            target.add_drawn_page(*renderer._plan(page))
-        # The second form's first glyph of its first font gets another width than the first
-        # form's and the data runs' (as when WeasyPrint met the font at another size first).
-        name, font = next(iter(target._font_holders[1].items()))
-        assert name in target._font_holders[0]
+        planned = [renderer._plan(page) for page in pages]
+        # The second shape's form: the first glyph of its first font gets another width than the
+        # first form's and the data runs' (as when WeasyPrint met the font at another size first).
+        name, font = next(iter(planned[1][1].form.Resources.Font.items()))
         widths = font.DescendantFonts[0].W
         widths[1][0] = int(widths[1][0]) + 7
+        for plan in planned:
+            target.add_drawn_page(*plan)
+        assert name in target._font_holders[0]
         return target.finish()
 
     drawn = chunk()
