@@ -182,3 +182,35 @@ def test_values_like_the_placeholders_are_written_as_themselves(sample_household
             render._RECORDING.reset(token)
         with pytest.raises(AssertionError, match="placeholders"):
             recording.filled(markup)
+
+
+def test_a_member_without_acquired_date_or_copay_leaves_the_pages_shapes_alone(
+    sample_households, config, encoder
+):
+    """A 資格取得年月日 or 負担割合 not given prints blank in runs of its own (no-break spaces), so
+    the page has the shape it has with them: one shape measured serves both households. Without
+    it, a member file with such members multiplies the page-1 shapes (each row's cells differ)."""
+    household = next(h for h in sample_households if len(h.members) >= 2)
+    given = [m for m in household.members if m.acquired_date and m.copay_ratio]
+    assert given, "a sample member with both given"
+    member = given[0]
+    blank = dataclasses.replace(member, acquired_date=None, copay_ratio=None)
+    without = dataclasses.replace(
+        household,
+        members=tuple(blank if m is member else m for m in household.members),
+    )
+    with_pages = [
+        page for part in _parts(household, config, encoder) for page in pagedata.pages(part)
+    ]
+    without_pages = [
+        page for part in _parts(without, config, encoder) for page in pagedata.pages(part)
+    ]
+    assert [page.shape for page in with_pages] == [page.shape for page in without_pages]
+    blanks = [
+        (a, b)
+        for page, other in zip(with_pages, without_pages, strict=True)
+        for a, b in zip(page.texts, other.texts, strict=True)
+        if a != b
+    ]
+    # The date's lines and the ratio, each blank: nothing printed where a value would be.
+    assert blanks and all(b == "\u00a0" for _a, b in blanks), blanks

@@ -226,6 +226,8 @@ def _environment(for_print: bool = False) -> jinja2.Environment:
     # The page's geometry (margins, the codes' foot, the notch), which print.css reads as custom
     # properties: the same numbers the code placement and the manifest use.
     environment.globals["page_geometry"] = pagegeometry.PAGE
+    # What a cell prints for a value not given (pages.html.j2's member table).
+    environment.globals["NO_BREAK_SPACE"] = "\u00a0"
     return environment
 
 
