@@ -86,6 +86,9 @@ class Translator:
     catalog: gettext.NullTranslations
     # The entries found broken and already warned of (once each).
     broken: set[str] = field(default_factory=set, compare=False, repr=False)
+    # What `_usable` made of each (msgid, translation) met: the catalog does not change while it
+    # is open, and a notice's view asks for the same few hundred labels for every household.
+    _checked: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     def gettext(self, message: str) -> str:
         return self._usable(message, self.catalog.gettext(message))
@@ -97,6 +100,12 @@ class Translator:
     def _usable(self, msgid: str, text: str) -> str:
         if text == msgid:
             return text
+        usable = self._checked.get((msgid, text))
+        if usable is None:
+            usable = self._checked[(msgid, text)] = self._checked_now(msgid, text)
+        return usable
+
+    def _checked_now(self, msgid: str, text: str) -> str:
         problems = translation_problems(msgid, text) if text.strip() else ["empty"]
         if not problems:
             return text
