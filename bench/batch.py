@@ -107,6 +107,8 @@ class RunFigures:
     elapsed: float  # seconds, the batch's own run (not the interpreter's start)
     parent_mib: float  # peak resident memory of the run's parent process
     worker_mib: float  # peak resident memory of its largest worker
+    # The largest worker's peak resident memory in each tenth of the run (sampled every 0.5 s).
+    worker_mib_by_tenth: tuple[float, ...]
     cpu_seconds: float  # user and system time of the parent and all its workers
     notices: int
     rejected: int
@@ -139,7 +141,7 @@ class RunFigures:
 
 
 _RUN_SCRIPT = """
-import json, logging, resource, sys, time
+import json, logging, os, resource, sys, threading, time
 from pathlib import Path
 from noticegen import batch
 logging.basicConfig(level=logging.INFO)
@@ -149,15 +151,46 @@ options = batch.Options(
     config=Path(given["config"]) if given["config"] else None, workers=given["workers"],
     chunk_size=given["chunk_size"], renderer=given["renderer"], limit=given["limit"],
 )
+
+def resident_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+def children():
+    found = []
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        try:
+            with open(f"/proc/{os.getpid()}/task/{task}/children") as listed:
+                found += listed.read().split()
+        except OSError:
+            pass
+    return found
+
+# The largest worker's resident memory, sampled twice a second: its peak in each tenth of the
+# run shows whether memory grows with the households done or levels off (ru_maxrss is one peak).
+samples, done = [], threading.Event()
+def sample():
+    while not done.wait(0.5):
+        samples.append((time.perf_counter(), max(map(resident_mib, children()), default=0.0)))
+threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
 status = batch.run(options)
 elapsed = time.perf_counter() - start
+done.set()
+tenths = [0.0] * 10
+for at, mib in samples:
+    tenth = min(9, int(10 * (at - start) / elapsed))
+    tenths[tenth] = max(tenths[tenth], mib)
 # ru_maxrss is in KiB on Linux: the largest single process, the parent or one worker (the pool's
 # workers are waited for, so RUSAGE_CHILDREN holds the largest of them).
 own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"status": status, "elapsed": elapsed,
     "parent_mib": own.ru_maxrss / 1024, "worker_mib": workers.ru_maxrss / 1024,
-    "cpu_seconds": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime}))
+    "cpu_seconds": own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime,
+    "worker_mib_by_tenth": tenths}))
 """
 
 
@@ -195,6 +228,7 @@ def run_once(
         elapsed=figures["elapsed"],
         parent_mib=figures["parent_mib"],
         worker_mib=figures["worker_mib"],
+        worker_mib_by_tenth=tuple(figures["worker_mib_by_tenth"]),
         cpu_seconds=figures["cpu_seconds"],
         notices=summary["notices_out"],
         rejected=summary["rejected"],
@@ -216,7 +250,8 @@ def describe(figures: RunFigures) -> str:
         f"PDF per notice median "
         f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "
         f"{figures.mean_bytes_per_notice / 1000:.1f} KB; peak memory parent "
-        f"{figures.parent_mib:.0f} MiB, largest worker {figures.worker_mib:.0f} MiB"
+        f"{figures.parent_mib:.0f} MiB, largest worker {figures.worker_mib:.0f} MiB "
+        f"(by tenth of the run: {'/'.join(f'{mib:.0f}' for mib in figures.worker_mib_by_tenth)})"
     )
 
 
