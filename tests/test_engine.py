@@ -88,6 +88,12 @@ def test_boxes_shaped_text_and_drawn_text_agree_with_the_layout():
     # A style survives pickling as its values, with this process's font configuration.
     restored = engine.restored_style(pickle.loads(pickle.dumps(engine.style_values(style))))
     assert engine.shape_text("山田 太郎", restored).width == shaped.width
+    # Its key (the shapes renderer keeps shaped runs by it) is the same for the copy, and
+    # another for a style that sets text otherwise, whatever value differs.
+    assert engine.style_key(restored) == engine.style_key(style)
+    for name_, value in (("font_size", style["font_size"] + 1), ("font_weight", 700)):
+        changed = engine.restored_style(engine.style_values(style) | {name_: value})
+        assert engine.style_key(changed) != engine.style_key(style)
 
     used: dict = {}
     states: dict = {"ExtGState": {}}

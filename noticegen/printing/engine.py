@@ -20,8 +20,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
 import importlib.metadata
+import io
 import logging
+import pickle
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -563,6 +566,19 @@ def detached_style(style):
 def style_values(style) -> dict:
     """A style's values, for pickling (the font configuration is per process)."""
     return dict(style)
+
+
+def style_key(style) -> bytes:
+    """A digest of a detached style's values (`detached_style` copies them all, in one order):
+    equal for styles that shape and draw text alike, whichever document or process they came
+    from (`restored_style`)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    # Without its memo, pickle writes each value whole: the bytes follow the values, not which
+    # of them are one object (a style and its restored copy share differently).
+    pickler.fast = True
+    pickler.dump(style_values(style))
+    return hashlib.sha256(out.getvalue()).digest()
 
 
 def restored_style(values: dict):

@@ -61,6 +61,8 @@ class Shape:
     # The page's canvas background (colour, painting area in CSS px), which the form leaves out:
     # the data images go between it and the form (see assembly.ChunkFile.add_drawn_page).
     background: tuple[Any, tuple[float, float, float, float]] | None = None
+    # engine.style_key of each run's style, worked out once (the Renderer keeps runs by them)
+    style_keys: tuple[bytes, ...] = ()
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
     _embedded_fonts: dict | None = None
@@ -99,17 +101,36 @@ class Shape:
                 self.images,
                 self.font_sources,
                 self.background,
+                self.style_keys,
             ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Shape:
-        template_pdf, mediabox, values, fonts, lines, images, font_sources, background = (
-            pickle.loads(data)
-        )
+        (
+            template_pdf,
+            mediabox,
+            values,
+            fonts,
+            lines,
+            images,
+            font_sources,
+            background,
+            style_keys,
+        ) = pickle.loads(data)
         styles = tuple(engine.restored_style(value) for value in values)
-        return cls(template_pdf, mediabox, styles, fonts, lines, images, font_sources, background)
+        return cls(
+            template_pdf,
+            mediabox,
+            styles,
+            fonts,
+            lines,
+            images,
+            font_sources,
+            background,
+            style_keys,
+        )
 
 
 @dataclass
@@ -322,4 +343,5 @@ def measure(page: PageData) -> Shape:
         images=tuple(_image_place(box, area) for box, area in image_boxes),
         font_sources=fontsharing.document_font_sources(document),
         background=background,
+        style_keys=tuple(map(engine.style_key, styles)),
     )
