@@ -258,7 +258,12 @@ def document_html(
     views: Sequence[NoticeView], title: str, lang: str, for_print: bool = True
 ) -> str:
     """One HTML document holding the pages of several notices, one after the other."""
-    return _tagged(views, _template_html(views, title, lang, for_print))
+    if all(view.lang_tag == "ja" for view in views):
+        return _template_html(views, title, lang, for_print)
+    # Written as recorded_pages writes a translated part (tagged with its placeholders, the
+    # household data put in after), so that both renderers lay out the same bytes.
+    printed, _blank = _recorded_html(views, title, lang, for_print)[1]
+    return printed.replace(_PAGE_MARK, "")  # the cuts between pages, only recorded_pages uses
 
 
 def _template_html(views: Sequence[NoticeView], title: str, lang: str, for_print: bool) -> str:
@@ -269,11 +274,22 @@ def _template_html(views: Sequence[NoticeView], title: str, lang: str, for_print
     )
 
 
-def _tagged(views: Sequence[NoticeView], markup: str) -> str:
-    """The template's document, its Japanese runs tagged on translated pages."""
-    if all(view.lang_tag == "ja" for view in views):
-        return markup
-    return tag_japanese_runs(markup)
+def _recorded_html(
+    views: Sequence[NoticeView], title: str, lang: str, for_print: bool
+) -> tuple[_Recording, tuple[str, str]]:
+    """The template's document written with placeholders where the household data goes, its
+    Japanese runs tagged on translated pages (`tag_japanese_runs` leaves the data alone), then
+    filled in: with the data (as printed) and without it (the pages' shapes). The tagging, which
+    reads and writes the whole document, is done once for both."""
+    recording = _Recording()
+    token = _RECORDING.set(recording)
+    try:
+        markup = _template_html(views, title, lang, for_print)
+    finally:
+        _RECORDING.reset(token)
+    if not all(view.lang_tag == "ja" for view in views):
+        markup = tag_japanese_runs(markup)
+    return recording, recording.filled(markup)
 
 
 @dataclass(frozen=True)
@@ -291,13 +307,7 @@ def recorded_pages(view: NoticeView, title: str, lang: str) -> RecordedPages:
     template wrote it; and the same pages with the data left out (the pages' shapes).
 
     The template renders once, with placeholders where the data goes, filled in afterwards."""
-    recording = _Recording()
-    token = _RECORDING.set(recording)
-    try:
-        markup = _template_html([view], title, lang, for_print=True)
-    finally:
-        _RECORDING.reset(token)
-    printed, blank = (_tagged([view], filled) for filled in recording.filled(markup))
+    recording, (printed, blank) = _recorded_html([view], title, lang, for_print=True)
     head, pages = _cut(printed, view, recording)
     shape_head, shapes = _cut(blank, view, recording)
     if shape_head != head:
