@@ -108,29 +108,10 @@ class Shape:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Shape:
-        (
-            template_pdf,
-            mediabox,
-            values,
-            fonts,
-            lines,
-            images,
-            font_sources,
-            background,
-            style_keys,
-        ) = pickle.loads(data)
-        styles = tuple(engine.restored_style(value) for value in values)
-        return cls(
-            template_pdf,
-            mediabox,
-            styles,
-            fonts,
-            lines,
-            images,
-            font_sources,
-            background,
-            style_keys,
-        )
+        # to_bytes writes the fields in the dataclass's order, the styles (third) as their values
+        fields = list(pickle.loads(data))
+        fields[2] = tuple(engine.restored_style(value) for value in fields[2])
+        return cls(*fields)
 
 
 @dataclass
