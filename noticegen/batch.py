@@ -523,7 +523,8 @@ def _render_chunks(
 
     try:
         # The workers are started by these submits: they inherit SIGINT ignored, so that a Ctrl-C
-        # (which reaches the whole process group) finds none of them still starting up.
+        # (which reaches the whole process group) finds none of them still starting up. One that
+        # comes meanwhile is held and stops the run right after (see _sigint_ignored).
         with _sigint_ignored():
             futures = {
                 pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks
@@ -548,16 +549,22 @@ def _render_chunks(
 
 @contextlib.contextmanager
 def _sigint_ignored():
+    """SIGINT ignored, for the processes started meanwhile to inherit; in this process it is
+    blocked too, so that a Ctrl-C coming meanwhile is held, not lost, and acted on (the handler
+    restored) on the way out: Linux never discards a blocked signal, ignored or not. Without the
+    block, a Ctrl-C while the workers were starting was dropped and the run went on to its end."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield  # signals are the main thread's: a run in another thread has no Ctrl-C
         return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held one is handled now
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
@@ -645,8 +652,10 @@ def _init_worker(
     global _worker
     if parent is not None:
         lifetime.die_with_parent(parent)  # even a SIGKILLed run leaves no worker behind
-    # Ctrl-C reaches the whole process group: the parent stops its workers itself.
+    # Ctrl-C reaches the whole process group: the parent stops its workers itself. (Started
+    # with it ignored and blocked, see _sigint_ignored: unblocked, one held is dropped.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker = _WorkerState(
         config, renderer, shape_folder, on_notice=drawn.put if drawn is not None else None
     )
