@@ -549,21 +549,20 @@ def _render_chunks(
 
 @contextlib.contextmanager
 def _sigint_ignored():
-    """SIGINT ignored, for the processes started meanwhile to inherit; in this process it is
-    blocked too, so that a Ctrl-C coming meanwhile is held, not lost, and acted on (the handler
-    restored) on the way out: Linux never discards a blocked signal, ignored or not. Without the
-    block, a Ctrl-C while the workers were starting was dropped and the run went on to its end."""
+    """SIGINT blocked in this thread, for the processes started meanwhile to inherit (they then
+    ignore it and unblock it first thing: _init_worker), while this process still acts on it: a
+    Ctrl-C meanwhile is taken by another of its threads, or held until the block ends (Linux
+    never discards a blocked signal). Setting SIGINT to ignored here instead dropped a Ctrl-C
+    that came while the workers were starting, and the run went on to its end."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield  # signals are the main thread's: a run in another thread has no Ctrl-C
         return
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a held one is handled now
 
 
@@ -653,7 +652,7 @@ def _init_worker(
     if parent is not None:
         lifetime.die_with_parent(parent)  # even a SIGKILLed run leaves no worker behind
     # Ctrl-C reaches the whole process group: the parent stops its workers itself. (Started
-    # with it ignored and blocked, see _sigint_ignored: unblocked, one held is dropped.)
+    # with it blocked, see _sigint_ignored: ignored, then unblocked, one held is dropped.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker = _WorkerState(

@@ -497,9 +497,10 @@ def test_no_file_of_a_run_holds_a_full_my_number_while_it_runs(
 
 
 def test_a_ctrl_c_while_the_workers_start_is_held_and_stops_the_run():
-    """The workers start with SIGINT ignored (they inherit it); a Ctrl-C that comes meanwhile is
-    held and raised as the run's KeyboardInterrupt on the way out, not dropped: dropped, the run
-    went on to its end (the 2-worker stop test above caught it, once in a while)."""
+    """The workers start with SIGINT blocked (they inherit it); a Ctrl-C that comes meanwhile is
+    still the run's KeyboardInterrupt (taken by another thread of the process, or held until the
+    block ends), not dropped: dropped, the run went on to its end (the 2-worker stop test above
+    caught it, once in a while)."""
     from noticegen import batch
 
     with pytest.raises(KeyboardInterrupt), batch._sigint_ignored():
