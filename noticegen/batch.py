@@ -522,10 +522,10 @@ def _render_chunks(
                 on_notice(drawn.get_nowait())
 
     try:
-        # The workers are started by these submits: they inherit SIGINT ignored, so that a Ctrl-C
-        # (which reaches the whole process group) finds none of them still starting up. One that
-        # comes meanwhile is held and stops the run right after (see _sigint_ignored).
-        with _sigint_ignored():
+        # The workers are started by these submits: they inherit SIGINT blocked, so that a Ctrl-C
+        # (which reaches the whole process group) finds none of them still starting up; this
+        # process still acts on one that comes meanwhile (see _sigint_blocked).
+        with _sigint_blocked():
             futures = {
                 pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks
             }
@@ -548,7 +548,7 @@ def _render_chunks(
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
+def _sigint_blocked():
     """SIGINT blocked in this thread, for the processes started meanwhile to inherit (they then
     ignore it and unblock it first thing: _init_worker), while this process still acts on it: a
     Ctrl-C meanwhile is taken by another of its threads, or held until the block ends (Linux
@@ -652,7 +652,7 @@ def _init_worker(
     if parent is not None:
         lifetime.die_with_parent(parent)  # even a SIGKILLed run leaves no worker behind
     # Ctrl-C reaches the whole process group: the parent stops its workers itself. (Started
-    # with it blocked, see _sigint_ignored: ignored, then unblocked, one held is dropped.)
+    # with it blocked, see _sigint_blocked: ignored, then unblocked, one held is dropped.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker = _WorkerState(

@@ -503,7 +503,7 @@ def test_a_ctrl_c_while_the_workers_start_is_held_and_stops_the_run():
     caught it, once in a while)."""
     from noticegen import batch
 
-    with pytest.raises(KeyboardInterrupt), batch._sigint_ignored():
+    with pytest.raises(KeyboardInterrupt), batch._sigint_blocked():
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)  # ignored here: a dropped one is gone for good
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
