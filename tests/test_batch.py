@@ -508,3 +508,30 @@ def test_a_ctrl_c_while_the_workers_start_is_held_and_stops_the_run():
         time.sleep(0.05)  # ignored here: a dropped one is gone for good
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+
+def test_a_run_in_this_process_collects_garbage_less_often_and_then_as_before(tmp_path):
+    """The batch raises the cycle collector's young threshold while it renders (see
+    batch._YOUNG_COLLECTION_THRESHOLD); a run in the caller's own process (one worker) leaves
+    the caller's thresholds as they were."""
+    import gc
+
+    from noticegen import batch
+
+    seen = []
+    render_chunk = batch.render_chunk
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold()[0])
+        return render_chunk(*args, **kwargs)
+
+    before = gc.get_threshold()
+    gc.set_threshold(900, *before[1:])
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(batch, "render_chunk", watched)
+            batch.run(batch.Options(input=SAMPLE_UTF8, outdir=tmp_path / "out", limit=2))
+        assert seen and set(seen) == {batch._YOUNG_COLLECTION_THRESHOLD}
+        assert gc.get_threshold() == (900, *before[1:])
+    finally:
+        gc.set_threshold(*before)
