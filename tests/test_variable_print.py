@@ -199,6 +199,41 @@ def test_drawn_pages_reuse_one_form_per_shape_and_embed_their_fonts(both_runs):
         assert len(forms) < drawn  # guide pages share their form
 
 
+def test_images_shown_once_are_inline_and_shared_ones_are_one_xobject(both_runs):
+    """A drawn page's own images (its codes, sheet mark, barcode) are written inline, each
+    readable from its own data (zxing-cpp reads the QR codes among them); an image XObject is
+    one several pages show, or too large to be inline."""
+    import zxingcpp
+
+    from noticegen.printing import assembly
+
+    shapes, _ = both_runs
+    inline, decoded, xobject_uses, xobjects = 0, 0, Counter(), {}
+    with pikepdf.open(shapes / "notices" / "chunk-00001.pdf") as pdf:
+        for page in pdf.pages:
+            resources = page.obj.Resources.XObject
+            if "/S" not in resources:  # a notice laid out in full
+                continue
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) != "INLINE IMAGE":
+                    continue
+                inline += 1
+                picture = operands[0].as_pil_image()
+                assert picture.mode in ("1", "L")
+                framed = picture.convert("L").resize(
+                    (picture.width * 4, picture.height * 4), resample=0
+                )
+                found = zxingcpp.read_barcodes(framed, formats=zxingcpp.BarcodeFormat.QRCode)
+                decoded += bool(found)
+            for _name, image in resources.items():
+                if image.get("/Subtype") == "/Image":
+                    xobject_uses[image.objgen] += 1
+                    xobjects[image.objgen] = image
+    assert inline > 0 and decoded > 0
+    for key, uses in xobject_uses.items():
+        assert uses > 1 or len(xobjects[key].read_bytes()) > assembly.INLINE_IMAGE_BYTES, key
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -44,6 +44,10 @@ class ChunkFile:
     _font_sources: dict = field(default_factory=dict)  # resource name → (sha256, face index)
     _held: set = field(default_factory=set)
     _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
+    _image_uses: dict = field(default_factory=dict)  # data URI → how many times pages show it
+    # The drawn pages whose contents finish() writes: (page index, the operators before the
+    # images, the images placed, the operators after them)
+    _drawn: list = field(default_factory=list)
     _font_resources: Any = None
     # WeasyPrint's colour operators name an opacity state (/a1 gs): shared like the fonts.
     _states: dict = field(default_factory=lambda: {"ExtGState": {}})
@@ -73,33 +77,61 @@ class ChunkFile:
         page_space = b"1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (mediabox[3], PX_TO_PT, PX_TO_PT)
         # In a full layout's paint order: the canvas background, the data images, what the form
         # paints (some of it over the images' edges), then the data runs.
-        under = [b"q " + page_space]
+        under = b"q " + page_space
         if shape.background is not None:
-            under.append(engine.draw_fill(self._states, *shape.background))
-        xobjects = pikepdf.Dictionary(S=self._forms[key])
-        for number, ((uri, size), picture, (x, y, width, height)) in enumerate(
-            zip(page.images, pictures, shape.images, strict=True)
+            under += b"\n" + engine.draw_fill(self._states, *shape.background)
+        images = []
+        for (uri, size), picture, (x, y, width, height) in zip(
+            page.images, pictures, shape.images, strict=True
         ):
             if size is not None:  # (x, y) is the centre it is drawn around
                 x, y = x - size[0] / 2, y - size[1] / 2
                 width, height = size
-            name = f"I{number}"
-            xobjects[f"/{name}"] = self._image(uri, picture)
-            under.append(
-                b"q %f 0 0 %f %f %f cm /%s Do Q" % (width, -height, x, y + height, name.encode())
+            images.append(
+                _PlacedImage(uri, picture, b"%f 0 0 %f %f %f cm" % (width, -height, x, y + height))
             )
-        under.append(b"Q")
-        over = [b"q " + page_space, _draw_runs(self.fonts, self._states, shape, runs), b"Q"]
+            self._image_uses[uri] = self._image_uses.get(uri, 0) + 1
+        over = b"\n".join(
+            [
+                b"q /S Do Q",
+                b"q " + page_space,
+                _draw_runs(self.fonts, self._states, shape, runs),
+                b"Q",
+            ]
+        )
         page_dict = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
             MediaBox=list(mediabox),
             Resources=pikepdf.Dictionary(
-                XObject=xobjects, Font=self._font_resources, ExtGState=self._state_resources
+                XObject=pikepdf.Dictionary(S=self._forms[key]),
+                Font=self._font_resources,
+                ExtGState=self._state_resources,
             ),
-            Contents=self.pdf.make_stream(b"\n".join([*under, b"q /S Do Q", *over])),
         )
         self.pdf.pages.append(pikepdf.Page(page_dict))
+        # The contents wait for finish(), when it is known which images this file uses once.
+        self._drawn.append((len(self.pdf.pages) - 1, under, tuple(images), over))
         self.pages_drawn += 1
+
+    def _write_drawn_contents(self) -> None:
+        """Each drawn page's contents. An image used once in the file is written inline, in the
+        page's contents (PDF 8.9.7), where an image XObject would cost its own object, its
+        dictionary and its cross-reference entry, about 200 bytes each after compression: a
+        notice's own codes, sheet marks and barcode are ten or so. An image several pages show
+        (a page every household of a language shares) stays one XObject they all refer to."""
+        for index, under, images, over in self._drawn:
+            page = self.pdf.pages[index]
+            parts = [under]
+            for number, placed in enumerate(images):
+                if self._image_uses[placed.uri] == 1 and _inlinable(placed.picture):
+                    parts.append(b"q %s %s Q" % (placed.matrix, _inline_image(placed.picture)))
+                else:
+                    name = f"I{number}"
+                    page.obj.Resources.XObject[f"/{name}"] = self._image(placed.uri, placed.picture)
+                    parts.append(b"q %s /%s Do Q" % (placed.matrix, name.encode()))
+            parts += [b"Q", over]
+            page.obj.Contents = self.pdf.make_stream(b"\n".join(parts))
+        self._drawn.clear()
 
     def add_laid_out_pages(self, data: bytes, font_sources: tuple = ()) -> None:
         """A notice laid out in full (`font_sources`: its fonts' files, as Shape.font_sources)."""
@@ -135,6 +167,7 @@ class ChunkFile:
         tags and the file identifier from the content."""
         import pikepdf
 
+        self._write_drawn_contents()
         shared = fontsharing.share_fonts(
             self.pdf, self.fonts, self._font_holders, self._font_sources, self._holder_fonts
         )
@@ -234,6 +267,36 @@ def _plain_png(uri: str) -> _Picture | None:
     except Exception:
         return None
     return _Picture(picture.width, picture.height, 1 if picture.mode == "1" else 8, data)
+
+
+@dataclass(frozen=True)
+class _PlacedImage:
+    uri: str
+    picture: _Picture
+    matrix: bytes  # the cm operator that maps the unit square onto where it is drawn
+
+
+# The PDF reference's advice (PDF 1.7, 8.9.7): inline images of 4 KB or less.
+INLINE_IMAGE_BYTES = 4096
+
+
+def _inlinable(picture: _Picture) -> bool:
+    return len(picture.data) <= INLINE_IMAGE_BYTES
+
+
+def _inline_image(picture: _Picture) -> bytes:
+    """An inline image of the picture, as _image_xobject draws it: DeviceGray, never smoothed.
+
+    Its data is hexadecimal (ASCIIHexDecode): no run of it can read as the EI that ends the
+    image, which raw binary data can, so every reader finds the end where it is. The page's
+    contents are compressed as a whole, so the hex costs little more than the bytes would.
+    """
+    return b"BI /W %d /H %d /CS /G /BPC %d /I false /F /AHx ID %s> EI" % (
+        picture.width,
+        picture.height,
+        picture.bits,
+        picture.data.hex().encode("ascii"),
+    )
 
 
 def _image_xobject(pdf, picture: _Picture):
