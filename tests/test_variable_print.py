@@ -202,13 +202,14 @@ def test_drawn_pages_reuse_one_form_per_shape_and_embed_their_fonts(both_runs):
 def test_images_shown_once_are_inline_and_shared_ones_are_one_xobject(both_runs):
     """A drawn page's own images (its codes, sheet mark, barcode) are written inline, each
     readable from its own data (zxing-cpp reads the QR codes among them); an image XObject is
-    one several pages show, or too large to be inline."""
+    one several pages show, or too large to be inline; and the forms' static images are in the
+    file once each, however many forms show them."""
     import zxingcpp
 
     from noticegen.printing import assembly
 
     shapes, _ = both_runs
-    inline, decoded, xobject_uses, xobjects = 0, 0, Counter(), {}
+    inline, decoded, xobject_uses, xobjects, form_images = 0, 0, Counter(), {}, {}
     with pikepdf.open(shapes / "notices" / "chunk-00001.pdf") as pdf:
         for page in pdf.pages:
             resources = page.obj.Resources.XObject
@@ -229,7 +230,11 @@ def test_images_shown_once_are_inline_and_shared_ones_are_one_xobject(both_runs)
                 if image.get("/Subtype") == "/Image":
                     xobject_uses[image.objgen] += 1
                     xobjects[image.objgen] = image
+            for _name, image in resources.S.Resources.get("/XObject", {}).items():
+                if image.get("/Subtype") == "/Image":
+                    form_images.setdefault(image.read_raw_bytes(), set()).add(image.objgen)
     assert inline > 0 and decoded > 0
+    assert form_images and all(len(copies) == 1 for copies in form_images.values())
     for key, uses in xobject_uses.items():
         assert uses > 1 or len(xobjects[key].read_bytes()) > assembly.INLINE_IMAGE_BYTES, key
 

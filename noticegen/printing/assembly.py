@@ -45,6 +45,7 @@ class ChunkFile:
     _held: set = field(default_factory=set)
     _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
     _image_uses: dict = field(default_factory=dict)  # data URI → how many times pages show it
+    _form_images: dict = field(default_factory=dict)  # an image in the forms, by what it holds
     # The drawn pages whose contents finish() writes: (page index, the operators before the
     # images, the images placed, the operators after them)
     _drawn: list = field(default_factory=list)
@@ -72,6 +73,7 @@ class ChunkFile:
         if key not in self._forms:
             form = self._forms[key] = self.pdf.copy_foreign(shape.form)
             self._hold_fonts(form, shape.font_sources, shape.embedded_fonts())
+            self._share_form_images(form)
         mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
         page_space = b"1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (mediabox[3], PX_TO_PT, PX_TO_PT)
@@ -143,6 +145,25 @@ class ChunkFile:
             self.pages_laid_out += len(part.pages)
         for page in self.pdf.pages[first:]:
             self._hold_fonts(page.obj, font_sources)
+
+    def _share_form_images(self, form) -> None:
+        """Point the form at the file's copy of each image an earlier form brought: every form
+        is copied with its own images, and a static image most pages show (page 1's code to the
+        foreign-language page) was in a chunk file once per form, 192 times in 500 households."""
+        import pikepdf
+
+        xobjects = form.get("/Resources", {}).get("/XObject")
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            return
+        for name, image in list(xobjects.items()):
+            if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image":
+                continue
+            # The dictionary as written (another object it refers to, a soft mask, differs
+            # between copies: such an image is kept as it is) and the data as stored.
+            key = (image.stream_dict.unparse(), hashlib.sha256(image.read_raw_bytes()).digest())
+            shared = self._form_images.setdefault(key, image)
+            if shared is not image:
+                xobjects[name] = shared
 
     def _hold_fonts(self, holder, font_sources: tuple, embedded: dict | None = None) -> None:
         import pikepdf
