@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from noticegen import press, voicecode
-from noticegen.printing import engine, fontsharing
+from noticegen.printing import engine, fontsharing, formblocks
 from noticegen.printing.measure import Shape, _line_start, _Run
 from noticegen.printing.pagedata import PageData
 
@@ -46,6 +46,7 @@ class ChunkFile:
     _images: dict = field(default_factory=dict)  # data URI → image XObject in this file
     _image_uses: dict = field(default_factory=dict)  # data URI → how many times pages show it
     _form_images: dict = field(default_factory=dict)  # an image in the forms, by what it holds
+    _form_groups: dict = field(default_factory=dict)  # shape digest → its form's q … Q groups
     # The drawn pages whose contents finish() writes: (page index, the operators before the
     # images, the images placed, the operators after them)
     _drawn: list = field(default_factory=list)
@@ -74,6 +75,7 @@ class ChunkFile:
             form = self._forms[key] = self.pdf.copy_foreign(shape.form)
             self._hold_fonts(form, shape.font_sources, shape.embedded_fonts())
             self._share_form_images(form)
+            self._form_groups[key] = shape.content_groups()
         mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
         page_space = b"1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (mediabox[3], PX_TO_PT, PX_TO_PT)
@@ -194,6 +196,10 @@ class ChunkFile:
         )
         for font in self.fonts.values():
             self._font_resources[f"/{font.hash}"] = shared[font.hash]
+        # After the fonts: a block's resources are its first form's, pointing at shared subsets.
+        formblocks.share(
+            self.pdf, [(form, self._form_groups[key]) for key, form in self._forms.items()]
+        )
         for name, state in sorted(self._states["ExtGState"].items()):
             self._state_resources[f"/{name}"] = pikepdf.Dictionary(
                 {f"/{key}": value for key, value in state.items()}

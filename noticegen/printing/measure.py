@@ -14,7 +14,7 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
-from noticegen.printing import engine, fontsharing, pagedata, render
+from noticegen.printing import engine, fontsharing, formblocks, pagedata, render
 from noticegen.printing.pagedata import PageData
 
 # A run must end at least this far (in CSS px) before its line box's end: clearly fitting, so
@@ -66,6 +66,7 @@ class Shape:
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
     _embedded_fonts: dict | None = None
+    _groups: tuple | None = None
 
     @property
     def form(self):
@@ -88,6 +89,13 @@ class Shape:
                 return None
             self._embedded_fonts = fontsharing.embedded_fonts(fonts)
         return self._embedded_fonts
+
+    def content_groups(self) -> tuple | None:
+        """The q … Q groups of the form's content (formblocks.groups), found once for all the
+        chunk files this shape is drawn in; None for content not to take apart."""
+        if self._groups is None:
+            self._groups = formblocks.groups(self.form.read_bytes()) or ()
+        return self._groups or None
 
     def to_bytes(self) -> bytes:
         """For other workers: everything but the styles' font configuration, which is per process."""
