@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import importlib.util
 import io
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -88,6 +89,40 @@ def test_every_sample_page_is_pixel_identical_to_a_full_layout(both_runs):
             drawn.close()
             laid_out.close()
     assert compared == 324
+
+
+def _ghostscript_pages(pdf: Path, folder: Path) -> list[bytes]:
+    """Each page as Ghostscript draws it at 150 dpi (grey), its PNG's pixels."""
+    from PIL import Image
+
+    assert shutil.which("gs"), "Ghostscript (gs) is needed: scripts/setup.sh installs it"
+    folder.mkdir()
+    command = ["gs", "-q", "-dSAFER", "-dNOPAUSE", "-dBATCH", "-dPDFSTOPONERROR"]
+    command += ["-sDEVICE=pnggray", "-r150", f"-sOutputFile={folder}/%04d.png", str(pdf)]
+    subprocess.run(
+        command,
+        capture_output=True,
+        timeout=900,
+        check=True,
+    )
+    return [Image.open(page).tobytes() for page in sorted(folder.iterdir())]
+
+
+def test_ghostscript_draws_the_drawn_pages_as_the_full_layouts(both_runs, tmp_path):
+    """A second rasteriser, not the one the tests above use: Ghostscript draws every page of a
+    chunk file from the shapes renderer (its forms, form blocks, inline images) as it draws the
+    full layout's, pixel for pixel."""
+    shapes, full = both_runs
+    name = "chunk-00001.pdf"
+    drawn = _ghostscript_pages(shapes / "notices" / name, tmp_path / "drawn")
+    laid_out = _ghostscript_pages(full / "notices" / name, tmp_path / "laid-out")
+    assert len(drawn) == len(laid_out) > 8
+    differing = [
+        number
+        for number, (one, other) in enumerate(zip(drawn, laid_out, strict=True), 1)
+        if one != other
+    ]
+    assert differing == []
 
 
 def test_drawn_pages_read_back_as_the_same_text(both_runs):
