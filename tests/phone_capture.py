@@ -24,6 +24,8 @@ import zxingcpp
 from PIL import Image
 from pyzbar import pyzbar
 
+from tests.pdf_helpers import objects_in_page_space
+
 MM = 72 / 25.4  # PDF points per millimetre
 DPIS = (300, 200)  # the spec's resolutions: recommended print, and the minimum
 # Around each code: the paper a phone sees beside it (a finger-width of page, as a reader frames it).
@@ -129,8 +131,9 @@ class CodeBox:
 def image_boxes(page: pypdfium2.PdfPage) -> list[CodeBox]:
     """Every square image on the page, in millimetres: the voice codes among them."""
     boxes = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
-        left, bottom, right, top = obj.get_bounds()
+    for _obj, (left, bottom, right, top) in objects_in_page_space(
+        page, [pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    ):
         width, height = (right - left) / MM, (top - bottom) / MM
         if abs(width - height) < 0.05:
             boxes.append(CodeBox(left / MM, bottom / MM, width))

@@ -19,6 +19,7 @@ from noticegen.printing import render
 from tests import phone_capture
 from tests.conftest import SAMPLE_UTF8
 from tests.page_fit import labels_in_quiet_zones, page_boxes
+from tests.pdf_helpers import objects_in_page_space
 from tests.test_cellfit import _household as long_named_household
 
 MM = 72 / 25.4
@@ -29,8 +30,8 @@ def notch_guides(page: pypdfium2.PdfPage) -> list[tuple[float, float]]:
     """The centres (x, y from the bottom-left corner, mm) of the notch guides drawn on a page:
     the circles of the notch's diameter."""
     centres = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
-        left, bottom, right, top = (value / MM for value in obj.get_bounds())
+    for _obj, bounds in objects_in_page_space(page, [pdfium_c.FPDF_PAGEOBJ_PATH]):
+        left, bottom, right, top = (value / MM for value in bounds)
         if all(abs(side - PAGE.notch_diameter_mm) < 0.2 for side in (right - left, top - bottom)):
             centres.append((round((left + right) / 2, 2), round((bottom + top) / 2, 2)))
     return sorted(centres, key=lambda centre: centre[1])
