@@ -28,11 +28,16 @@ def _content(*groups: bytes) -> bytes:
 
 def test_groups_follow_q_and_q_and_refuse_what_cannot_be_taken_apart():
     content = b"1 0 0 1 0 0 cm\nq\nq\n0 0 1 1 re\nf\nQ\nQ\nq\nQ"
-    outer, empty = formblocks.groups(content)
+    outer, empty = formblocks.groups(content, min_bytes=0)
     (inner,) = outer.children
     assert content[inner.body_start : inner.body_end] == b"0 0 1 1 re\nf"
     assert content[outer.start : outer.end] == b"q\nq\n0 0 1 1 re\nf\nQ\nQ"
     assert empty.children == () and empty.body_start == empty.body_end
+    # Small groups are left out, and so are those holding text (the groups in them are not).
+    assert formblocks.groups(content) == ()
+    text = b"q\nBT\nET\nq\n0 0 1 1 re\nf\nQ\nQ"
+    (inner,) = formblocks.groups(text, min_bytes=0)
+    assert text[inner.body_start : inner.body_end] == b"0 0 1 1 re\nf"
     assert formblocks.groups(b"q\nq\nQ") is None  # unbalanced
     assert formblocks.groups(b"Q\nq") is None
     assert formblocks.groups(b"q\nBT\n(q\nQ) Tj\nET\nQ") is None  # a literal string

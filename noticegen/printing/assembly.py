@@ -123,7 +123,11 @@ class ChunkFile:
         dictionary and its cross-reference entry, about 200 bytes each after compression: a
         notice's own codes, sheet marks and barcode are ten or so. An image several pages show
         (a page every household of a language shares) stays one XObject they all refer to."""
-        for index, under, images, over in self._drawn:
+        # Each page's operators are let go as its stream is made: the file's pages are held once.
+        drawn, self._drawn = self._drawn, []
+        drawn.reverse()
+        while drawn:
+            index, under, images, over = drawn.pop()
             page = self.pdf.pages[index]
             parts = [under]
             for number, placed in enumerate(images):
@@ -135,7 +139,6 @@ class ChunkFile:
                     parts.append(b"q %s /%s Do Q" % (placed.matrix, name.encode()))
             parts += [b"Q", over]
             page.obj.Contents = self.pdf.make_stream(b"\n".join(parts))
-        self._drawn.clear()
 
     def add_laid_out_pages(self, data: bytes, font_sources: tuple = ()) -> None:
         """A notice laid out in full (`font_sources`: its fonts' files, as Shape.font_sources)."""
