@@ -1,4 +1,4 @@
-"""The data mask of a QR symbol, chosen as zxing-cpp's encoder chooses it, eight times faster.
+"""The data mask of a QR symbol, chosen as zxing-cpp's encoder chooses it, in less time.
 
 ISO/IEC 18004 has the encoder try the eight data masks and keep the one whose symbol scores the
 lowest penalty (long runs, 2×2 blocks, finder-like patterns, an uneven share of dark modules).
@@ -6,7 +6,8 @@ zxing-cpp (through zint) does that one mask at a time, module by module: 1.4–1
 version 17–20, most of a household's voice-code work. Here the encoder is asked for the symbol
 under mask 0 only (0.2 ms: no evaluation), the other seven are derived from it (the data modules
 flipped where the two masks differ, the format information put in), and all eight are scored at
-once, one bit each of a byte per module, with numpy.
+once, one bit each of a byte per module, with numpy: about 0.3 ms for a version-17 symbol, so a
+code costs 0.7 ms on average (population texts, probes included) where it cost 1.5.
 
 The scoring is zint's (backend/qr.c, `qr_evaluate`), rule for rule, so the mask chosen, and so
 every symbol, is the one the encoder would have made itself: tests/test_qrmask.py checks it symbol

@@ -7,7 +7,8 @@ stdin, SVG or PNG on stdout) without code changes.
 
 QR codes are made by zxing-cpp, whose encoder picks Kanji, alphanumeric and byte segments to make
 the smallest symbol; it is ~10x faster than segno. Its data mask is chosen by noticegen.qrmask,
-which makes the encoder's own choice eight times faster.
+which makes the encoder's own choice in less time (0.7 ms a code, probes included, where
+zxing-cpp's own choice took 1.5 ms).
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def _attempt(text: str, ec_level: str, version: int):
 
 def _masked(barcode, ec_level: str, version: int) -> _Symbol:
     """The symbol under the data mask the encoder itself would choose (noticegen.qrmask: the same
-    choice, made eight times faster than zxing-cpp makes it)."""
+    choice, scored for the eight masks at once)."""
     _mask, dark = qrmask.best_masked(qrmask.dark_modules(barcode), version, ec_level)
     return _Symbol(dark.shape[0], ec_level, np.where(dark, np.uint8(0), np.uint8(255)).tobytes())
 
