@@ -114,6 +114,7 @@ class RunFigures:
     rejected: int
     laid_out_in_full: int
     shapes_measured: int  # page shapes the run laid out (not found in its run folder or cache)
+    processes: int  # the processes that rendered chunks (workers are replaced as a run goes)
     chunk_bytes_per_notice: tuple[float, ...]  # each chunk file's bytes over its notices
     pdf_bytes: int
 
@@ -151,6 +152,8 @@ options = batch.Options(
     config=Path(given["config"]) if given["config"] else None, workers=given["workers"],
     chunk_size=given["chunk_size"], renderer=given["renderer"], limit=given["limit"],
 )
+if given["households_per_worker"]:
+    batch.HOUSEHOLDS_PER_WORKER = given["households_per_worker"]
 
 def resident_mib(pid):
     try:
@@ -203,11 +206,14 @@ def run_once(
     chunk_size: int = batch.DEFAULT_CHUNK_SIZE,
     config: Path | None = None,
     limit: int | None = None,
+    households_per_worker: int | None = None,
 ) -> RunFigures:
-    """One batch run in its own process, so that its peak memory is its own; OUTDIR new."""
+    """One batch run in its own process, so that its peak memory is its own; OUTDIR new.
+    `households_per_worker` replaces batch.HOUSEHOLDS_PER_WORKER in that process."""
     given = {
         "input": str(members), "outdir": str(outdir), "config": str(config) if config else None,
         "workers": workers, "chunk_size": chunk_size, "renderer": renderer, "limit": limit,
+        "households_per_worker": households_per_worker,
     }  # fmt: skip
     result = subprocess.run(
         [sys.executable, "-c", _RUN_SCRIPT, json.dumps(given)],
@@ -222,6 +228,7 @@ def run_once(
     # The shapes renderer logs, chunk by chunk, how many of its notices it laid out in full.
     laid_out = sum(int(match) for match in re.findall(r"(\d+) laid out in full", result.stderr))
     measured = sum(int(match) for match in re.findall(r"(\d+) shapes measured", result.stderr))
+    processes = len(set(re.findall(r"written by process (\d+)", result.stderr)))
     return RunFigures(
         renderer=renderer,
         status=figures["status"],
@@ -234,6 +241,7 @@ def run_once(
         rejected=summary["rejected"],
         laid_out_in_full=laid_out if renderer == "shapes" else summary["notices_out"],
         shapes_measured=measured,
+        processes=processes,
         chunk_bytes_per_notice=tuple(sizes[name] / notices_in[name] for name in sorted(sizes)),
         pdf_bytes=sum(sizes.values()),
     )
@@ -251,7 +259,7 @@ def describe(figures: RunFigures) -> str:
         f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "
         f"{figures.mean_bytes_per_notice / 1000:.1f} KB; peak memory parent "
         f"{figures.parent_mib:.0f} MiB, largest worker {figures.worker_mib:.0f} MiB "
-        f"(by tenth of the run: {'/'.join(f'{mib:.0f}' for mib in figures.worker_mib_by_tenth)})"
+        f"({figures.processes} rendering processes; by tenth of the run: {'/'.join(f'{mib:.0f}' for mib in figures.worker_mib_by_tenth)})"
     )
 
 

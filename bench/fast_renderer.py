@@ -28,7 +28,7 @@ laid out in full among the households of each population kind (bench/population.
     .venv/bin/python bench/fast_renderer.py [--sizes 1000 10000] [--large] [--workers 2]
                                             [--diagnose 400] [--attribute 150] [--seed 1]
                                             [--skip-full] [--full-sample-from 100000]
-                                            [--warm-runs]
+                                            [--warm-runs] [--households-per-worker N]
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def measure_size(households: int, folder: Path, args) -> None:
         figures = batch_bench.run_once(
             members, folder / f"out-{households}-{renderer}", renderer,
             workers=args.workers, chunk_size=args.chunk_size, config=config, limit=limit,
+            households_per_worker=args.households_per_worker,
         )  # fmt: skip
         line = batch_bench.describe(figures)
         if limit is not None:
@@ -294,6 +295,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=batch.DEFAULT_CHUNK_SIZE)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--households-per-worker", type=int, default=None, metavar="N",
+        help="replace each worker process after about N households (default: the batch's "
+        f"{batch.HOUSEHOLDS_PER_WORKER:,})",
+    )  # fmt: skip
     parser.add_argument("--skip-full", action="store_true", help="the shapes renderer only")
     parser.add_argument(
         "--full-sample-from", type=int, default=100_000, metavar="SIZE",

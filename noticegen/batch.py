@@ -64,6 +64,16 @@ log = logging.getLogger("noticegen")
 
 DEFAULT_CHUNK_SIZE = 500
 GROUP_SIZE = 10  # notices laid out together: bounds a worker's memory (see _chunk_pdf)
+# A worker process renders about this many households, then a new one takes over. A worker's
+# memory grows slowly with the households it has drawn, after its caches are full (every cache
+# of noticegen's is bounded; the growth is in the libraries or the heap's fragmentation, not
+# found): at 100,000 households (2 workers, 50,000 each) the largest worker went from 783 MiB
+# in the run's first tenth to 975 MiB in its last. Replacing workers bounds it by what a worker
+# reaches at this count. What a new worker loses: its process start (a second or two) and the
+# shapes it kept in memory, which it reads back from the run folder, not measures again.
+# (Not ProcessPoolExecutor's max_tasks_per_child: in Python 3.11 a pool given all its work at
+# once waits for ever once a worker has reached it, CPython gh-115634.)
+HOUSEHOLDS_PER_WORKER = 10_000
 NOTICES = "notices"
 WORK = ".run"  # the run's working state: removed when the run completes
 MANIFEST_COLUMNS = (
@@ -294,7 +304,7 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
         for chunk, done in rendering:
             # Logged here, not in the worker: spawned workers do not share the parent's log set-up.
             log.info(
-                "%s: seq %d–%d (%d notices%s) written",
+                "%s: seq %d–%d (%d notices%s) written by process %d",
                 chunk.name,
                 chunk.first_seq,
                 chunk.first_seq + done.notices - 1,
@@ -303,6 +313,7 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
                 if done.laid_out_in_full is None
                 else f", {done.laid_out_in_full} laid out in full,"
                 f" {done.shapes_measured} shapes measured",
+                done.worker,
             )
     finally:
         rendering.close()  # on an interrupt: the workers are stopped now, not when collected
@@ -499,10 +510,15 @@ def _render_chunks(
     on_notice: Callable[[int], None] = lambda _count: None,
 ):
     """Render the chunks, in worker processes when asked; yields (chunk, notices) as each ends.
-    `on_notice(1)` is called as each notice is drawn (the progress bar), in this process."""
+    `on_notice(1)` is called as each notice is drawn (the progress bar), in this process.
+
+    Worker processes are replaced as the run goes (see HOUSEHOLDS_PER_WORKER): the chunks go to
+    a pool of `--workers` processes a group at a time, each group to a new pool. A run of one
+    worker whose chunks fit one group renders in this process."""
     shape_folder = options.outdir / WORK / "shapes"
     outputs.make_private_dir(shape_folder)
-    if options.workers == 1 or len(chunks) <= 1:
+    chunks_per_worker = max(1, HOUSEHOLDS_PER_WORKER // options.chunk_size)
+    if len(chunks) <= 1 or (options.workers == 1 and len(chunks) <= chunks_per_worker):
         before = _collect_garbage_less_often()
         try:
             state = _WorkerState(config, options.renderer, shape_folder, on_notice=on_notice)
@@ -514,40 +530,44 @@ def _render_chunks(
     # spawn, not fork: the parent has loaded fontconfig and Pango, which do not survive a fork.
     context = multiprocessing.get_context("spawn")
     drawn = context.Queue()  # one item per notice drawn, from the workers
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=options.workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(config, options.renderer, shape_folder, os.getpid(), drawn),
-    )
 
     def report_drawn() -> None:
         with contextlib.suppress(queue.Empty):
             while True:
                 on_notice(drawn.get_nowait())
 
-    try:
-        # The workers are started by these submits: they inherit SIGINT blocked, so that a Ctrl-C
-        # (which reaches the whole process group) finds none of them still starting up; this
-        # process still acts on one that comes meanwhile (see _sigint_blocked).
-        with _sigint_blocked():
-            futures = {
-                pool.submit(_render_in_worker, chunk, options.outdir): chunk for chunk in chunks
-            }
-        running = set(futures)
-        while running:
-            ended, running = concurrent.futures.wait(
-                running, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            report_drawn()
-            for future in ended:
-                yield futures[future], future.result()
-    except BaseException:
-        # Interrupted (or a chunk failed, or the generator was closed early): the workers are
-        # killed, not waited for; what they were writing is a temporary file a resume removes.
-        _kill_workers(pool)
-        raise
-    pool.shutdown(wait=True)
+    per_pool = options.workers * chunks_per_worker
+    for start in range(0, len(chunks), per_pool):
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=options.workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(config, options.renderer, shape_folder, os.getpid(), drawn),
+        )
+        try:
+            # The workers are started by these submits: they inherit SIGINT blocked, so that a
+            # Ctrl-C (which reaches the whole process group) finds none of them still starting
+            # up; this process still acts on one that comes meanwhile (see _sigint_blocked).
+            with _sigint_blocked():
+                futures = {
+                    pool.submit(_render_in_worker, chunk, options.outdir): chunk
+                    for chunk in chunks[start : start + per_pool]
+                }
+            running = set(futures)
+            while running:
+                ended, running = concurrent.futures.wait(
+                    running, timeout=0.2, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                report_drawn()
+                for future in ended:
+                    yield futures[future], future.result()
+        except BaseException:
+            # Interrupted (or a chunk failed, or the generator was closed early): the workers
+            # are killed, not waited for; what they were writing is a temporary file a resume
+            # removes.
+            _kill_workers(pool)
+            raise
+        pool.shutdown(wait=True)
     report_drawn()
     drawn.close()
 
@@ -695,6 +715,7 @@ class ChunkDone:
     notices: int
     laid_out_in_full: int | None  # notices the shapes renderer laid out in full (None: "full")
     shapes_measured: int = 0  # page shapes laid out for this chunk (not found in a store)
+    worker: int = 0  # the id of the process that rendered it (the log names it)
 
 
 def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
@@ -712,7 +733,7 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
     outputs.write_private(
         work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
     )
-    return ChunkDone(len(households), laid_out, measured)
+    return ChunkDone(len(households), laid_out, measured, os.getpid())
 
 
 def mailed_notice_pdf(

@@ -544,3 +544,39 @@ def test_a_run_in_this_process_collects_garbage_less_often_and_then_as_before(tm
         assert gc.get_threshold() == (900, *before[1:])
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_are_replaced_as_the_run_goes_and_the_files_stay_the_same(
+    complete_run, tmp_path, monkeypatch, caplog, workers
+):
+    """Each worker process renders at most HOUSEHOLDS_PER_WORKER households' chunks (here two
+    chunks) a worker, then new processes take over: a long run's memory is bounded by what a
+    worker reaches by then, with one worker too (a run longer than that is not rendered in the
+    caller's process). The files are the uninterrupted run's, byte for byte."""
+    import logging
+    import re
+
+    from noticegen import batch
+
+    monkeypatch.setattr(batch, "HOUSEHOLDS_PER_WORKER", 2 * CHUNK_SIZE)
+    caplog.set_level(logging.INFO, logger="noticegen")
+    outdir = tmp_path / "out"
+    status = batch.run(
+        batch.Options(input=SAMPLE_UTF8, outdir=outdir, workers=workers, chunk_size=CHUNK_SIZE)
+    )
+    assert status == 3
+    writers = Counter(
+        int(found.group(1))
+        for record in caplog.records
+        if (found := re.search(r"written by process (\d+)$", record.getMessage()))
+    )
+    chunks = len(list((complete_run / "notices").glob("*.pdf")))
+    assert sum(writers.values()) == chunks
+    assert os.getpid() not in writers
+    # Each pool takes two chunks a worker: however its workers share them, no process renders
+    # more than a pool's, and each pool's chunks are rendered by new processes.
+    per_pool = 2 * workers
+    assert max(writers.values()) <= per_pool
+    assert len(writers) >= (chunks + per_pool - 1) // per_pool >= 3
+    assert tree(outdir) == tree(complete_run)
