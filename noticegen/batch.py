@@ -561,13 +561,13 @@ def _render_chunks(
                 report_drawn()
                 for future in ended:
                     yield futures[future], future.result()
+            pool.shutdown(wait=True)  # its processes end: the next group's are new
         except BaseException:
             # Interrupted (or a chunk failed, or the generator was closed early): the workers
             # are killed, not waited for; what they were writing is a temporary file a resume
             # removes.
             _kill_workers(pool)
             raise
-        pool.shutdown(wait=True)
     report_drawn()
     drawn.close()
 
