@@ -77,7 +77,7 @@ def band_page(offset_mm: float) -> bytes:
 
 
 def _number(value: float) -> str:
-    # As pydyf prints a float: fixed, six decimals, trailing zeros dropped.
+    # As WeasyPrint prints a number in a content stream: fixed, six decimals, no trailing zeros.
     text = f"{value:f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
 
