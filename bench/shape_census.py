@@ -5,8 +5,9 @@ measuring them is most of a small run's time. This counts, without laying anythi
 distinct shapes (page HTML without the household data, with the notice's styles: pagedata.pages)
 that N households of bench/population.py meet:
 - by part (0: the Japanese notice; 1: a translated household's part in its language) and page;
-- on page 1 of the Japanese part, by component: the address window, the member table, and the
-  rest of the page with both taken out (found by their class names in the shape's HTML).
+- on page 1 of the Japanese part, by component: the address window, the member table (and its
+  distinct rows), and the rest of the page with both taken out (found by their class names in
+  the shape's HTML).
 A page-1 shape is one combination of its components' variants: the counts show how many shapes
 a page made of separately measured blocks (the "band" design) would need instead.
 
@@ -38,6 +39,9 @@ COMPONENTS = {
     "address window": re.compile(r'<div class="address-window".*?</div>', re.S),
     "member table": re.compile(r'<table class="members">.*?</table>', re.S),
 }
+# A member table's rows (its head row included): what a table made of separately measured rows
+# would measure.
+TABLE_ROW = re.compile(r"<tr>.*?</tr>", re.S)
 
 
 def census(households, config) -> tuple[dict, Counter, dict]:
@@ -65,6 +69,8 @@ def census(households, config) -> tuple[dict, Counter, dict]:
         for name, pattern in COMPONENTS.items():
             found = pattern.search(rest)
             components[name].add(found.group(0) if found else "")
+            if found and name == "member table":
+                components["member table rows"].update(TABLE_ROW.findall(found.group(0)))
             rest = pattern.sub("", rest)
         components["the rest of page 1"].add(rest)
     return shapes, pages_met, components
