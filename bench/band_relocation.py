@@ -13,13 +13,21 @@ The first page's operators are moved down by d in two ways and drawn beside the 
 Printed for each way: the offsets whose page differs from WeasyPrint's own layout at all, at 150
 and 300 dpi in PDFium and at 150 dpi in Ghostscript, and the largest grey-level difference.
 
-    .venv/bin/python bench/band_relocation.py [--offsets 40] [--seed 1]
+Then rows as bands: a member table styled as the notice's (print.css: fixed layout, collapsed
+0.3 mm borders, a grey head row, cells of 1-3 lines) with 1-12 random rows is laid out whole, and
+each of its rows alone (the head row alone in a table of its own, each member row alone in
+another); the rows are then stacked, each moved (rewritten) to where the rows above it end, by the
+heights they were measured with, without the top border a row shares with the one above (the
+table draws it once). Printed: the tables whose stacked page differs from the whole table's.
+
+    .venv/bin/python bench/band_relocation.py [--offsets 40] [--tables 40] [--seed 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import random
 import shutil
 import subprocess
@@ -161,9 +169,128 @@ def ghostscript_grey(pdf_data: bytes, dpi: int, folder: Path) -> np.ndarray:
         return np.asarray(image)
 
 
+NO_BREAK_SPACE = "\u00a0"  # what the notice's cells print for a value not given
+
+# The member table's rules (templates/notice/print.css), in plain colours.
+_TABLE_CSS = """
+  @page { size: A4; margin: 0 }
+  body { margin: 0; font-family: "BIZ UDGothic", "Noto Sans"; font-size: 9pt }
+  .spacer { height: %smm }
+  table { width: 177mm; margin-left: 16.5mm; border-collapse: collapse; table-layout: fixed }
+  th, td { border: 0.3mm solid black; padding: 0.2mm 0.8mm; vertical-align: middle;
+           text-align: left; font-weight: 400; white-space: nowrap }
+  thead th { background: #e6e6e6; font-weight: 700; line-height: 1.2 }
+  tbody { line-height: 1.15 }
+  .line { display: block }
+  .kana { font-size: 6.5pt }
+  .c1 { width: 38mm } .c2 { width: 21.5mm } .c3 { width: 39.5mm } .c4 { width: 21.5mm }
+  .c5 { width: 8.8mm } .c6 { width: 48mm }
+"""
+_HEAD = (
+    "<thead><tr><th class=c1>氏名</th><th class=c2>生年月日</th><th class=c3>記号・番号・枝番</th>"
+    "<th class=c4>資格取得年月日</th><th class=c5>割合</th><th class=c6>マイナンバー</th></tr></thead>"
+)
+
+
+def random_row(rng: random.Random) -> str:
+    """A member row of 1-3 lines a cell, as the notice's member table sets them."""
+
+    def lines(*texts: str) -> str:
+        return "".join(f"<span class=line>{text}</span>" for text in texts)
+
+    name = rng.choice(
+        ["板橋 太郎", "WOLFESCHLEGELSTEINHAUSEN", "髙橋 﨑子", "李 小龍", "NGUYEN VAN A"]
+    )
+    names = [name] if rng.random() < 0.7 else [name, rng.choice(["ミドル", "JOHN PAUL"])]
+    kana = [] if rng.random() < 0.3 else ["<span class=kana>イタバシ タロウ</span>"]
+    birth = rng.choice([["昭和45年 3月 12日"], ["令和2年", "12月 31日"]])
+    insured = rng.choice([["板国 12345678-01"], ["板橋国保", "1234567-99"]])
+    acquired = rng.choice([birth, [NO_BREAK_SPACE] * len(birth)])
+    number = rng.choice(["＊＊＊＊ ＊＊＊＊ 1234", "登録なし"])
+    copay = rng.choice(["3割", "2割", NO_BREAK_SPACE])
+    # Each cell names its column's width: a row laid out alone has no head row to take them from.
+    cells = [lines(*birth), lines(*insured), lines(*acquired), copay, number]
+    return (
+        f"<tr><th class=c1>{lines(*kana, *names)}</th>"
+        + "".join(f"<td class=c{column}>{cell}</td>" for column, cell in enumerate(cells, 2))
+        + "</tr>"
+    )
+
+
+def table_page(head: str, rows: list[str]) -> str:
+    body = f"<tbody>{''.join(rows)}</tbody>" if rows else ""
+    return (
+        f"<html lang=ja><head><style>{_TABLE_CSS % BASE_MM}</style></head><body>"
+        f"<div class=spacer></div><table>{head}{body}</table></body></html>"
+    )
+
+
+def _horizontal_rules(lines: list[str]) -> list[float]:
+    """The y of each horizontal line the operators stroke (m then l at the same y)."""
+    return sorted(
+        {
+            float(start.split(" ")[1])
+            for start, end in itertools.pairwise(lines)
+            if start.endswith(" m")
+            and end.endswith(" l")
+            and start.split(" ")[1] == end.split(" ")[1]
+        }
+    )
+
+
+# How WeasyPrint strokes one border segment: q q gs RG w (x y m) (x y l) S Q Q.
+_SEGMENT_LINES = 10
+
+
+def without_rules_at(lines: list[str], y: float) -> list[str]:
+    """The operators without the border segments stroked along y (the top border a row shares
+    with the row above it, which the whole table strokes once)."""
+    kept, index = [], 0
+    while index < len(lines):
+        group = lines[index : index + _SEGMENT_LINES]
+        if len(group) == _SEGMENT_LINES and group[:2] == ["q", "q"] and group[7] == "S":
+            start, end = group[5].split(" "), group[6].split(" ")
+            along = start[-1] == "m" and end[-1] == "l" and start[1] == end[1]
+            if along and abs(float(start[1]) - y) < 1e-4:
+                index += _SEGMENT_LINES
+                continue
+        kept.append(lines[index])
+        index += 1
+    return kept
+
+
+def stacked_rows(bands: list[str]) -> str:
+    """The bands' operators (each laid out alone at the same place) as one page: each moved to
+    where the one above it ends, less the top border they share."""
+    page = bands[0].split("\n")[:PAGE_PREAMBLE_LINES]
+    y = None
+    for band in bands:
+        lines = band.split("\n")
+        rules = _horizontal_rules(lines)
+        top, bottom = rules[0], rules[-1]
+        if y is None:
+            y = top
+        moved = rewritten(band, y - top).split("\n")[PAGE_PREAMBLE_LINES:-1]  # its closing Q
+        page += (
+            moved if y == top and len(page) == PAGE_PREAMBLE_LINES else without_rules_at(moved, y)
+        )
+        y += bottom - top
+    return "\n".join([*page, "Q"])
+
+
+def content_of(pdf_data: bytes) -> str:
+    with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
+        return pdf.pages[0].Contents.read_bytes().decode("latin-1")
+
+
+def lay_out(html: str) -> bytes:
+    return engine.lay_out(html, "/", None).write_pdf()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offsets", type=int, default=40)
+    parser.add_argument("--tables", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -206,6 +333,28 @@ def main() -> int:
         print(
             f"{way:>10}, {name}: {count} of {args.offsets} pages differ from WeasyPrint's layout "
             f"there; largest grey-level difference {worst[way, name]}"
+        )
+    tables_differing = dict.fromkeys((name for name, _ in renderers), 0)
+    table_worst = dict.fromkeys(tables_differing, 0)
+    row_count = 0
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(args.tables):
+            rows = [random_row(rng) for _ in range(rng.randint(1, 12))]
+            row_count += len(rows)
+            whole = lay_out(table_page(_HEAD, rows))
+            bands = [content_of(lay_out(table_page(_HEAD, [])))]
+            bands += [content_of(lay_out(table_page("", [row]))) for row in rows]
+            drawn = with_content(whole, stacked_rows(bands))
+            for name, draw in renderers:
+                a, b = draw(drawn, Path(folder)), draw(whole, Path(folder))
+                gap = int(np.abs(a.astype(int) - b.astype(int)).max())
+                tables_differing[name] += gap > 0
+                table_worst[name] = max(table_worst[name], gap)
+    print(f"{args.tables} member tables of 1-12 random rows ({row_count} rows), stacked from rows:")
+    for name, count in tables_differing.items():
+        print(
+            f"  {name}: {count} of {args.tables} pages differ from the whole table's; largest "
+            f"grey-level difference {table_worst[name]}"
         )
     if not have_gs:
         print("(Ghostscript not found: scripts/setup.sh installs it)")
