@@ -6,8 +6,9 @@ distinct shapes (page HTML without the household data, with the notice's styles:
 that N households of bench/population.py meet:
 - by part (0: the Japanese notice; 1: a translated household's part in its language) and page;
 - on page 1 of the Japanese part, by component: the address window, the member table (and its
-  distinct rows), and the rest of the page with both taken out (found by their class names in
-  the shape's HTML).
+  distinct rows), the page above the table and below it (each with the address window taken
+  out), and the rest of the page with both taken out (found by their class names in the shape's
+  HTML).
 A page-1 shape is one combination of its components' variants: the counts show how many shapes
 a page made of separately measured blocks (the "band" design) would need instead.
 
@@ -71,6 +72,10 @@ def census(households, config) -> tuple[dict, Counter, dict]:
             components[name].add(found.group(0) if found else "")
             if found and name == "member table":
                 components["member table rows"].update(TABLE_ROW.findall(found.group(0)))
+                # What a page of bands would measure apart: the page down to the table, and
+                # from it on (moved down by the table's height).
+                components["page 1 above the table"].add(rest[: found.start()])
+                components["page 1 below the table"].add(rest[found.end() :])
             rest = pattern.sub("", rest)
         components["the rest of page 1"].add(rest)
     return shapes, pages_met, components
