@@ -18,7 +18,10 @@ Then rows as bands: a member table styled as the notice's (print.css: fixed layo
 each of its rows alone (the head row alone in a table of its own, each member row alone in
 another); the rows are then stacked, each moved (rewritten) to where the rows above it end, by the
 heights they were measured with, without the top border a row shares with the one above (the
-table draws it once). Printed: the tables whose stacked page differs from the whole table's.
+table draws it once). The rows are laid out twice: with their numbers printed as WeasyPrint's
+writer prints them (six decimals), and in full (engine.numbers_in_full), each number printed as
+the writer prints it once moved. Printed: the tables whose stacked page differs from the whole
+table's, for each.
 
     .venv/bin/python bench/band_relocation.py [--offsets 40] [--tables 40] [--seed 1]
 """
@@ -26,9 +29,11 @@ table draws it once). Printed: the tables whose stacked page differs from the wh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import itertools
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -84,10 +89,22 @@ def band_page(offset_mm: float) -> bytes:
     return engine.lay_out(html, "/", None).write_pdf()
 
 
+_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
 def _number(value: float) -> str:
-    # As WeasyPrint prints a number in a content stream: fixed, six decimals, no trailing zeros.
-    text = f"{value:f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+    return engine.pdf_number(value)  # as WeasyPrint's writer prints it
+
+
+def printed_as_weasyprint_prints(content: str) -> str:
+    """The operators with every number printed as WeasyPrint's writer prints it (six decimals),
+    for operators laid out with their numbers in full (engine.numbers_in_full)."""
+    return "\n".join(
+        " ".join(
+            _number(float(part)) if _NUMBER.fullmatch(part) else part for part in line.split(" ")
+        )
+        for line in content.split("\n")
+    )
 
 
 # The operand positions (from the operator back) that are y coordinates, for each operator.
@@ -278,6 +295,16 @@ def stacked_rows(bands: list[str]) -> str:
     return "\n".join([*page, "Q"])
 
 
+def _placing(content: str) -> list[str]:
+    """The operators that place or draw something, sorted (the stacked rows open and close a
+    text object and set the colour each, where the whole table does it once)."""
+    return sorted(
+        line
+        for line in content.split("\n")
+        if line.split(" ")[-1] in (*_Y_OPERANDS, "TJ", "f", "S")
+    )
+
+
 def content_of(pdf_data: bytes) -> str:
     with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
         return pdf.pages[0].Contents.read_bytes().decode("latin-1")
@@ -334,27 +361,39 @@ def main() -> int:
             f"{way:>10}, {name}: {count} of {args.offsets} pages differ from WeasyPrint's layout "
             f"there; largest grey-level difference {worst[way, name]}"
         )
-    tables_differing = dict.fromkeys((name for name, _ in renderers), 0)
-    table_worst = dict.fromkeys(tables_differing, 0)
-    row_count = 0
+    ways = ("six decimals", "in full")
+    keys = [(way, name) for way in ways for name, _ in renderers]
+    tables_differing, table_worst, table_pixels = (dict.fromkeys(keys, 0) for _ in range(3))
+    row_count, numbers_as_weasyprints = 0, dict.fromkeys(ways, 0)
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.tables):
             rows = [random_row(rng) for _ in range(rng.randint(1, 12))]
             row_count += len(rows)
             whole = lay_out(table_page(_HEAD, rows))
-            bands = [content_of(lay_out(table_page(_HEAD, [])))]
-            bands += [content_of(lay_out(table_page("", [row]))) for row in rows]
-            drawn = with_content(whole, stacked_rows(bands))
-            for name, draw in renderers:
-                a, b = draw(drawn, Path(folder)), draw(whole, Path(folder))
-                gap = int(np.abs(a.astype(int) - b.astype(int)).max())
-                tables_differing[name] += gap > 0
-                table_worst[name] = max(table_worst[name], gap)
-    print(f"{args.tables} member tables of 1-12 random rows ({row_count} rows), stacked from rows:")
-    for name, count in tables_differing.items():
+            for way in ways:
+                # The rows laid out alone, with their numbers as printed or in full.
+                with engine.numbers_in_full() if way == "in full" else contextlib.nullcontext():
+                    bands = [content_of(lay_out(table_page(_HEAD, [])))]
+                    bands += [content_of(lay_out(table_page("", [row]))) for row in rows]
+                stacked = printed_as_weasyprint_prints(stacked_rows(bands))
+                numbers_as_weasyprints[way] += _placing(stacked) == _placing(content_of(whole))
+                drawn = with_content(whole, stacked)
+                for name, draw in renderers:
+                    a, b = draw(drawn, Path(folder)), draw(whole, Path(folder))
+                    gaps = np.abs(a.astype(int) - b.astype(int))
+                    tables_differing[way, name] += int(gaps.max()) > 0
+                    table_worst[way, name] = max(table_worst[way, name], int(gaps.max()))
+                    table_pixels[way, name] += int((gaps > 0).sum())
+    print(
+        f"{args.tables} member tables of 1-12 random rows ({row_count} rows), stacked from rows; "
+        "every placing operator as in the whole table's: "
+        + ", ".join(f"{numbers_as_weasyprints[way]} with numbers {way}" for way in ways)
+    )
+    for (way, name), count in tables_differing.items():
         print(
-            f"  {name}: {count} of {args.tables} pages differ from the whole table's; largest "
-            f"grey-level difference {table_worst[name]}"
+            f"  rows laid out with numbers {way}, {name}: {count} of {args.tables} pages differ "
+            f"from the whole table's ({table_pixels[way, name]} pixels in all); largest "
+            f"grey-level difference {table_worst[way, name]}"
         )
     if not have_gs:
         print("(Ghostscript not found: scripts/setup.sh installs it)")

@@ -378,3 +378,51 @@ def test_font_files_read_when_used_write_the_same_pdfs(monkeypatch):
     copying = weasyprint.text.fonts.get_hb_object_data  # WeasyPrint's: the file, when met
     monkeypatch.setattr(weasyprint.pdf.fonts, "get_hb_object_data", copying)
     assert written() == read_when_used
+
+
+def test_numbers_are_printed_in_full_only_in_the_block_and_its_thread():
+    """engine.numbers_in_full: a page written in the block prints its non-integer numbers with
+    twelve decimals, the same page outside it as pydyf prints them (six, trailing zeros dropped),
+    and a page written meanwhile in another thread is not touched."""
+    import re
+    import threading
+
+    markup = (
+        "<html><head><style>@page { size: A4; margin: 0 } body { margin: 0 }"
+        " div { margin: 3.3mm 0 0 7.7mm; width: 11.1mm; height: 5.5mm; border: 0.3mm solid }"
+        "</style></head><body><div></div></body></html>"
+    )
+
+    def content() -> str:
+        data = engine.lay_out(markup, "/", None).write_pdf()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            return pdf.pages[0].Contents.read_bytes().decode("latin-1")
+
+    def decimals(text: str) -> set[int]:
+        """The decimals of each number (a whole operand) that has some."""
+        return {
+            len(found.group(1))
+            for part in text.split()
+            if (found := re.fullmatch(r"-?\d+\.(\d+)", part))
+        }
+
+    plain = content()
+    assert max(decimals(plain)) <= 6
+    in_thread: list[str] = []
+    with engine.numbers_in_full():
+        full = content()
+        other = threading.Thread(target=lambda: in_thread.append(content()))
+        other.start()
+        other.join()
+    assert decimals(full) == {engine.FULL_PRECISION_DECIMALS}
+    assert in_thread == [plain] and content() == plain
+    # The same operators, and each number in full printed back as pydyf prints it is pydyf's.
+    plain_lines, full_lines = plain.split("\n"), full.split("\n")
+    assert len(plain_lines) == len(full_lines)
+    for plain_line, full_line in zip(plain_lines, full_lines, strict=True):
+        reprinted = " ".join(
+            engine.pdf_number(float(part)) if re.fullmatch(r"-?\d+\.\d+", part) else part
+            for part in full_line.split(" ")
+        )
+        assert reprinted == plain_line
+    assert engine.pdf_number(2.0) == "2" and engine.pdf_number(0.75) == "0.75"

@@ -770,3 +770,54 @@ def _hook_font_cleaning() -> None:
         font.file_content = (b"OTTO" if cff else b"\0\1\0\0") + UNCUT_PROGRAM
 
     Font.clean = clean
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers printed in full (the groundwork of pages made of bands, issue 11)
+#
+# pydyf prints a non-integer number with six decimals. A band of a page laid out once and drawn
+# lower (where the bands above it end) is moved by adding to its operators' y operands: moved
+# from six-decimal numbers, a number sometimes ends one unit in its last digit away from what
+# WeasyPrint prints for the same place, and PDFium then drew a pixel or two a grey level apart at
+# 300 dpi (bench/band_relocation.py: 1 or 2 tables in 40, member rows stacked). Laid out with
+# its numbers in full, moved, then printed as pydyf prints them (`pdf_number`), every number of
+# the stacked rows was WeasyPrint's own and no pixel differed.
+
+FULL_PRECISION_DECIMALS = 12
+_NUMBERS_IN_FULL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "noticegen_numbers_in_full", default=False
+)
+
+
+@functools.cache
+def _hook_number_printing() -> Callable[[Any], bytes]:
+    """Install the printing of numbers in full (pydyf's module function, which its streams call
+    for every operand); returns pydyf's own."""
+    import pydyf
+
+    printed = pydyf._to_bytes
+
+    def to_bytes(item):
+        if _NUMBERS_IN_FULL.get() and isinstance(item, float) and not item.is_integer():
+            return f"{item:.{FULL_PRECISION_DECIMALS}f}".encode("ascii")
+        return printed(item)
+
+    pydyf._to_bytes = to_bytes
+    return printed
+
+
+@contextlib.contextmanager
+def numbers_in_full() -> Iterator[None]:
+    """PDFs written in this block (in this thread) print their non-integer numbers with
+    FULL_PRECISION_DECIMALS decimals; outside it, and in other threads, as pydyf prints them."""
+    _hook_number_printing()
+    token = _NUMBERS_IN_FULL.set(True)
+    try:
+        yield
+    finally:
+        _NUMBERS_IN_FULL.reset(token)
+
+
+def pdf_number(value: float) -> str:
+    """`value` as pydyf prints a number in a content stream."""
+    return _hook_number_printing()(float(value)).decode("ascii")
