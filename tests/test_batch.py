@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -579,4 +580,48 @@ def test_workers_are_replaced_as_the_run_goes_and_the_files_stay_the_same(
     per_pool = 2 * workers
     assert max(writers.values()) <= per_pool
     assert len(writers) >= (chunks + per_pool - 1) // per_pool >= 3
+    assert tree(outdir) == tree(complete_run)
+
+
+def test_a_ctrl_c_in_a_later_group_of_workers_stops_them_and_the_run_resumes(
+    complete_run, tmp_path, monkeypatch
+):
+    """Workers replaced as the run goes (HOUSEHOLDS_PER_WORKER, here two chunks a worker): a
+    Ctrl-C while the second group of workers renders kills those workers (none is left), and
+    --resume then ends with the uninterrupted run's files."""
+    import logging
+    import multiprocessing
+
+    from noticegen import batch
+
+    monkeypatch.setattr(batch, "HOUSEHOLDS_PER_WORKER", 2 * CHUNK_SIZE)
+    first_group = 2 * 2  # chunks: two workers, two chunks each
+
+    class CtrlCInTheSecondGroup(logging.Handler):
+        written = 0
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if "written by process" in record.getMessage():
+                self.written += 1
+                if self.written == first_group + 1:  # the second group is at work
+                    signal.raise_signal(signal.SIGINT)
+
+    handler = CtrlCInTheSecondGroup()
+    logger = logging.getLogger("noticegen")
+    logger.addHandler(handler)
+    previous_level = logger.level
+    logger.setLevel(logging.INFO)
+    outdir = tmp_path / "out"
+    options = batch.Options(input=SAMPLE_UTF8, outdir=outdir, workers=2, chunk_size=CHUNK_SIZE)
+    try:
+        with pytest.raises(batch.Interrupted):
+            batch.run(options)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+    assert handler.written == first_group + 1
+    assert multiprocessing.active_children() == []
+    chunks = len(list((complete_run / "notices").glob("*.pdf")))
+    assert _written_chunks(outdir) < chunks
+    assert batch.run(dataclasses.replace(options, resume=True)) == 3
     assert tree(outdir) == tree(complete_run)
