@@ -64,13 +64,16 @@ log = logging.getLogger("noticegen")
 
 DEFAULT_CHUNK_SIZE = 500
 GROUP_SIZE = 10  # notices laid out together: bounds a worker's memory (see _chunk_pdf)
-# A worker process renders about this many households, then a new one takes over. A worker's
-# memory grows slowly with the households it has drawn, after its caches are full (every cache
-# of noticegen's is bounded; the growth is in the libraries or the heap's fragmentation, not
-# found): at 100,000 households (2 workers, 50,000 each) the largest worker went from 783 MiB
-# in the run's first tenth to 975 MiB in its last. Replacing workers bounds it by what a worker
-# reaches at this count. What a new worker loses: its process start (a second or two) and the
-# shapes it kept in memory, which it reads back from the run folder, not measures again.
+# A pool's worker processes render about this many households each, then new ones take over
+# (a pool gets workers × this many households' chunks and its free workers take them as they
+# come: one process can render more when another is slow, never more than its pool's).
+# A worker's memory grows slowly with the households it has drawn, after its caches are full
+# (drawing the same households again does not grow it; every cache of noticegen's is bounded;
+# the growth is native: libraries' caches or the heap's fragmentation, not found): at 100,000
+# households (2 workers, 50,000 each) the largest worker went from 783 MiB in the run's first
+# tenth to 975 MiB in its last. Replacing workers bounds it by what a worker reaches at this
+# count. What a new worker loses: its process start (a second or two) and the shapes it kept in
+# memory, which it reads back from the run folder, not measures again.
 # (Not ProcessPoolExecutor's max_tasks_per_child: in Python 3.11 a pool given all its work at
 # once waits for ever once a worker has reached it, CPython gh-115634.)
 HOUSEHOLDS_PER_WORKER = 10_000
