@@ -86,14 +86,10 @@ def band_page(offset_mm: float) -> bytes:
       tr:nth-child(2) td {{ background: #e6e6e6 }}
       .kana {{ font-size: 7pt }}
     </style></head><body><div class="spacer"></div><table>{cells}</table></body></html>"""
-    return engine.lay_out(html, "/", None).write_pdf()
+    return lay_out(html)
 
 
 _NUMBER = re.compile(r"-?\d+\.\d+")
-
-
-def _number(value: float) -> str:
-    return engine.pdf_number(value)  # as WeasyPrint's writer prints it
 
 
 def printed_as_weasyprint_prints(content: str) -> str:
@@ -101,7 +97,8 @@ def printed_as_weasyprint_prints(content: str) -> str:
     for operators laid out with their numbers in full (engine.numbers_in_full)."""
     return "\n".join(
         " ".join(
-            _number(float(part)) if _NUMBER.fullmatch(part) else part for part in line.split(" ")
+            engine.pdf_number(float(part)) if _NUMBER.fullmatch(part) else part
+            for part in line.split(" ")
         )
         for line in content.split("\n")
     )
@@ -121,7 +118,7 @@ def rewritten(content: str, dy_px: float) -> str:
         for back in _Y_OPERANDS.get(parts[-1], ()):
             index = len(parts) - 1 - back
             if index >= 0:
-                parts[index] = _number(float(parts[index]) + dy_px)
+                parts[index] = engine.pdf_number(float(parts[index]) + dy_px)
         moved.append(" ".join(parts))
     return "\n".join(moved)
 
@@ -131,7 +128,7 @@ def translated(content: str, dy_px: float) -> str:
     return "\n".join(
         [
             *lines[:PAGE_PREAMBLE_LINES],
-            f"1 0 0 1 0 {_number(dy_px)} cm",
+            f"1 0 0 1 0 {engine.pdf_number(dy_px)} cm",
             *lines[PAGE_PREAMBLE_LINES:],
         ]
     )
@@ -323,8 +320,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     have_gs = shutil.which("gs") is not None
     first = band_page(BASE_MM)
-    with pikepdf.open(io.BytesIO(first)) as pdf:
-        content = pdf.pages[0].Contents.read_bytes().decode("latin-1")
+    content = content_of(first)
     pdfium_grey(first, 300)  # PDFium draws a font's first file differently (see test_formblocks)
     renderers = [("PDFium 150 dpi", lambda data, _f: pdfium_grey(data, 150))]
     renderers.append(("PDFium 300 dpi", lambda data, _f: pdfium_grey(data, 300)))
@@ -337,8 +333,7 @@ def main() -> int:
         for _ in range(args.offsets):
             d_mm = round(rng.uniform(0.1, 150.0), 3)
             expected = band_page(BASE_MM + d_mm)
-            with pikepdf.open(io.BytesIO(expected)) as pdf:
-                own = pdf.pages[0].Contents.read_bytes().decode("latin-1")
+            own = content_of(expected)
             moved = rewritten(content, d_mm * MM_TO_PX)
             operators_differing += moved != own
             number_gap = max(number_gap, largest_number_gap(moved, own))

@@ -259,7 +259,8 @@ def describe(figures: RunFigures) -> str:
         f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "
         f"{figures.mean_bytes_per_notice / 1000:.1f} KB; peak memory parent "
         f"{figures.parent_mib:.0f} MiB, largest worker {figures.worker_mib:.0f} MiB "
-        f"({figures.processes} rendering processes; by tenth of the run: {'/'.join(f'{mib:.0f}' for mib in figures.worker_mib_by_tenth)})"
+        f"({figures.processes} rendering processes; by tenth of the run: "
+        f"{'/'.join(f'{mib:.0f}' for mib in figures.worker_mib_by_tenth)})"
     )
 
 
