@@ -802,6 +802,7 @@ def _hook_number_printing() -> Callable[[Any], bytes]:
             return f"{item:.{FULL_PRECISION_DECIMALS}f}".encode("ascii")
         return printed(item)
 
+    to_bytes.printed = printed  # type: ignore[attr-defined]  (pdf_number's, without the hook)
     pydyf._to_bytes = to_bytes
     return printed
 
@@ -819,5 +820,10 @@ def numbers_in_full() -> Iterator[None]:
 
 
 def pdf_number(value: float) -> str:
-    """`value` as pydyf prints a number in a content stream."""
-    return _hook_number_printing()(float(value)).decode("ascii")
+    """`value` as pydyf prints a number in a content stream. (It does not install the hook: a
+    process that never prints numbers in full keeps pydyf's function as it is, on every number
+    of every page it writes.)"""
+    import pydyf
+
+    printing = pydyf._to_bytes
+    return getattr(printing, "printed", printing)(float(value)).decode("ascii")
