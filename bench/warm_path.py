@@ -10,7 +10,11 @@ share (noticegen.caches) on, as the product runs, and off, in the same process, 
 the timed chunk PDF each time (they must be the same).
 
     .venv/bin/python bench/warm_path.py [--households 300] [--seed 3] [--rounds 1]
-                                        [--profile FILE] [--only on|off]
+                                        [--profile FILE] [--only on|off] [--keep-shapes FILE]
+
+`--keep-shapes FILE` keeps the measured shapes in FILE for the next run of the same households,
+under the shape cache's context (noticegen.shapecache.context: the templates, fonts, renderer code
+and engine versions): after a change to any of them the shapes are measured again.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import cProfile
 import datetime as dt
 import hashlib
+import pickle
 import pstats
 import sys
 import tempfile
@@ -27,7 +32,7 @@ from pathlib import Path
 
 import population  # bench/population.py, beside this script
 
-from noticegen import batch, caches, fonts, records, settings, voicecode
+from noticegen import batch, caches, fonts, records, settings, shapecache, voicecode
 from noticegen.printing import variable_print
 
 
@@ -88,11 +93,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="timed runs of each mode, best kept")
     parser.add_argument("--profile", type=Path, help="profile the timed runs with caches on")
     parser.add_argument("--only", choices=("on", "off"), help="run one mode only")
+    parser.add_argument("--keep-shapes", type=Path, help="measured shapes kept here between runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         everyone, config = _households(2 * args.households, args.seed, Path(folder))
     earlier, timed = everyone[: len(everyone) // 2], everyone[len(everyone) // 2 :]
     store = _MemoryStore()
+    if args.keep_shapes and args.keep_shapes.exists():
+        context, kept = pickle.loads(args.keep_shapes.read_bytes())
+        if context == shapecache.context():
+            store.update(kept)
     started = time.process_time()
     with caches.enabled(False):
         _data, measured = chunk_bytes(everyone, config, store)
@@ -101,6 +111,8 @@ def main() -> int:
         f"{measured} shapes measured first, in {time.process_time() - started:.1f} CPU s",
         flush=True,
     )
+    if args.keep_shapes and measured:
+        args.keep_shapes.write_bytes(pickle.dumps((shapecache.context(), dict(store))))
     modes = ("on", "off") if args.only is None else (args.only,)
     results = {}
     for _round in range(args.rounds):

@@ -23,7 +23,7 @@ import pytest
 from PIL import ImageChops
 
 from noticegen import batch, i18n, notice, project, settings
-from noticegen.printing import engine, render, variable_print
+from noticegen.printing import engine, fontsharing, formblocks, render, variable_print
 from tests.conftest import SAMPLE_UTF8, MemoryShapeStore, read_file
 from tests.pdf_helpers import page_texts
 
@@ -491,6 +491,37 @@ def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
         results.append(target.finish())
     assert reading.shapes_measured == 0  # every shape came from the store
     assert results[0] == results[1]
+
+
+def test_a_shape_read_back_holds_what_its_form_was_found_to_hold(
+    sample_households, config, encoder, monkeypatch
+):
+    """A worker reads a shape back each time it meets it again after dropping it: the form's fonts
+    and q … Q groups come with it, as they were found when it was measured, not read again."""
+    store = MemoryShapeStore()
+    renderer = variable_print.Renderer(store)
+    target = variable_print.ChunkFile("test")
+    assert renderer.add_notice(
+        target, _with_marks(notice.make_all(sample_households[0], config, encoder), 1), "ja"
+    )
+    target.finish()
+    measured = {
+        name: (shape.embedded_fonts(), shape.content_groups())
+        for name, shape in (
+            (name, variable_print.Shape.from_bytes(data)) for name, data in store.files.items()
+        )
+    }
+    assert any(groups for _fonts, groups in measured.values())
+    assert any(fonts for fonts, _groups in measured.values())
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("the form was read again")
+
+    monkeypatch.setattr(fontsharing, "embedded_fonts", not_again)
+    monkeypatch.setattr(formblocks, "groups", not_again)
+    for name, data in store.files.items():
+        shape = variable_print.Shape.from_bytes(data)
+        assert (shape.embedded_fonts(), shape.content_groups()) == measured[name]
 
 
 def test_stored_shapes_hold_no_household_data(sample_households, config, encoder):

@@ -98,7 +98,11 @@ class Shape:
         return self._groups or None
 
     def to_bytes(self) -> bytes:
-        """For other workers: everything but the styles' font configuration, which is per process."""
+        """For other workers: everything but the styles' font configuration, which is per process,
+        with what the form was found to hold (its fonts' widths and text, its q … Q groups). A
+        worker reads a shape back each time it meets it again after dropping it (SHAPES_KEPT in
+        variable_print), and reading the form's content and fonts again cost more than
+        unpickling them (3.5 ms of a shape's 5 on bench/warm_path.py)."""
         return pickle.dumps(
             (
                 self.template_pdf,
@@ -110,16 +114,21 @@ class Shape:
                 self.font_sources,
                 self.background,
                 self.style_keys,
+                self.embedded_fonts(),
+                self.content_groups(),
             ),
             protocol=pickle.HIGHEST_PROTOCOL,
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Shape:
-        # to_bytes writes the fields in the dataclass's order, the styles (third) as their values
-        fields = list(pickle.loads(data))
+        # to_bytes writes the fields in the dataclass's order, the styles (third) as their values,
+        # then what the form holds
+        *fields, embedded_fonts, groups = pickle.loads(data)
         fields[2] = tuple(engine.restored_style(value) for value in fields[2])
-        return cls(*fields)
+        shape = cls(*fields)
+        shape._embedded_fonts, shape._groups = embedded_fonts, groups or ()
+        return shape
 
 
 @dataclass
