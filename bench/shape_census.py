@@ -5,10 +5,11 @@ measuring them is most of a small run's time. This counts, without laying anythi
 distinct shapes (page HTML without the household data, with the notice's styles: pagedata.pages)
 that N households of bench/population.py meet:
 - by part (0: the Japanese notice; 1: a translated household's part in its language) and page;
-- on page 1 of the Japanese part, by component: the address window, the member table (and its
-  distinct rows), the page above the table and below it (each with the address window taken
-  out), and the rest of the page with both taken out (found by their class names in the shape's
-  HTML).
+- on page 1 of the Japanese part, by component: the page without its member rows (what
+  bench/page_bands.py lays out once for all the rows drawn on it), the address window, the member
+  table (and its distinct rows), the page above the table and below it (each with the address
+  window taken out), and the rest of the page with both taken out (found by their class names in
+  the shape's HTML).
 A page-1 shape is one combination of its components' variants: the counts show how many shapes
 a page made of separately measured blocks (the "band" design) would need instead.
 
@@ -43,6 +44,7 @@ COMPONENTS = {
 # A member table's rows (its head row included): what a table made of separately measured rows
 # would measure.
 TABLE_ROW = re.compile(r"<tr>.*?</tr>", re.S)
+TABLE_BODY = re.compile(r'(<table class="members">.*?<tbody>).*?(</tbody>)', re.S)
 
 
 def census(households, config) -> tuple[dict, Counter, dict]:
@@ -67,6 +69,8 @@ def census(households, config) -> tuple[dict, Counter, dict]:
         first = parts[0]
         recorded = render.recorded_pages(first, "noticegen", first.lang)
         rest = recorded.head + recorded.shapes[0]
+        # The page a page of bands would measure once for all its member rows (bench/page_bands.py).
+        components["page 1 without its member rows"].add(TABLE_BODY.sub(r"\1\2", rest))
         for name, pattern in COMPONENTS.items():
             found = pattern.search(rest)
             components[name].add(found.group(0) if found else "")
