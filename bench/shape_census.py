@@ -47,6 +47,38 @@ TABLE_ROW = re.compile(r"<tr>.*?</tr>", re.S)
 TABLE_BODY = re.compile(r'(<table class="members">.*?<tbody>).*?(</tbody>)', re.S)
 
 
+# Page 1's boxes that print.css places on the page, not in its flow: each stays where it is
+# whatever the flow above it holds, so a page of bands would draw each as a band of its own.
+PLACED = (
+    "address-window", "closing", "voice-codes", "notch-guide", "page-number", "sequence",
+    "sheet-mark",
+)  # fmt: skip
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def finer_bands(page_markup: str) -> dict[str, str]:
+    """Page 1 as finer bands: its flow without the member rows and without the boxes placed on
+    the page, and each kind of placed box (all of that kind on the page, in order)."""
+    import xml.etree.ElementTree as ElementTree
+
+    import tinyhtml5
+
+    root = tinyhtml5.parse(page_markup)
+    placed: dict[str, list[str]] = {f"page 1 placed: {kind}": [] for kind in PLACED}
+    for parent in list(root.iter()):
+        for child in list(parent):
+            classes = set(child.get("class", "").split())
+            kind = next((kind for kind in PLACED if kind in classes), None)
+            if kind is not None:
+                placed[f"page 1 placed: {kind}"].append(ElementTree.tostring(child, "unicode"))
+                parent.remove(child)
+            elif child.tag == f"{_XHTML}tbody" and "members" in parent.get("class", ""):
+                parent.remove(child)
+    bands = {name: "".join(variants) for name, variants in placed.items()}
+    bands["page 1 flow without member rows or placed boxes"] = ElementTree.tostring(root, "unicode")
+    return bands
+
+
 def census(households, config) -> tuple[dict, Counter, dict]:
     """Distinct shapes by (part, page) and pages met there; page 1's components' variants."""
     encoder = voicecode.encoder_for(config.voice_code)
@@ -71,6 +103,8 @@ def census(households, config) -> tuple[dict, Counter, dict]:
         rest = recorded.head + recorded.shapes[0]
         # The page a page of bands would measure once for all its member rows (bench/page_bands.py).
         components["page 1 without its member rows"].add(TABLE_BODY.sub(r"\1\2", rest))
+        for name, variant in finer_bands(recorded.shapes[0]).items():
+            components[name].add(variant)
         for name, pattern in COMPONENTS.items():
             found = pattern.search(rest)
             components[name].add(found.group(0) if found else "")
