@@ -1,0 +1,277 @@
+"""Pages put together from bands (issue 11): a page's drawing made from separately laid-out parts,
+each moved to where it goes, exactly as WeasyPrint draws the whole page.
+
+The shapes renderer lays out one page *shape* per distinct page, and page 1's member table makes
+nearly every household's page 1 a shape of its own. Laid out as bands, page 1 is:
+- the *stub*: the page with its member table cut to the head row;
+- the stub's *moving* operators: what follows the table in the page's flow (its notes), found by
+  laying the stub out again with a spacer of known height after the table (the operands that
+  move by exactly the spacer's height move with the table);
+- each member row, laid out alone (a table of that row only), moved to where the rows above it
+  end, less the top border it shares with the row above, which that row (or the head row)
+  strokes.
+The bands are laid out with their numbers in full (engine.numbers_in_full) and printed as
+WeasyPrint's writer prints them once moved: then every number is the whole layout's to within a
+millionth of a pixel and no pixel differs (bench/page_bands.py: 50 pages of the population, PDFium at 150 and 300 dpi
+and Ghostscript at 150 dpi).
+
+Operators are moved by rewriting their y operands, never by a matrix: PDFium composes a form's or
+a `cm`'s matrix in another order and moved glyph edges by a grey level or two
+(bench/band_relocation.py). Everything here reads and writes content streams as WeasyPrint writes
+them: one operator a line, its operands before it.
+
+Not yet used by the renderer: bench/page_bands.py puts real pages together with it, and the
+tests hold its contract. (The renderer will measure a page 1 as bands instead of whole.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from noticegen.printing import engine
+
+# WeasyPrint's page content opens with the flip to y down, a q and the scale from points to CSS
+# pixels; everything after, up to the closing Q, is in CSS pixels of the page.
+PREAMBLE_LINES = 3
+# The operand positions (counted back from the operator) that are y coordinates of the page.
+Y_OPERANDS = {"m": (1,), "l": (1,), "c": (1, 3, 5), "v": (1, 3), "y": (1, 3), "re": (3,)}
+Y_OPERANDS |= {"Tm": (1,), "cm": (1,)}
+# A number the spacer moves by less than this does not move with the table: the same place
+# reached by another sum of the same lengths (a box placed at the page's foot).
+SAME_PX = 1e-9
+# How far from the spacer's height a moving operand may have moved (float sums of the layout).
+MOVED_TOLERANCE_PX = 1e-6
+
+
+class NotBandable(ValueError):
+    """The page's layouts do not put together from bands; it is laid out whole instead."""
+
+
+def lines_of(content: str | bytes) -> list[str]:
+    if isinstance(content, bytes):
+        content = content.decode("latin-1")
+    return content.rstrip("\n").split("\n")
+
+
+def moving_operands(still: list[str], spaced: list[str], delta_px: float) -> dict[int, list[int]]:
+    """The operators of `still` that a spacer of delta_px moved in `spaced` (the same page, laid
+    out with the spacer after the table), each with the indexes of its operands that moved.
+
+    Raises NotBandable when the spacer changed anything but where things are, or moved an operand
+    by anything but delta_px."""
+    if len(still) != len(spaced):
+        raise NotBandable("the spacer changed the page's operators, not only where they are")
+    moving = {}
+    for number, (line, other) in enumerate(zip(still, spaced, strict=True)):
+        if line == other:
+            continue
+        before, after = line.split(" "), other.split(" ")
+        if len(before) != len(after) or before[-1] != after[-1]:
+            raise NotBandable(f"operator {number} changed: {line!r} became {other!r}")
+        operands = []
+        for index, (a, b) in enumerate(zip(before[:-1], after[:-1], strict=True)):
+            if a == b:
+                continue
+            try:
+                moved_by = float(b) - float(a)
+            except ValueError:
+                raise NotBandable(f"operator {number} changed: {line!r} became {other!r}") from None
+            if abs(moved_by) < SAME_PX:
+                continue
+            if abs(moved_by - delta_px) > MOVED_TOLERANCE_PX:
+                raise NotBandable(f"operator {number} moved by {moved_by} px: {line!r}")
+            operands.append(index)
+        if operands:
+            moving[number] = operands
+    return moving
+
+
+def _in_full(value: float) -> str:
+    """A number with all its digits (repr's shortest round trip), never in exponent notation."""
+    text = repr(value)
+    return text if "e" not in text else f"{value:.20f}"
+
+
+def _with_added(line: str, operands, dy: float) -> str:
+    parts = line.split(" ")
+    for index in operands:
+        parts[index] = _in_full(float(parts[index]) + dy)
+    return " ".join(parts)
+
+
+def moved(lines: list[str], operands: dict[int, list[int]], dy: float) -> list[str]:
+    """`lines` with the given operands of the given operators moved down by dy (CSS px)."""
+    return [
+        _with_added(line, operands[number], dy) if number in operands else line
+        for number, line in enumerate(lines)
+    ]
+
+
+def relocated(lines: list[str], dy: float) -> list[str]:
+    """Operators of the page's space (after its preamble) moved down by dy (CSS px): the y operand
+    of each operator that places something; in a group under a `cm` of its own, the `cm` alone
+    (what follows it there is in the space the `cm` made, which moves with it)."""
+    result = []
+    depth = 0
+    transformed_from = None  # the depth of the group whose `cm` moved what it holds
+    for line in lines:
+        operator = line.rsplit(" ", 1)[-1]
+        if line == "q":
+            depth += 1
+        elif line == "Q":
+            if transformed_from is not None and depth == transformed_from:
+                transformed_from = None
+            depth -= 1
+        elif transformed_from is None and operator in Y_OPERANDS:
+            parts = line.split(" ")
+            indexes = [len(parts) - 1 - back for back in Y_OPERANDS[operator]]
+            line = _with_added(line, [index for index in indexes if index >= 0], dy)
+            if operator == "cm":
+                transformed_from = depth
+        result.append(line)
+    return result
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One border segment as WeasyPrint strokes it: q q (state) x0 y0 m x1 y1 l S Q Q."""
+
+    first: int  # the line of its first q
+    end: int  # the line after its last Q
+    at: float  # y of a horizontal segment, x of a vertical one
+    start: float
+    stop: float
+    horizontal: bool
+
+
+def segments(lines: list[str]) -> list[Segment]:
+    found = []
+    for first in range(len(lines) - 1):
+        if lines[first] != "q" or lines[first + 1] != "q":
+            continue
+        stroke = first + 2
+        while stroke < len(lines) and lines[stroke] not in ("q", "Q", "S"):
+            stroke += 1
+        if stroke + 2 >= len(lines) or lines[stroke] != "S":
+            continue
+        if lines[stroke + 1 : stroke + 3] != ["Q", "Q"]:
+            continue
+        move, draw = lines[stroke - 2].split(" "), lines[stroke - 1].split(" ")
+        if move[-1] != "m" or draw[-1] != "l" or len(move) != 3 or len(draw) != 3:
+            continue
+        (x0, y0), (x1, y1) = map(float, move[:2]), map(float, draw[:2])
+        if y0 == y1:
+            found.append(Segment(first, stroke + 3, y0, min(x0, x1), max(x0, x1), True))
+        elif x0 == x1:
+            found.append(Segment(first, stroke + 3, x0, min(y0, y1), max(y0, y1), False))
+    return found
+
+
+def _group_end(lines: list[str], start: int) -> int:
+    depth = 0
+    for index in range(start, len(lines)):
+        depth += (lines[index] == "q") - (lines[index] == "Q")
+        if depth == 0:
+            return index
+    raise NotBandable("a q without its Q")
+
+
+def body(lines: list[str]) -> list[str]:
+    """A page's operators after its preamble and before its closing Q, without its canvas
+    background (a first group filling a rectangle from the page's corner)."""
+    inner = lines[PREAMBLE_LINES:-1]
+    if inner[:2] == ["q", "q"]:
+        end = _group_end(inner, 0)
+        if any(line.startswith("0 0 ") and line.endswith(" re") for line in inner[:end]):
+            inner = inner[end + 1 :]
+    return inner
+
+
+@dataclass(frozen=True)
+class RowBand:
+    """A member row laid out alone: its operators (page space), where its top border is and the
+    height from it to its bottom border (CSS px)."""
+
+    lines: tuple[str, ...]
+    top: float
+    height: float
+
+
+def row_band(content: str | bytes) -> RowBand:
+    lines = body(lines_of(content))
+    rules = [segment.at for segment in segments(lines) if segment.horizontal]
+    if not rules:
+        raise NotBandable("a row without horizontal borders")
+    return RowBand(tuple(lines), min(rules), max(rules) - min(rules))
+
+
+def without_rules_at(lines, y: float) -> list[str]:
+    """The operators without the horizontal border segments stroked along y."""
+    dropped = set()
+    for segment in segments(list(lines)):
+        if segment.horizontal and segment.at == y:
+            dropped.update(range(segment.first, segment.end))
+    return [line for number, line in enumerate(lines) if number not in dropped]
+
+
+def stacked(rows: list[RowBand], y: float) -> list[str]:
+    """The rows, the first with its top border where y is, each moved to where the one above it
+    ends, less the top border it shares with the row (or head row) above."""
+    result = []
+    for row in rows:
+        result += relocated(without_rules_at(row.lines, row.top), y - row.top)
+        y += row.height
+    return result
+
+
+def head_bottom(stub: list[str], moving: dict, first_row: RowBand) -> float:
+    """Where the stub's head row ends: its lowest horizontal rule that stays (none of its
+    operators in `moving`), in the columns of the first row's top border."""
+    columns = {
+        (segment.start, segment.stop)
+        for segment in segments(list(first_row.lines))
+        if segment.horizontal and segment.at == first_row.top
+    }
+    found = [
+        segment.at
+        for segment in segments(stub)
+        if segment.horizontal
+        and (segment.start, segment.stop) in columns
+        and not any(number in moving for number in range(segment.first, segment.end))
+    ]
+    if not found:
+        raise NotBandable("no head row above the member rows")
+    return max(found)
+
+
+def put_together(stub: str | bytes, spaced: str | bytes, rows: list[RowBand], spacer_px: float):
+    """The page's content: the stub, what the spacer moved moved down by the rows' height, and the
+    rows stacked below the head row; every number printed as WeasyPrint's writer prints it."""
+    stub_lines = lines_of(stub)
+    moving = moving_operands(stub_lines, lines_of(spaced), spacer_px)
+    total = sum(row.height for row in rows)
+    page = moved(stub_lines[:-1], moving, total)
+    page += stacked(rows, head_bottom(stub_lines, moving, rows[0]))
+    return printed_as_written("\n".join([*page, stub_lines[-1]]))
+
+
+def _is_number(text: str) -> bool:
+    if not text or text[0] not in "-.0123456789":
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def printed_as_written(content: str) -> str:
+    """The operators with each number that has a decimal point printed as WeasyPrint's writer
+    prints it (six decimals at most): as WeasyPrint writes the numbers of a whole layout."""
+    return "\n".join(
+        " ".join(
+            engine.pdf_number(float(part)) if "." in part and _is_number(part) else part
+            for part in line.split(" ")
+        )
+        for line in content.split("\n")
+    )
