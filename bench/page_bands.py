@@ -113,10 +113,13 @@ ROUNDED_PX = 0.001
 
 
 def _rounded(content: str) -> list[str]:
-    """The placing operators with their numbers rounded to ROUNDED_PX."""
+    """The placing operators with their operands rounded to ROUNDED_PX (text left as it is)."""
+
+    def token(text: str) -> str:
+        return f"{float(text):.3f}" if bands._is_number(text) else text
+
     return sorted(
-        re.sub(r"-?\d+\.\d*|-?\d+", lambda m: f"{float(m.group(0)):.3f}", line)
-        for line in probe._placing(content)
+        " ".join(token(part) for part in line.split(" ")) for line in probe._placing(content)
     )
 
 
@@ -191,6 +194,9 @@ def main() -> int:
                 gap = int(np.abs(a.astype(int) - b.astype(int)).max())
                 differing[name] += gap > 0
                 worst[name] = max(worst[name], gap)
+    if not pages:
+        print("no page 1 with a member table met")
+        return 1
     done = pages - len(failures)
     print(
         f"{pages} pages 1 ({rows_in_all} member rows, seed {args.seed}) put together from bands: "

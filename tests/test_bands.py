@@ -46,14 +46,16 @@ _ROWS = [
 ]
 
 
-def _page(head: str, rows: list[str], spacer_mm: float = 0.0, before: bool = True) -> str:
+def _page(
+    head: str, rows: list[str], spacer_mm: float = 0.0, before: bool = True, css: str = ""
+) -> str:
     body = f"<tbody>{''.join(rows)}</tbody>" if rows else ""
     spacer = f"<div style='height: {spacer_mm}mm'></div>" if spacer_mm else ""
     above = "<h1>加入者情報のお知らせ</h1><p>登録されている内容です。</p>" if before else ""
     after = "<p class=note>「登録なし」の方は、ご連絡ください。</p>" if before else ""
     foot = "<div class=foot>問い合わせ先 03-3579-2406</div>" if before else ""
     return (
-        f"<html lang=ja><head><style>{_CSS}</style></head><body><div class=page>{above}"
+        f"<html lang=ja><head><style>{_CSS}{css}</style></head><body><div class=page>{above}"
         f"<table>{head}{body}</table>{spacer}{after}{foot}</div></body></html>"
     )
 
@@ -81,50 +83,79 @@ def _grey(pdf: bytes, dpi: int) -> np.ndarray:
 
 
 def _placing(content: str) -> list[str]:
-    """The operators that place or draw, each number rounded to a thousandth of a pixel."""
+    """The operators that place or draw, sorted (the bands draw them in another order)."""
     placing = ("m", "l", "c", "re", "Tm", "cm", "TJ", "f", "S")
-    rounded = []
-    for line in content.split("\n"):
-        parts = line.split(" ")
-        if parts[-1] not in placing:
-            continue
-        rounded.append(
-            " ".join(f"{float(part):.3f}" if bands._is_number(part) else part for part in parts)
-        )
-    return sorted(rounded)
+    return sorted(line for line in content.split("\n") if line.split(" ")[-1] in placing)
+
+
+def _bands(css: str = ""):
+    """The page's stub, the stub with the spacer, and its rows laid out alone, in full."""
+    with engine.numbers_in_full():
+        stub = _content(_laid_out(_page(_HEAD, [], css=css)))
+        spaced = _content(_laid_out(_page(_HEAD, [], SPACER_MM, css=css)))
+        rows = [
+            bands.row_band(_content(_laid_out(_page("", [row], before=False, css=css))))
+            for row in _ROWS
+        ]
+    return stub, spaced, rows
 
 
 @pytest.fixture(scope="module")
 def put_together():
-    """The page with three member rows, whole and put together from its bands."""
+    """The page with three member rows: whole, its bands, and put together from them."""
     whole = _laid_out(_page(_HEAD, _ROWS))
-    with engine.numbers_in_full():
-        stub = _content(_laid_out(_page(_HEAD, [])))
-        spaced = _content(_laid_out(_page(_HEAD, [], SPACER_MM)))
-        rows = [
-            bands.row_band(_content(_laid_out(_page("", [row], before=False)))) for row in _ROWS
-        ]
-    drawn = bands.put_together(stub, spaced, rows, SPACER_MM * MM_TO_PX)
-    return whole, drawn
+    stub, spaced, rows = _bands()
+    return whole, (stub, spaced, rows), bands.put_together(stub, spaced, rows, SPACER_MM * MM_TO_PX)
 
 
 def test_a_page_put_together_from_bands_draws_as_the_whole_layout(put_together):
-    whole, drawn = put_together
+    """Every placing operator is the whole layout's, number for number (laid out with six-decimal
+    numbers, or not printed back as the writer prints them, some are not), and so every pixel."""
+    whole, _, drawn = put_together
     assert _placing(drawn) == _placing(_content(whole))
     for dpi in (150, 300):
         assert np.array_equal(_grey(_with_content(whole, drawn), dpi), _grey(whole, dpi)), dpi
 
 
-def test_the_notes_move_with_the_rows_and_the_placed_box_stays(put_together):
-    """The rows' height moved the note down; the box at the page's foot is where it was."""
-    whole, drawn = put_together
-    with engine.numbers_in_full():
-        stub = bands.lines_of(_content(_laid_out(_page(_HEAD, []))))
-        spaced = bands.lines_of(_content(_laid_out(_page(_HEAD, [], SPACER_MM))))
-    moving = bands.moving_operands(stub, spaced, SPACER_MM * MM_TO_PX)
-    moved_operators = {stub[number].rsplit(" ", 1)[-1] for number in moving}
-    assert moved_operators == {"Tm"}  # the note's one line of text, nothing of the placed box
-    assert _content(whole).count(" Tm") == drawn.count(" Tm")
+def test_the_notes_move_by_the_rows_height_and_the_placed_box_stays(put_together):
+    _whole, (stub, spaced, rows), drawn = put_together
+    stub_lines, drawn_lines = bands.lines_of(stub), drawn.split("\n")
+    moving = bands.moving_operands(stub_lines, bands.lines_of(spaced), SPACER_MM * MM_TO_PX)
+    # The note's one line of text moves, by its Tm's y; nothing of the box at the page's foot.
+    assert [stub_lines[number].split(" ")[-1] for number in moving] == ["Tm"]
+    ((number, operands),) = moving.items()
+    assert operands == [5]
+    total = sum(row.height for row in rows)
+    note_y = float(stub_lines[number].split(" ")[5]) + total
+    assert any(
+        line.endswith(" Tm") and abs(float(line.split(" ")[5]) - note_y) < 1e-6
+        for line in drawn_lines
+    )
+    # The foot box's border, stroked below everything else: the stub's, unmoved.
+    foot = max(bands.segments(stub_lines), key=lambda segment: segment.at)
+    for line in stub_lines[foot.first : foot.end]:
+        assert bands.printed_as_written(line) in drawn_lines
+
+
+def test_rows_whose_shared_border_differs_from_the_one_above_are_not_put_together():
+    """With collapsed borders of different widths a row's height in the table is not its height
+    alone: such rows are refused, not drawn a pixel off."""
+    stub, spaced, rows = _bands("thead th { border-bottom-width: 0.8mm }")
+    with pytest.raises(bands.NotBandable):
+        bands.put_together(stub, spaced, rows, SPACER_MM * MM_TO_PX)
+    with pytest.raises(bands.NotBandable):
+        bands.put_together(stub, spaced, [], SPACER_MM * MM_TO_PX)
+
+
+def test_a_band_that_draws_what_its_operands_do_not_place_is_refused():
+    for line in ("/x0 Do", "/p0 sh", "0 -12 Td", "/P0 scn"):
+        with pytest.raises(bands.NotBandable):
+            bands.check_movable(["q", "1 2 m", line, "Q"])
+    bands.check_movable(["q", "/DeviceCMYK cs", "0 0 0 1 scn", "1 2 3 4 re", "f", "Q"])
+    # An image, placed by its own group's cm, moves with it; not after that group.
+    bands.check_movable(["q", "8 0 0 -8 5 20 cm", "/I0 Do", "Q"])
+    with pytest.raises(bands.NotBandable):
+        bands.check_movable(["q", "8 0 0 -8 5 20 cm", "/I0 Do", "Q", "/I0 Do"])
 
 
 def test_a_spacer_that_changes_more_than_places_is_not_taken_for_a_move():
@@ -133,28 +164,38 @@ def test_a_spacer_that_changes_more_than_places_is_not_taken_for_a_move():
         bands.moving_operands(still, ["q", "1 2 m", "S", "Q"], 10.0)
     with pytest.raises(bands.NotBandable):
         bands.moving_operands(still, ["q", "1 12 m", "3 9 l", "S", "Q"], 10.0)
-    assert bands.moving_operands(still, ["q", "1 12 m", "3 14 l", "S", "Q"], 10.0) == {
-        1: [1],
-        2: [1],
-    }
+    with pytest.raises(bands.NotBandable):
+        bands.moving_operands(["/a1.0 gs"], ["/a2.0 gs"], 10.0)
+    # A number the spacer leaves within SAME_PX stays; one moved by the spacer moves.
+    assert bands.moving_operands(
+        still, ["q", "1.0000000000001 12 m", "3 14 l", "S", "Q"], 10.0
+    ) == {1: [1], 2: [1]}
 
 
 def test_relocating_moves_a_transformed_group_by_its_matrix_alone():
-    lines = ["q", "10 0 0 -10 5 20 cm", "0 0 1 1 re", "f", "Q", "1 0 0 -1 3 4 Tm", "3 4.5 m"]
+    lines = [
+        "q", "10 0 0 -10 5 20 cm", "0 0 1 1 re", "q", "2 0 0 2 1 1 cm", "0 0 1 1 re", "Q", "f", "Q",
+        "q", "1 0 0 -1 3 4 Tm", "3 4.5 m", "Q",
+    ]  # fmt: skip
     assert bands.relocated(lines, 100.0) == [
-        "q",
-        "10 0 0 -10 5 120.0 cm",
+        "q", "10 0 0 -10 5 120.0 cm", "0 0 1 1 re", "q", "2 0 0 2 1 1 cm", "0 0 1 1 re", "Q",
+        "f", "Q", "q", "1 0 0 -1 3 104.0 Tm", "3 104.5 m", "Q",
+    ]  # fmt: skip
+    # A cm outside any group of the band: everything after it is in its space.
+    assert bands.relocated(["1 0 0 1 0 5 cm", "0 0 1 1 re"], 10.0) == [
+        "1 0 0 1 0 15.0 cm",
         "0 0 1 1 re",
-        "f",
-        "Q",
-        "1 0 0 -1 3 104.0 Tm",
-        "3 104.5 m",
     ]
 
 
 def test_numbers_are_printed_back_as_the_writer_prints_them():
-    assert bands.printed_as_written("600.000000000010 12.3456789 m\n/a1.0 gs\n[<04fb>0] TJ") == (
-        f"{engine.pdf_number(600.00000000001)} {engine.pdf_number(12.3456789)} m\n"
-        "/a1.0 gs\n[<04fb>0] TJ"
+    content = (
+        "600.000000000010 12.3456789 m\n/a1.0 gs\n[<04fb>-39<>-40.9375<0501>] TJ\n"
+        "[3.401574803150 1.700000000000] 0.5 d"
+    )
+    assert bands.printed_as_written(content) == (
+        f"{engine.pdf_number(600.00000000001)} {engine.pdf_number(12.3456789)} m\n/a1.0 gs\n"
+        f"[<04fb>-39<>-40.9375<0501>] TJ\n[{engine.pdf_number(3.40157480315)} "
+        f"{engine.pdf_number(1.7)}] 0.5 d"
     )
     assert engine.pdf_number(12.3456789) == "12.345679"

@@ -47,6 +47,36 @@ class NotBandable(ValueError):
     """The page's layouts do not put together from bands; it is laid out whole instead."""
 
 
+# Operators that draw what this module cannot move by rewriting the stream's own operands: a
+# shading or a pattern holds its coordinates elsewhere; text placed by Td, TD or T* relative to a
+# Tm may be, and a literal string or inline image data could hold a line that reads as an
+# operator. WeasyPrint writes the notice's pages without them.
+_NOT_MOVABLE = frozenset({"sh", "Td", "TD", "T*", "Tj", "'", '"', "BI", "ID", "EI"})
+
+
+def check_movable(lines) -> None:
+    """Raise NotBandable if a band's operators (after the page's preamble) draw anything moving
+    them could not move. An XObject (Do) moves only when drawn under a `cm` of its own group, as
+    WeasyPrint draws an image: one drawn without (a group WeasyPrint makes for opacity) holds its
+    coordinates in itself."""
+    placed = [False]  # for each open group: whether a cm placed what follows in it
+    for line in lines:
+        operator = line.rsplit(" ", 1)[-1]
+        if line == "q":
+            placed.append(placed[-1])
+        elif line == "Q":
+            if len(placed) > 1:
+                placed.pop()
+        elif operator == "cm":
+            placed[-1] = True
+        elif (
+            operator in _NOT_MOVABLE
+            or (operator in ("scn", "SCN") and "/" in line)
+            or (operator == "Do" and not placed[-1])
+        ):
+            raise NotBandable(f"a band draws {line!r}, which moving its operands cannot move")
+
+
 def lines_of(content: str | bytes) -> list[str]:
     if isinstance(content, bytes):
         content = content.decode("latin-1")
@@ -176,13 +206,30 @@ def _group_end(lines: list[str], start: int) -> int:
     raise NotBandable("a q without its Q")
 
 
+# What WeasyPrint's canvas background group may hold besides its rectangle, clip and fill.
+_CANVAS_STATE = ("gs", "cs", "scn", "rg", "g", "k")
+
+
+def _is_canvas_background(group: list[str]) -> bool:
+    """Whether a q … Q group (its lines, q and Q included) is WeasyPrint's canvas background: a
+    rectangle from the page's corner, clipped to, then filled, and nothing else."""
+    inner = [line for line in group if line not in ("q", "Q")]
+    rectangles = {line for line in inner if line.endswith(" re")}
+    if len(rectangles) != 1 or not next(iter(rectangles)).startswith("0 0 "):
+        return False
+    painting = [line for line in inner if not line.endswith(" re")]
+    return "f" in painting and all(
+        line in ("W", "n", "f") or line.rsplit(" ", 1)[-1] in _CANVAS_STATE for line in painting
+    )
+
+
 def body(lines: list[str]) -> list[str]:
     """A page's operators after its preamble and before its closing Q, without its canvas
-    background (a first group filling a rectangle from the page's corner)."""
+    background (`_is_canvas_background`: its first group, when it is that)."""
     inner = lines[PREAMBLE_LINES:-1]
-    if inner[:2] == ["q", "q"]:
+    if inner[:1] == ["q"]:
         end = _group_end(inner, 0)
-        if any(line.startswith("0 0 ") and line.endswith(" re") for line in inner[:end]):
+        if _is_canvas_background(inner[: end + 1]):
             inner = inner[end + 1 :]
     return inner
 
@@ -199,59 +246,104 @@ class RowBand:
 
 def row_band(content: str | bytes) -> RowBand:
     lines = body(lines_of(content))
+    check_movable(lines)
+    depth = 0
+    for line in lines:
+        depth += (line == "q") - (line == "Q")
+        if depth == 0 and line not in ("q", "Q"):
+            # State set outside a group would hold for the bands drawn after this one.
+            raise NotBandable(f"a row band sets {line!r} outside a q … Q group")
     rules = [segment.at for segment in segments(lines) if segment.horizontal]
     if not rules:
         raise NotBandable("a row without horizontal borders")
     return RowBand(tuple(lines), min(rules), max(rules) - min(rules))
 
 
+# Two rules closer than this (CSS px) are drawn along the same line.
+SAME_RULE_PX = 1e-6
+
+
+def _state(lines, segment: Segment) -> tuple[str, ...]:
+    """How a border segment is stroked: its lines but for the path."""
+    return tuple(
+        line
+        for line in lines[segment.first : segment.end]
+        if line.rsplit(" ", 1)[-1] not in ("m", "l")
+    )
+
+
+def rules_at(lines, y: float) -> list[Segment]:
+    return [
+        segment
+        for segment in segments(list(lines))
+        if segment.horizontal and abs(segment.at - y) < SAME_RULE_PX
+    ]
+
+
 def without_rules_at(lines, y: float) -> list[str]:
     """The operators without the horizontal border segments stroked along y."""
     dropped = set()
-    for segment in segments(list(lines)):
-        if segment.horizontal and segment.at == y:
-            dropped.update(range(segment.first, segment.end))
+    for segment in rules_at(lines, y):
+        dropped.update(range(segment.first, segment.end))
     return [line for number, line in enumerate(lines) if number not in dropped]
 
 
-def stacked(rows: list[RowBand], y: float) -> list[str]:
-    """The rows, the first with its top border where y is, each moved to where the one above it
-    ends, less the top border it shares with the row (or head row) above."""
+def _same_borders(above, above_y: float, below, below_y: float) -> None:
+    """Raise NotBandable unless the bottom border kept above and the top border dropped below are
+    stroked alike (with collapsed borders of different widths, the row's height as laid out
+    alone would not be its height in the table)."""
+    kept = sorted((s.start, s.stop, _state(above, s)) for s in rules_at(above, above_y))
+    dropped = sorted((s.start, s.stop, _state(below, s)) for s in rules_at(below, below_y))
+    if not dropped or [state for *_x, state in kept] != [state for *_x, state in dropped]:
+        raise NotBandable("a row's top border is not the border above it")
+
+
+def stacked(rows: list[RowBand], y: float, head: list[str]) -> list[str]:
+    """The rows, the first with its top border where y is (the bottom border of the head row in
+    `head`), each moved to where the one above it ends, less the top border it shares with the
+    row (or head row) above, which must be stroked as that one is."""
     result = []
+    above, above_y = head, y
     for row in rows:
-        result += relocated(without_rules_at(row.lines, row.top), y - row.top)
+        _same_borders(above, above_y, row.lines, row.top)
+        result += ["q", *relocated(without_rules_at(row.lines, row.top), y - row.top), "Q"]
+        above, above_y = row.lines, row.top + row.height
         y += row.height
     return result
 
 
 def head_bottom(stub: list[str], moving: dict, first_row: RowBand) -> float:
-    """Where the stub's head row ends: its lowest horizontal rule that stays (none of its
-    operators in `moving`), in the columns of the first row's top border."""
-    columns = {
-        (segment.start, segment.stop)
-        for segment in segments(list(first_row.lines))
-        if segment.horizontal and segment.at == first_row.top
-    }
-    found = [
-        segment.at
-        for segment in segments(stub)
-        if segment.horizontal
-        and (segment.start, segment.stop) in columns
-        and not any(number in moving for number in range(segment.first, segment.end))
-    ]
-    if not found:
+    """Where the stub's head row ends: the lowest horizontal line along which the stub strokes,
+    with operators that stay (none in `moving`), a segment in every column of the first row's
+    top border."""
+    columns = {(s.start, s.stop) for s in rules_at(first_row.lines, first_row.top)}
+    by_line: dict[float, set] = {}
+    for segment in segments(stub):
+        if segment.horizontal and not any(
+            number in moving for number in range(segment.first, segment.end)
+        ):
+            by_line.setdefault(segment.at, set()).add((segment.start, segment.stop))
+    found = [y for y, spans in by_line.items() if columns <= spans]
+    if not columns or not found:
         raise NotBandable("no head row above the member rows")
     return max(found)
 
 
 def put_together(stub: str | bytes, spaced: str | bytes, rows: list[RowBand], spacer_px: float):
     """The page's content: the stub, what the spacer moved moved down by the rows' height, and the
-    rows stacked below the head row; every number printed as WeasyPrint's writer prints it."""
+    rows stacked below the head row; every number printed as WeasyPrint's writer prints it.
+
+    Whether the page still holds what moved down is the caller's to know (the view fits the
+    member rows on the page; a full layout would move the notes to the next page instead)."""
+    if not rows:
+        raise NotBandable("no member rows to put together")
     stub_lines = lines_of(stub)
+    check_movable(stub_lines[PREAMBLE_LINES:-1])
     moving = moving_operands(stub_lines, lines_of(spaced), spacer_px)
     total = sum(row.height for row in rows)
     page = moved(stub_lines[:-1], moving, total)
-    page += stacked(rows, head_bottom(stub_lines, moving, rows[0]))
+    top = head_bottom(stub_lines, moving, rows[0])
+    page += stacked(rows, top, stub_lines)
     return printed_as_written("\n".join([*page, stub_lines[-1]]))
 
 
@@ -265,13 +357,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _printed(token: str) -> str:
+    # A dash array's numbers are tokens of their own, bracketed: [3.401574803150 1.7] 0.5 d.
+    core = token.strip("[]")
+    if "." not in core or not _is_number(core):
+        return token
+    return token.replace(core, engine.pdf_number(float(core)), 1)
+
+
 def printed_as_written(content: str) -> str:
-    """The operators with each number that has a decimal point printed as WeasyPrint's writer
-    prints it (six decimals at most): as WeasyPrint writes the numbers of a whole layout."""
+    """The operators with each number that has a decimal point (an operand, or in an array of
+    operands) printed as WeasyPrint's writer prints it (six decimals at most): as WeasyPrint
+    writes the numbers of a whole layout. Text (a TJ array is one token) is left as it is."""
     return "\n".join(
-        " ".join(
-            engine.pdf_number(float(part)) if "." in part and _is_number(part) else part
-            for part in line.split(" ")
-        )
-        for line in content.split("\n")
+        " ".join(_printed(token) for token in line.split(" ")) for line in content.split("\n")
     )
