@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import itertools
 import random
 import re
@@ -41,10 +40,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pikepdf
 import pypdfium2
 
-from noticegen.printing import engine
+from noticegen.printing import bands, engine
 
 BASE_MM = 20.0
 MM_TO_PX = 96 / 25.4
@@ -154,14 +152,6 @@ def largest_number_gap(ours: str, theirs: str) -> float:
                 except ValueError:
                     return float("inf")
     return gap
-
-
-def with_content(pdf_data: bytes, content: str) -> bytes:
-    with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
-        pdf.pages[0].Contents = pdf.make_stream(content.encode("latin-1"))
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue()
 
 
 def pdfium_grey(pdf_data: bytes, dpi: int) -> np.ndarray:
@@ -302,11 +292,6 @@ def _placing(content: str) -> list[str]:
     )
 
 
-def content_of(pdf_data: bytes) -> str:
-    with pikepdf.open(io.BytesIO(pdf_data)) as pdf:
-        return pdf.pages[0].Contents.read_bytes().decode("latin-1")
-
-
 def lay_out(html: str) -> bytes:
     return engine.lay_out(html, "/", None).write_pdf()
 
@@ -320,7 +305,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     have_gs = shutil.which("gs") is not None
     first = band_page(BASE_MM)
-    content = content_of(first)
+    content = bands.page_content(first)
     pdfium_grey(first, 300)  # PDFium draws a font's first file differently (see test_formblocks)
     renderers = [("PDFium 150 dpi", lambda data, _f: pdfium_grey(data, 150))]
     renderers.append(("PDFium 300 dpi", lambda data, _f: pdfium_grey(data, 300)))
@@ -333,7 +318,7 @@ def main() -> int:
         for _ in range(args.offsets):
             d_mm = round(rng.uniform(0.1, 150.0), 3)
             expected = band_page(BASE_MM + d_mm)
-            own = content_of(expected)
+            own = bands.page_content(expected)
             moved = rewritten(content, d_mm * MM_TO_PX)
             operators_differing += moved != own
             number_gap = max(number_gap, largest_number_gap(moved, own))
@@ -341,7 +326,7 @@ def main() -> int:
                 ("rewritten", moved),
                 ("translated", translated(content, d_mm * MM_TO_PX)),
             ):
-                drawn = with_content(first, text)
+                drawn = bands.with_page_content(first, text)
                 for name, draw in renderers:
                     a, b = draw(drawn, Path(folder)), draw(expected, Path(folder))
                     gap = int(np.abs(a.astype(int) - b.astype(int)).max())
@@ -368,11 +353,15 @@ def main() -> int:
             for way in ways:
                 # The rows laid out alone, with their numbers as printed or in full.
                 with engine.numbers_in_full() if way == "in full" else contextlib.nullcontext():
-                    bands = [content_of(lay_out(table_page(_HEAD, [])))]
-                    bands += [content_of(lay_out(table_page("", [row]))) for row in rows]
-                stacked = printed_as_weasyprint_prints(stacked_rows(bands))
-                numbers_as_weasyprints[way] += _placing(stacked) == _placing(content_of(whole))
-                drawn = with_content(whole, stacked)
+                    row_contents = [bands.page_content(lay_out(table_page(_HEAD, [])))]
+                    row_contents += [
+                        bands.page_content(lay_out(table_page("", [row]))) for row in rows
+                    ]
+                stacked = printed_as_weasyprint_prints(stacked_rows(row_contents))
+                numbers_as_weasyprints[way] += _placing(stacked) == _placing(
+                    bands.page_content(whole)
+                )
+                drawn = bands.with_page_content(whole, stacked)
                 for name, draw in renderers:
                     a, b = draw(drawn, Path(folder)), draw(whole, Path(folder))
                     gaps = np.abs(a.astype(int) - b.astype(int))

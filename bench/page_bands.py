@@ -149,7 +149,7 @@ def main() -> int:
 
     def timed(what: str, html: str) -> str:
         started = time.process_time()
-        content = probe.content_of(probe.lay_out(html))
+        content = bands.page_content(probe.lay_out(html))
         seconds[what] += time.process_time() - started
         return content
 
@@ -170,11 +170,11 @@ def main() -> int:
             started = time.process_time()
             whole = probe.lay_out(page.html(page.rows))
             seconds["whole"] += time.process_time() - started
-            own = probe.content_of(whole)
+            own = bands.page_content(whole)
             with engine.numbers_in_full():
                 rows = [timed("rows", page.row_html(row)) for row in page.rows]
                 stub = timed("stub", page.html([]))
-                spaced = probe.content_of(probe.lay_out(page.html([], SPACER_MM)))
+                spaced = bands.page_content(probe.lay_out(page.html([], SPACER_MM)))
             try:
                 drawn_content = bands.put_together(
                     stub, spaced, [bands.row_band(row) for row in rows], SPACER_MM * MM_TO_PX
@@ -188,7 +188,7 @@ def main() -> int:
                 ours, theirs = _rounded(drawn_content), _rounded(own)
                 print(household.household_id, "ours:", sorted(set(ours) - set(theirs)))
                 print(household.household_id, "WeasyPrint's:", sorted(set(theirs) - set(ours)))
-            drawn = probe.with_content(whole, drawn_content)
+            drawn = bands.with_page_content(whole, drawn_content)
             for name, draw in renderers:
                 a, b = draw(drawn, Path(folder)), draw(whole, Path(folder))
                 gap = int(np.abs(a.astype(int) - b.astype(int)).max())

@@ -3,10 +3,7 @@ draws the whole page (issue 11's band design; bench/page_bands.py tries the noti
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-import pikepdf
 import pypdfium2
 import pytest
 
@@ -64,19 +61,6 @@ def _laid_out(html: str) -> bytes:
     return engine.lay_out(html, "/", None).write_pdf()
 
 
-def _content(pdf: bytes) -> str:
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        return document.pages[0].Contents.read_bytes().decode("latin-1")
-
-
-def _with_content(pdf: bytes, content: str) -> bytes:
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        document.pages[0].Contents = document.make_stream(content.encode("latin-1"))
-        out = io.BytesIO()
-        document.save(out)
-        return out.getvalue()
-
-
 def _grey(pdf: bytes, dpi: int) -> np.ndarray:
     page = pypdfium2.PdfDocument(pdf)[0]
     return np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil())
@@ -91,10 +75,10 @@ def _placing(content: str) -> list[str]:
 def _bands(css: str = ""):
     """The page's stub, the stub with the spacer, and its rows laid out alone, in full."""
     with engine.numbers_in_full():
-        stub = _content(_laid_out(_page(_HEAD, [], css=css)))
-        spaced = _content(_laid_out(_page(_HEAD, [], SPACER_MM, css=css)))
+        stub = bands.page_content(_laid_out(_page(_HEAD, [], css=css)))
+        spaced = bands.page_content(_laid_out(_page(_HEAD, [], SPACER_MM, css=css)))
         rows = [
-            bands.row_band(_content(_laid_out(_page("", [row], before=False, css=css))))
+            bands.row_band(bands.page_content(_laid_out(_page("", [row], before=False, css=css))))
             for row in _ROWS
         ]
     return stub, spaced, rows
@@ -112,9 +96,11 @@ def test_a_page_put_together_from_bands_draws_as_the_whole_layout(put_together):
     """Every placing operator is the whole layout's, number for number (laid out with six-decimal
     numbers, or not printed back as the writer prints them, some are not), and so every pixel."""
     whole, _, drawn = put_together
-    assert _placing(drawn) == _placing(_content(whole))
+    assert _placing(drawn) == _placing(bands.page_content(whole))
     for dpi in (150, 300):
-        assert np.array_equal(_grey(_with_content(whole, drawn), dpi), _grey(whole, dpi)), dpi
+        assert np.array_equal(
+            _grey(bands.with_page_content(whole, drawn), dpi), _grey(whole, dpi)
+        ), dpi
 
 
 def test_the_notes_move_by_the_rows_height_and_the_placed_box_stays(put_together):

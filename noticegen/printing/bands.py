@@ -26,6 +26,7 @@ tests hold its contract. (The renderer will measure a page 1 as bands instead of
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from noticegen.printing import engine
@@ -75,6 +76,25 @@ def check_movable(lines) -> None:
             or (operator == "Do" and not placed[-1])
         ):
             raise NotBandable(f"a band draws {line!r}, which moving its operands cannot move")
+
+
+def page_content(pdf: bytes) -> str:
+    """The content stream of a one-page PDF (a band as laid out and written)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return document.pages[0].Contents.read_bytes().decode("latin-1")
+
+
+def with_page_content(pdf: bytes, content: str) -> bytes:
+    """The one-page PDF with `content` for its content stream (its resources kept)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        document.pages[0].Contents = document.make_stream(content.encode("latin-1"))
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
 
 
 def lines_of(content: str | bytes) -> list[str]:
