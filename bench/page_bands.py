@@ -15,9 +15,7 @@ it was measured with), less the top border it shares with the row above, which t
 row above strokes; every number then printed as WeasyPrint's writer prints it.
 
 A row laid out alone takes its columns' widths from its own cells (a fixed-layout table's first
-row); the template gives them on the head row only, so the probe names each cell's column on
-every page it lays out, the whole one included (the widths are the head row's: the page does not
-change).
+row): the template names each member cell's column, as the head row's.
 
 Printed: the pages whose put-together drawing differs from the whole layout's at all, in PDFium at
 150 and 300 dpi and in Ghostscript at 150 dpi, the largest grey-level difference, and how many
@@ -49,26 +47,6 @@ SPACER_MM = 10.0
 MM_TO_PX = 96 / 25.4
 _MEMBERS = re.compile(r'(<table class="members">.*?<tbody>)(.*?)(</tbody>\s*</table>)', re.S)
 _ROW = re.compile(r"<tr>.*?</tr>", re.S)
-_COLUMNS = ("col-name", "col-birth", "col-insured", "col-acquired", "col-copay", "col-mynumber")
-_CELL = re.compile(r"<(t[hd])( [^>]*)?>")
-
-
-def with_columns(row: str) -> str:
-    """The row with each cell naming its column (a row laid out alone takes its widths from them)."""
-    cells = iter(_COLUMNS)
-
-    def named(match: re.Match) -> str:
-        column = next(cells)
-        attributes = match.group(2) or ""
-        if column in attributes:
-            return match.group(0)
-        if 'class="' in attributes:
-            attributes = attributes.replace('class="', f'class="{column} ', 1)
-        else:
-            attributes += f' class="{column}"'
-        return f"<{match.group(1)}{attributes}>"
-
-    return _CELL.sub(named, row)
 
 
 @dataclasses.dataclass
@@ -100,7 +78,7 @@ def page_one(part) -> Page1 | None:
     found = _MEMBERS.search(page.markup)
     if found is None:
         return None
-    rows = [with_columns(row) for row in _ROW.findall(found.group(2))]
+    rows = _ROW.findall(found.group(2))
     return Page1(
         head=page.head,
         before=page.markup[: found.start()] + found.group(1),
