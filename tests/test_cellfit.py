@@ -297,7 +297,7 @@ def test_cellfit_widths_are_the_laid_out_cells(config):
     ja, translated = notice.make_all(_household(2, "en"), config, voicecode.QrEncoder())
     laid = _cell_widths(ja)
     check(laid["personal:members:th.col-name"], cellfit.TABLE_NAME_MM, "name")
-    check(laid["personal:members:td.insured"], cellfit.TABLE_INSURED_MM, "insured")
+    check(laid["personal:members:td.insured.col-insured"], cellfit.TABLE_INSURED_MM, "insured")
     check(laid["personal:fields one-row:td.field-3"], cellfit.ONE_ROW_HEAD_MM, "head")
     check(laid["personal:fields one-row:td.field-4"], cellfit.ONE_ROW_ID_MM, "household id")
     laid = _cell_widths(translated)
