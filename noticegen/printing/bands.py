@@ -12,8 +12,8 @@ nearly every household's page 1 a shape of its own. Laid out as bands, page 1 is
   strokes.
 The bands are laid out with their numbers in full (engine.numbers_in_full) and printed as
 WeasyPrint's writer prints them once moved: then every number is the whole layout's to within a
-millionth of a pixel and no pixel differs (bench/page_bands.py: 50 pages of the population, PDFium at 150 and 300 dpi
-and Ghostscript at 150 dpi).
+millionth of a pixel and no pixel differs (bench/page_bands.py: 50 pages of the population with
+130 member rows, PDFium at 150 and 300 dpi and Ghostscript at 150 dpi).
 
 Operators are moved by rewriting their y operands, never by a matrix: PDFium composes a form's or
 a `cm`'s matrix in another order and moved glyph edges by a grey level or two
