@@ -19,8 +19,10 @@ row): the template names each member cell's column, as the head row's.
 
 Printed: the pages whose put-together drawing differs from the whole layout's at all, in PDFium at
 150 and 300 dpi and in Ghostscript at 150 dpi, the largest grey-level difference, and how many
-pages have every placing operator (m, l, c, re, Tm, cm, TJ, f, S) the whole layout's own; and what
-the bands cost to lay out beside the whole page.
+pages have every placing operator (m, l, c, re, Tm, cm, TJ, f, S) the whole layout's own; on how
+many pages the moving operators found from the notes' boxes in the stub's own layout (their y
+operands within the notes' padding boxes) are the spacer's (if always, the stub needs one layout,
+not two); and what the bands cost to lay out beside the whole page.
 
     .venv/bin/python bench/page_bands.py [--households 20] [--seed 1] [--min-rows 1] [--show]
 """
@@ -87,6 +89,49 @@ def page_one(part) -> Page1 | None:
     )
 
 
+def notes_extent(html: str) -> tuple[float, float]:
+    """The top and bottom (CSS px) of the page's notes after the member table (class "note"), from
+    the layout's boxes: what moves with the table's height, found without a second layout. Their
+    padding boxes: a note's margin box starts where the table's bottom border is drawn."""
+    document = engine.lay_out(html, "/", None)
+    extents = [
+        (where.padding_y, where.padding_y + where.padding_height)
+        for box in engine.descendants(engine.page_box(document, 0))
+        if "note" in (engine.element_class(box) or "").split()
+        for where in (engine.geometry(box),)
+    ]
+    if not extents:
+        return (0.0, 0.0)
+    return min(top for top, _ in extents), max(bottom for _, bottom in extents)
+
+
+def moving_by_extent(stub: str, top: float, bottom: float) -> dict[int, list[int]]:
+    """The stub's operators whose y operands all lie within [top, bottom]: the moving ones, if
+    nothing else is drawn across those lines (compared with the spacer's answer)."""
+    lines = bands.lines_of(stub)
+    moving = {}
+    depth, transformed = 0, None
+    for number, line in enumerate(lines):
+        if number < bands.PREAMBLE_LINES:
+            continue
+        operator = line.rsplit(" ", 1)[-1]
+        if line == "q":
+            depth += 1
+        elif line == "Q":
+            if transformed == depth:
+                transformed = None
+            depth -= 1
+        elif transformed is None and operator in bands.Y_OPERANDS:
+            parts = line.split(" ")
+            indexes = [len(parts) - 1 - back for back in bands.Y_OPERANDS[operator]]
+            indexes = [index for index in indexes if index >= 0]
+            if indexes and all(top <= float(parts[index]) <= bottom for index in indexes):
+                moving[number] = indexes
+            if operator == "cm":
+                transformed = depth
+    return moving
+
+
 ROUNDED_PX = 0.001
 
 
@@ -122,7 +167,7 @@ def main() -> int:
     names = [name for name, _draw in renderers]
     differing, worst = dict.fromkeys(names, 0), dict.fromkeys(names, 0)
     failures: list[str] = []
-    same_operators = near_operators = pages = rows_in_all = 0
+    same_operators = near_operators = same_moving = pages = rows_in_all = 0
     seconds = dict.fromkeys(("whole", "stub", "rows"), 0.0)
 
     def timed(what: str, html: str) -> str:
@@ -153,6 +198,11 @@ def main() -> int:
                 rows = [timed("rows", page.row_html(row)) for row in page.rows]
                 stub = timed("stub", page.html([]))
                 spaced = bands.page_content(probe.lay_out(page.html([], SPACER_MM)))
+                extent = notes_extent(page.html([]))
+            by_spacer = bands.moving_operands(
+                bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
+            )
+            same_moving += moving_by_extent(stub, *extent) == by_spacer
             try:
                 drawn_content = bands.put_together(
                     stub, spaced, [bands.row_band(row) for row in rows], SPACER_MM * MM_TO_PX
@@ -180,6 +230,10 @@ def main() -> int:
         f"{pages} pages 1 ({rows_in_all} member rows, seed {args.seed}) put together from bands: "
         f"{len(failures)} could not be; of {done}, {same_operators} have every placing operator "
         f"the whole layout's own, {near_operators} to within {ROUNDED_PX} px"
+    )
+    print(
+        f"  the moving operators found from the notes' boxes in the one layout (their y within "
+        f"the notes' extent) are the spacer's on {same_moving} of {pages} pages"
     )
     for failure in failures:
         print(f"    {failure}")
