@@ -89,7 +89,10 @@ def put_together():
     """The page with three member rows: whole, its bands, and put together from them."""
     whole = _laid_out(_page(_HEAD, _ROWS))
     stub, spaced, rows = _bands()
-    return whole, (stub, spaced, rows), bands.put_together(stub, spaced, rows, SPACER_MM * MM_TO_PX)
+    moving = bands.moving_operands(
+        bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
+    )
+    return whole, (stub, spaced, rows), bands.put_together(stub, moving, rows)
 
 
 def test_a_page_put_together_from_bands_draws_as_the_whole_layout(put_together):
@@ -123,14 +126,40 @@ def test_the_notes_move_by_the_rows_height_and_the_placed_box_stays(put_together
         assert bands.printed_as_written(line) in drawn_lines
 
 
+def test_what_moves_is_found_from_the_notes_boxes_as_the_spacer_finds_it(put_together):
+    """The operators within the note's padding box in the stub's own layout are those the spacer
+    moves: a stub needs one layout."""
+    _whole, (stub, spaced, _rows), _drawn = put_together
+    with engine.numbers_in_full():
+        document = engine.lay_out(_page(_HEAD, []), "/", None)
+    notes = [
+        engine.geometry(box)
+        for box in engine.descendants(engine.page_box(document, 0))
+        if engine.element_class(box) == "note"
+    ]
+    top = min(note.padding_y for note in notes)
+    bottom = max(note.padding_y + note.padding_height for note in notes)
+    found = bands.moving_within(bands.lines_of(stub), top, bottom)
+    spacer = bands.moving_operands(
+        bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
+    )
+    assert found and found == spacer
+    # The note's margin box reaches up to the table's bottom border, which stays.
+    margin_top = min(note.y for note in notes)
+    assert bands.moving_within(bands.lines_of(stub), margin_top, bottom) != spacer
+
+
 def test_rows_whose_shared_border_differs_from_the_one_above_are_not_put_together():
     """With collapsed borders of different widths a row's height in the table is not its height
     alone: such rows are refused, not drawn a pixel off."""
     stub, spaced, rows = _bands("thead th { border-bottom-width: 0.8mm }")
+    moving = bands.moving_operands(
+        bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
+    )
     with pytest.raises(bands.NotBandable):
-        bands.put_together(stub, spaced, rows, SPACER_MM * MM_TO_PX)
+        bands.put_together(stub, moving, rows)
     with pytest.raises(bands.NotBandable):
-        bands.put_together(stub, spaced, [], SPACER_MM * MM_TO_PX)
+        bands.put_together(stub, moving, [])
 
 
 def test_a_band_that_draws_what_its_operands_do_not_place_is_refused():
