@@ -89,11 +89,10 @@ def page_one(part) -> Page1 | None:
     )
 
 
-def notes_extent(html: str) -> tuple[float, float]:
+def notes_extent(document) -> tuple[float, float]:
     """The top and bottom (CSS px) of the page's notes after the member table (class "note"), from
     the layout's boxes: what moves with the table's height, found without a second layout. Their
     padding boxes: a note's margin box starts where the table's bottom border is drawn."""
-    document = engine.lay_out(html, "/", None)
     extents = [
         (where.padding_y, where.padding_y + where.padding_height)
         for box in engine.descendants(engine.page_box(document, 0))
@@ -169,9 +168,12 @@ def main() -> int:
             own = bands.page_content(whole)
             with engine.numbers_in_full():
                 rows = [timed("rows", page.row_html(row)) for row in page.rows]
-                stub = timed("stub", page.html([]))
+                started = time.process_time()
+                document = engine.lay_out(page.html([]), "/", None)
+                stub = bands.page_content(document.write_pdf())
+                seconds["stub"] += time.process_time() - started
                 spaced = bands.page_content(probe.lay_out(page.html([], SPACER_MM)))
-                extent = notes_extent(page.html([]))
+                extent = notes_extent(document)  # the stub's own layout, not another
             try:
                 by_spacer = bands.moving_operands(
                     bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
