@@ -505,12 +505,11 @@ def test_a_shape_read_back_holds_what_its_form_was_found_to_hold(
         target, _with_marks(notice.make_all(sample_households[0], config, encoder), 1), "ja"
     )
     target.finish()
-    measured = {
-        name: (shape.embedded_fonts(), shape.content_groups())
-        for name, shape in (
-            (name, variable_print.Shape.from_bytes(data)) for name, data in store.files.items()
-        )
-    }
+    measured = {}  # what each form holds, read from the form itself
+    for name, data in store.files.items():
+        shape = variable_print.Shape.from_bytes(data)
+        shape._embedded_fonts = shape._groups = None
+        measured[name] = (shape.embedded_fonts(), shape.content_groups())
     assert any(groups for _fonts, groups in measured.values())
     assert any(fonts for fonts, _groups in measured.values())
 
