@@ -114,6 +114,8 @@ class RunFigures:
     rejected: int
     laid_out_in_full: int
     shapes_measured: int  # page shapes the run laid out (not found in its run folder or cache)
+    shapes_composed: int  # page shapes it put together from bands (noticegen.printing.bands)
+    bands_measured: int  # the bands it laid out for them
     processes: int  # the processes that rendered chunks (workers are replaced as a run goes)
     chunk_bytes_per_notice: tuple[float, ...]  # each chunk file's bytes over its notices
     pdf_bytes: int
@@ -228,6 +230,8 @@ def run_once(
     # The shapes renderer logs, chunk by chunk, how many of its notices it laid out in full.
     laid_out = sum(int(match) for match in re.findall(r"(\d+) laid out in full", result.stderr))
     measured = sum(int(match) for match in re.findall(r"(\d+) shapes measured", result.stderr))
+    composed = sum(int(match) for match in re.findall(r"(\d+) put together", result.stderr))
+    bands = sum(int(match) for match in re.findall(r"(\d+) bands measured", result.stderr))
     processes = len(set(re.findall(r"written by process (\d+)", result.stderr)))
     return RunFigures(
         renderer=renderer,
@@ -241,6 +245,8 @@ def run_once(
         rejected=summary["rejected"],
         laid_out_in_full=laid_out if renderer == "shapes" else summary["notices_out"],
         shapes_measured=measured,
+        shapes_composed=composed,
+        bands_measured=bands,
         processes=processes,
         chunk_bytes_per_notice=tuple(sizes[name] / notices_in[name] for name in sorted(sizes)),
         pdf_bytes=sum(sizes.values()),
@@ -254,7 +260,8 @@ def describe(figures: RunFigures) -> str:
         f"({figures.notices} notices in {figures.elapsed:.1f} s, "
         f"{figures.notices_per_cpu_second:.2f} a CPU-second, exit {figures.status}, "
         f"{figures.rejected} rejected); laid out in full {figures.laid_out_in_full} "
-        f"({figures.share_laid_out_in_full:.1%}), {figures.shapes_measured} shapes measured; "
+        f"({figures.share_laid_out_in_full:.1%}), {figures.shapes_measured} shapes measured, "
+        f"{figures.shapes_composed} put together from {figures.bands_measured} bands; "
         f"PDF per notice median "
         f"{figures.median_bytes_per_notice / 1000:.1f} KB, mean "
         f"{figures.mean_bytes_per_notice / 1000:.1f} KB; peak memory parent "

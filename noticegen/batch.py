@@ -315,7 +315,8 @@ def _run(options: Options, config: settings.Settings, member_file: records.Membe
                 ""
                 if done.laid_out_in_full is None
                 else f", {done.laid_out_in_full} laid out in full,"
-                f" {done.shapes_measured} shapes measured",
+                f" {done.shapes_measured} shapes measured, {done.shapes_composed} put together"
+                f" from {done.bands_measured} bands measured",
                 done.worker,
             )
     finally:
@@ -719,6 +720,8 @@ class ChunkDone:
     laid_out_in_full: int | None  # notices the shapes renderer laid out in full (None: "full")
     shapes_measured: int = 0  # page shapes laid out for this chunk (not found in a store)
     worker: int = 0  # the id of the process that rendered it (the log names it)
+    shapes_composed: int = 0  # page shapes put together from bands (not found in a store)
+    bands_measured: int = 0  # the bands laid out for them (pagedata.Bands)
 
 
 def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
@@ -728,15 +731,25 @@ def render_chunk(chunk: Chunk, outdir: Path, state: _WorkerState) -> ChunkDone:
         for offset, length in chunk.entries:
             stream.seek(offset)
             households.append(pickle.loads(stream.read(length)))
-    measured_before = state.shapes.shapes_measured if state.shapes is not None else 0
+    before = _measuring(state.shapes)
     data, rows, laid_out = _chunk_output(chunk, households, state)
-    measured = (state.shapes.shapes_measured if state.shapes is not None else 0) - measured_before
+    measured, composed, bands = (
+        after - earlier for after, earlier in zip(_measuring(state.shapes), before, strict=True)
+    )
     outputs.write_private(outdir / chunk.pdf_name, data)
     work = outdir / WORK
     outputs.write_private(
         work / f"{chunk.name}.json", json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()
     )
-    return ChunkDone(len(households), laid_out, measured, os.getpid())
+    return ChunkDone(len(households), laid_out, measured, os.getpid(), composed, bands)
+
+
+def _measuring(shapes: variable_print.Renderer | None) -> tuple[int, int, int]:
+    """What a worker's renderer has laid out so far: page shapes measured whole, shapes put
+    together from bands, bands measured."""
+    if shapes is None:
+        return (0, 0, 0)
+    return (shapes.shapes_measured, shapes.shapes_composed, shapes.bands_measured)
 
 
 def mailed_notice_pdf(

@@ -99,6 +99,42 @@ def test_the_pages_are_the_documents_bytes(every_part):
         assert document.startswith(pages[0].head + "<body>\n" + body + "</body>")
 
 
+def test_a_page_with_member_rows_is_its_stub_and_its_rows(every_part):
+    """A page whose template marks member rows is cut into bands: the page without its rows and
+    each row alone, inside the elements it is in. Each band's data is what its own HTML shows,
+    and the bands' data, the rows put in after `texts_before`, is the page's."""
+    banded = 0
+    for part in every_part:
+        for view_page, page in zip(part.pages, pagedata.pages(part), strict=True):
+            bands = page.bands
+            table_rows = len(view_page.members.rows) if view_page.members else 0
+            if part.lang != "ja" or not table_rows or part.member_cards:
+                assert bands is None, (part.lang, view_page.number)
+                continue
+            banded += 1
+            assert len(bands.rows) == table_rows and bands.table_class == "members"
+            texts = list(bands.stub.texts)
+            images = list(bands.stub.images)
+            for row in reversed(bands.rows):
+                texts[bands.texts_before : bands.texts_before] = row.texts
+                images[bands.images_before : bands.images_before] = row.images
+            assert texts == list(page.texts) and images == list(page.images)
+            for band in (bands.stub, *bands.rows):
+                written_texts, written_images = _written(band.markup)
+                assert list(band.texts) == written_texts
+                assert [source for source, _size in band.images] == written_images
+            assert bands.stub.markup.count("<tr>") == page.markup.count("<tr>") - table_rows
+            for row in bands.rows:
+                assert row.markup.startswith(page.markup[: page.markup.index(">") + 1])
+                assert row.markup.count("<tr>") == 1
+                assert '<table class="members"><tbody><tr>' in row.markup
+            assert (
+                len({band.shape for band in (bands.stub, *bands.rows)} | {page.shape})
+                == len({row.shape for row in bands.rows}) + 2
+            )
+    assert banded >= 10
+
+
 def test_markup_characters_in_a_name_round_trip(sample_households, config, encoder):
     """A name with &, <, > and quotes is recorded as written, escaped in the page's HTML, and
     left out of the page's shape like any other name, in Japanese and in a translated part."""

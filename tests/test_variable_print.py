@@ -480,7 +480,8 @@ def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
         warm, _with_marks(notice.make_all(by_id["H0004"], config, encoder), 1), "ja"
     )
     warm.finish()
-    assert store.files and measuring.shapes_measured == len(store.files)
+    laid_out = (measuring.shapes_measured, measuring.shapes_composed, measuring.bands_measured)
+    assert store.files and sum(laid_out) == len(store.files)
 
     results = []
     reading = variable_print.Renderer(store)
@@ -489,7 +490,8 @@ def test_a_shape_measured_by_one_worker_draws_the_same_in_another(
         parts = _with_marks(notice.make_all(by_id["H0027"], config, encoder), 2)
         assert renderer.add_notice(target, parts, "ja")
         results.append(target.finish())
-    assert reading.shapes_measured == 0  # every shape came from the store
+    # every shape came from the store
+    assert reading.shapes_measured == reading.shapes_composed == reading.bands_measured == 0
     assert results[0] == results[1]
 
 
@@ -618,7 +620,7 @@ def _drawn_and_laid_out(population_sample, config, encoder):
         finally:
             drawn.close()
             laid_out.close()
-    return laid_out_in_full, differing
+    return laid_out_in_full, differing, renderer
 
 
 @pytest.fixture(scope="module")
@@ -626,15 +628,22 @@ def population_rendered(population_sample, config, encoder):
     return _drawn_and_laid_out(population_sample, config, encoder)
 
 
+def test_the_populations_member_pages_are_put_together_from_bands(population_rendered):
+    """Pages with member rows are put together from their bands (tests/test_banded_shapes.py),
+    and those pages are among the ones compared pixel for pixel with full layouts here."""
+    _laid_out_in_full, _differing, renderer = population_rendered
+    assert renderer.shapes_composed >= 10
+
+
 def test_a_realistic_population_is_drawn_not_laid_out_in_full(population_rendered):
     """Every household of the sample is drawn by the shapes renderer: that is what fitting every
     data cell buys (42% of such notices were laid out in full before, issue 11)."""
-    laid_out_in_full, _differing = population_rendered
+    laid_out_in_full, _differing, _renderer = population_rendered
     assert laid_out_in_full == []
 
 
 def test_a_realistic_population_is_drawn_pixel_for_pixel_as_laid_out(population_rendered):
     """Every page of the sample, the Burmese household's (299) included: its codes' labels reach
     up into the codes' white margin, and are painted over it as a full layout paints them."""
-    _laid_out_in_full, differing = population_rendered
+    _laid_out_in_full, differing, _renderer = population_rendered
     assert differing == []

@@ -370,6 +370,16 @@ def head_bottom(stub: list[str], moving: dict, first_row: RowBand) -> float:
     return max(found)
 
 
+def row_moves(stub: str | bytes, moving: dict[int, list[int]], rows: list[RowBand]) -> list[float]:
+    """How far down `put_together` moves each row (CSS px): to where the rows above it end."""
+    top = head_bottom(lines_of(stub), moving, rows[0])
+    moves = []
+    for row in rows:
+        moves.append(top - row.top)
+        top += row.height
+    return moves
+
+
 def put_together(stub: str | bytes, moving: dict[int, list[int]], rows: list[RowBand]) -> str:
     """The page's content: the stub, its `moving` operands (`moving_operands` or `moving_within`)
     moved down by the rows' height, and the rows stacked below the head row; every number

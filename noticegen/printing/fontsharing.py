@@ -513,18 +513,12 @@ def _type0_font(pdf, use: _FontUse, subset: _Subset):
     descriptor.FontBBox = [0, descent, max(widths.values(), default=0), ascent]
     descriptor.CapHeight = ascent
     descriptor[f"/FontFile{3 if otf else 2}"] = pdf.make_indirect(font_file)
-    array: list = []
-    for glyph in sorted(widths):
-        if glyph - 1 not in widths:
-            array.append(glyph)
-            array.append(pikepdf.Array())
-        array[-1].append(widths[glyph])
     descendant = pikepdf.Dictionary(
         Type=pikepdf.Name.Font,
         Subtype=pikepdf.Name(f"/CIDFontType{0 if otf else 2}"),
         BaseFont=descriptor.FontName,
         CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
-        W=pikepdf.Array(array),
+        W=cid_widths_array(widths),
         FontDescriptor=pdf.make_indirect(descriptor),
     )
     if not otf:  # a CIDFontType2's codes reach its glyphs through the map (PDF 9.7.4.2)
@@ -539,8 +533,21 @@ def _type0_font(pdf, use: _FontUse, subset: _Subset):
         BaseFont=descriptor.FontName,
         Encoding=pikepdf.Name("/Identity-H"),
         DescendantFonts=[pdf.make_indirect(descendant)],
-        ToUnicode=pdf.make_stream(_to_unicode_cmap(use.text)),
+        ToUnicode=pdf.make_stream(to_unicode_cmap(use.text)),
     )
+
+
+def cid_widths_array(widths: dict[int, int]):
+    """A CID font's /W: the widths by glyph id, a run of consecutive glyphs an array each."""
+    import pikepdf
+
+    array: list = []
+    for glyph in sorted(widths):
+        if glyph - 1 not in widths:
+            array.append(glyph)
+            array.append(pikepdf.Array())
+        array[-1].append(widths[glyph])
+    return pikepdf.Array(array)
 
 
 def _cid_to_gid_map(new_ids: dict[int, int]) -> bytes:
@@ -552,7 +559,7 @@ def _cid_to_gid_map(new_ids: dict[int, int]) -> bytes:
     return bytes(table)
 
 
-def _to_unicode_cmap(text: dict[int, str]) -> bytes:
+def to_unicode_cmap(text: dict[int, str]) -> bytes:
     """A ToUnicode CMap (PDF 9.10.3) mapping each glyph id to its text, as WeasyPrint writes it."""
     lines = [
         b"/CIDInit /ProcSet findresource begin",

@@ -9,12 +9,14 @@ size, baseline, content and padding boxes) and computed style as WeasyPrint's bo
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import itertools
 import pickle
 from dataclasses import dataclass
 from typing import Any
 
-from noticegen.printing import engine, fontsharing, formblocks, pagedata, render
+from noticegen.printing import bands, engine, fontsharing, formblocks, pagedata, render
 from noticegen.printing.pagedata import PageData
 
 # A run must end at least this far (in CSS px) before its line box's end: clearly fitting, so
@@ -44,6 +46,16 @@ class _Line:
     baselines: tuple[float, ...]
 
 
+@dataclass(frozen=True)
+class FlowAfter:
+    """What follows a stub's (empty) data rows' table in the page's flow: it moves down with the
+    rows put in (noticegen.printing.bands.moving_within)."""
+
+    top: float  # None-free: a stub with nothing after its table has top == bottom == its end
+    bottom: float
+    room: float  # how far it can move down, the page still holding it (CSS px)
+
+
 @dataclass
 class Shape:
     # The static page, laid out with the data hidden; the project's fonts without their
@@ -63,6 +75,10 @@ class Shape:
     background: tuple[Any, tuple[float, float, float, float]] | None = None
     # engine.style_key of each run's style, worked out once (the Renderer keeps runs by them)
     style_keys: tuple[bytes, ...] = ()
+    # A page measured as the stub of a page of bands (`measure_band`): where what follows its
+    # data rows' table in the flow lies (the top and bottom of its padding boxes, CSS px), and
+    # how far it can move down with the page still holding it; None for no such band.
+    flow_after: FlowAfter | None = None
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
     _embedded_fonts: dict | None = None
@@ -115,6 +131,7 @@ class Shape:
                 self.font_sources,
                 self.background,
                 self.style_keys,
+                self.flow_after,
                 self.embedded_fonts(),
                 self.content_groups(),
             ),
@@ -213,12 +230,32 @@ def measure(page: PageData) -> Shape:
 
     Raises NotDrawable when this page's layout does not allow drawing its data over a form.
     """
-    import pikepdf
+    document = _laid_out_hidden(page)
+    return _shape(document, *_data_places(document, page))
 
+
+def measure_band(page: PageData, table_class: str | None = None) -> Shape:
+    """`measure` for a band of a page measured as bands (pagedata.Bands), with every number of
+    its drawing in full (engine.numbers_in_full), as bands.put_together needs. For the stub
+    (`table_class`: the class of its data rows' table), also what follows the table."""
+    with engine.numbers_in_full():
+        document = _laid_out_hidden(page)
+        background, styles, runs, lines, images = _data_places(document, page)
+        flow = None if table_class is None else _flow_after(document, table_class)
+        return _shape(document, background, styles, runs, lines, images, flow)
+
+
+def _laid_out_hidden(page: PageData):
     head = page.head.replace("</style>", _HIDE_DATA + "</style>", 1)
     document = render.lay_out_untagged(f"{head}<body>\n{page.markup}</body>\n</html>\n")
     if len(document.pages) != 1:
         raise NotDrawable("the page does not lay out as one page")
+    return document
+
+
+def _data_places(document, page: PageData):
+    """The page's canvas background (taken off the page box), its data runs' styles and runs
+    shaped, the lines they are on and the data images' boxes."""
     page_box = engine.page_box(document, 0)
     # A full layout paints a data image over what comes before it and under what comes after it
     # (a Burmese code's label reaches up into the code's white margin). This renderer draws the
@@ -328,6 +365,12 @@ def measure(page: PageData) -> Shape:
         shape_lines.append(placed)
     if sum(len(line.runs) for line in shape_lines) != len(page.texts):
         raise NotDrawable("a data run outside any line")
+    images = [_image_place(box, area) for box, area in image_boxes]
+    return background, styles, measured_runs, shape_lines, images
+
+
+def _shape(document, background, styles, runs, lines, images, flow=None) -> Shape:
+    import pikepdf
 
     # Its fonts are replaced in each chunk file: their subsets are cut there (see fontsharing).
     template_pdf = engine.write_pdf_leaving_programs_uncut(document, fontsharing.cut_here)
@@ -337,10 +380,234 @@ def measure(page: PageData) -> Shape:
         template_pdf=template_pdf,
         mediabox=mediabox,
         styles=tuple(styles),
-        fonts=tuple(run.fonts for run in measured_runs),
-        lines=tuple(shape_lines),
-        images=tuple(_image_place(box, area) for box, area in image_boxes),
+        fonts=tuple(run.fonts for run in runs),
+        lines=tuple(lines),
+        images=tuple(images),
         font_sources=fontsharing.document_font_sources(document),
         background=background,
         style_keys=tuple(map(engine.style_key, styles)),
+        flow_after=flow,
     )
+
+
+def _is_table_of(box, table_class: str) -> bool:
+    tag = engine.element_tag(box) or ""
+    return tag.rsplit("}", 1)[-1] == "table" and engine.element_class(box) == table_class
+
+
+def _path_to_table(box, table_class: str) -> list | None:
+    """The boxes from `box` down to the (outermost) box of the table of class `table_class`."""
+    if _is_table_of(box, table_class):
+        return [box]
+    for child in engine.children(box):
+        if engine.box_kinds(child).placeholder:
+            continue
+        found = _path_to_table(child, table_class)
+        if found is not None:
+            return [box, *found]
+    return None
+
+
+_BORDERS = ("border_top_width", "border_right_width", "border_bottom_width", "border_left_width")
+
+
+def _flow_after(document, table_class: str) -> FlowAfter:
+    """What follows the stub's data rows' table in the page's flow: the boxes after it and after
+    each box it is in (not those placed out of the flow), which move down with the rows put in.
+
+    Raises NotDrawable where moving them would not be what a layout with the rows does: a box it
+    is in paints (its border or background would grow), a float follows it, or any other box
+    reaches into their extent (it would move with them)."""
+    page_box = engine.page_box(document, 0)
+    path = _path_to_table(page_box, table_class)
+    if path is None:
+        raise NotDrawable("no table of the data rows on the stub")
+    following = []
+    for parent, child in itertools.pairwise(path):
+        if parent is not page_box and (
+            engine.has_background(parent) or any(engine.style_value(parent, b) for b in _BORDERS)
+        ):
+            raise NotDrawable("a box around the data rows paints what would grow with them")
+        siblings = list(engine.children(parent))
+        for sibling in siblings[siblings.index(child) + 1 :]:
+            if engine.box_kinds(sibling).placeholder:
+                continue
+            if engine.style_value(sibling, "float") != "none":
+                raise NotDrawable("a float follows the data rows' table")
+            following.append(sibling)
+    table = engine.geometry(path[-1])
+    table_end = table.y + table.margin_height
+    boxes = [engine.geometry(box) for box in following]
+    top = min((where.padding_y for where in boxes), default=table_end)
+    bottom = max((where.padding_y + where.padding_height for where in boxes), default=table_end)
+    # The page holds the flow while its last margin box, and the margins, borders and paddings
+    # of the boxes around it, end within the page's content box.
+    lowest = max([table_end] + [where.y + where.margin_height for where in boxes])
+    around = sum(
+        where.y + where.margin_height - (where.content_y + where.height)
+        for where in map(engine.geometry, path[1:-1])
+    )
+    page = engine.geometry(page_box)
+    room = page.content_y + page.height - lowest - around
+    moving = {id(inner) for box in following for inner in engine.descendants(box)}
+    moving |= {id(box) for box in path}
+    for box in engine.descendants(page_box):
+        if engine.box_kinds(box).placeholder:
+            box = engine.placed_box(box)
+        if id(box) in moving:
+            continue
+        where = engine.geometry(box)
+        if where.y < bottom and where.y + where.margin_height > top and top < bottom:
+            raise NotDrawable("a box that stays reaches into what moves with the data rows")
+    return FlowAfter(top, bottom, room)
+
+
+# Rows put in must leave the flow after them clearly on the page (CSS px), so that no rounding
+# makes a whole layout break it to another page.
+ROOM_MARGIN_PX = 0.5
+
+
+def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: int) -> Shape:
+    """The shape of a page measured as bands (pagedata.Bands): the stub with its data rows put
+    in (bands.put_together), the data runs and images of the rows moved where their rows go and
+    those after the table down by the rows' height, in the page's order of data.
+
+    Raises NotDrawable when the page does not put together so (bands.NotBandable) or would not
+    hold what moved down; the page is then measured whole."""
+    flow = stub.flow_after
+    if flow is None or not rows:
+        raise NotDrawable("not a stub with data rows")
+    stub_content = bands.page_content(stub.template_pdf)
+    stub_lines = bands.lines_of(stub_content)
+    try:
+        moving = (
+            bands.moving_within(stub_lines, flow.top, flow.bottom) if flow.top < flow.bottom else {}
+        )
+        row_bands = [bands.row_band(bands.page_content(row.template_pdf)) for row in rows]
+        total = sum(band.height for band in row_bands)
+        if total > flow.room - ROOM_MARGIN_PX:
+            raise NotDrawable("the data rows would push what follows them off the page")
+        content = bands.put_together(stub_content, moving, row_bands)
+        moves = bands.row_moves(stub_content, moving, row_bands)
+    except bands.NotBandable as error:
+        raise NotDrawable(str(error)) from None
+
+    counts = [len(row.styles) for row in rows]
+    in_rows = sum(counts)
+
+    def after_stub(number: int) -> int:
+        return number if number < texts_before else number + in_rows
+
+    def follows(y: float) -> bool:  # moves with what follows the table
+        return flow.top <= y <= flow.bottom
+
+    lines = [
+        _moved_line(line, total if follows(line.baselines[0]) else 0.0, after_stub)
+        for line in stub.lines
+    ]
+    images = [_moved_image(place, total if follows(place[1]) else 0.0) for place in stub.images]
+    styles, fonts, keys = list(stub.styles), list(stub.fonts), list(stub.style_keys)
+    first_text, first_image = texts_before, images_before
+    for row, move in zip(rows, moves, strict=True):
+        lines += [
+            _moved_line(line, move, lambda number, at=first_text: number + at) for line in row.lines
+        ]
+        images[first_image:first_image] = [_moved_image(place, move) for place in row.images]
+        styles[first_text:first_text] = row.styles
+        fonts[first_text:first_text] = row.fonts
+        keys[first_text:first_text] = row.style_keys
+        first_text += len(row.styles)
+        first_image += len(row.images)
+    lines.sort(key=lambda line: line.runs[0])
+    template_pdf, embedded = _template_with(stub, rows, content)
+    sources = {
+        name: (name, sha, index)
+        for shape in (stub, *rows)
+        for name, sha, index in shape.font_sources
+    }
+    shape = Shape(
+        template_pdf=template_pdf,
+        mediabox=stub.mediabox,
+        styles=tuple(styles),
+        fonts=tuple(fonts),
+        lines=tuple(lines),
+        images=tuple(images),
+        font_sources=tuple(sources[name] for name in sorted(sources)),
+        background=stub.background,
+        style_keys=tuple(keys),
+    )
+    shape._embedded_fonts = embedded
+    return shape
+
+
+def _moved_line(line: _Line, dy: float, renumbered) -> _Line:
+    return dataclasses.replace(
+        line,
+        runs=tuple(map(renumbered, line.runs)),
+        baselines=tuple(baseline + dy for baseline in line.baselines),
+    )
+
+
+def _moved_image(place: tuple[float, float, float, float], dy: float):
+    x, y, width, height = place
+    return (x, y + dy, width, height)
+
+
+def _template_with(stub: Shape, rows: list[Shape], content: str) -> tuple[bytes, dict | None]:
+    """The stub's one-page PDF with `content` drawn and the rows' fonts and graphics states added
+    to its resources: a font both use once, with the glyphs of both (their widths must agree),
+    as `Shape.embedded_fonts` then gives them."""
+    import pikepdf
+
+    embedded = dict(stub.embedded_fonts() or {})
+    with pikepdf.open(io.BytesIO(stub.template_pdf)) as target:
+        resources = target.pages[0].Resources
+        grown = set()
+        for row in rows:
+            with pikepdf.open(io.BytesIO(row.template_pdf)) as source:
+                for category, entries in source.pages[0].Resources.items():
+                    if category == "/ProcSet":
+                        continue
+                    if category not in ("/Font", "/ExtGState", "/ColorSpace"):
+                        if len(entries):
+                            raise NotDrawable(f"a data row's drawing uses {category} resources")
+                        continue
+                    if category not in resources:
+                        resources[category] = pikepdf.Dictionary()
+                    held = resources[category]
+                    for name, value in entries.items():
+                        if category == "/Font":
+                            if _merged_font(embedded, name, (row.embedded_fonts() or {}).get(name)):
+                                grown.add(name)
+                        elif name in held and held[name].unparse() != value.unparse():
+                            raise NotDrawable(f"a data row's {category} {name} is another's")
+                        if name not in held:
+                            held[name] = target.copy_foreign(value)
+        for name in sorted(grown):
+            font = resources.Font[name]
+            widths, text = embedded[name]
+            font.DescendantFonts[0].W = fontsharing.cid_widths_array(widths)
+            font.ToUnicode = target.make_stream(fontsharing.to_unicode_cmap(text))
+        target.pages[0].Contents = target.make_stream(content.encode("latin-1"))
+        out = io.BytesIO()
+        target.save(out)
+    return out.getvalue(), embedded or None
+
+
+def _merged_font(embedded: dict, name: str, use) -> bool:
+    """Add a row's font (its widths and text, by resource name) to the page's; whether a font the
+    page had already took glyphs it did not have."""
+    if use is None:
+        raise NotDrawable(f"a data row's font {name} is not one the chunk file can share")
+    if name not in embedded:
+        embedded[name] = (dict(use[0]), dict(use[1]))
+        return False
+    held = embedded[name]
+    if held is None:
+        raise NotDrawable(f"the stub's font {name} is not one the chunk file can share")
+    widths, text = use
+    if any(held[0].get(glyph, width) != width for glyph, width in widths.items()):
+        raise NotDrawable(f"a glyph of font {name} has two widths in the bands")
+    new = widths.keys() - held[0].keys() or text.keys() - held[1].keys()
+    embedded[name] = ({**held[0], **widths}, {**text, **held[1]})
+    return bool(new)

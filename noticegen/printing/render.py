@@ -80,6 +80,9 @@ class PageSlots:
     number: int
     texts: list[str] = field(default_factory=list)
     images: list[tuple[str, tuple[float, float] | None]] = field(default_factory=list)  # px
+    # Where each data row the template marks (`data_row`) starts and ends: how many texts and
+    # images the page had written by then, a pair for each mark.
+    row_marks: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +168,23 @@ def _data_pages_end() -> str:
     return "" if _RECORDING.get() is None else _PAGE_MARK
 
 
+# Written at the start and at the end of each row of a member table while recording (never
+# otherwise). The batch's renderer measures a page with such rows as bands
+# (noticegen.printing.bands): the page without its rows, and each row alone. A comment, as no
+# household value can write one: each is escaped as it is filled in.
+_ROW_MARK = "<!--noticegen data row-->"
+
+
+def _data_row() -> markupsafe.Markup:
+    """Where a data row of `recorded_pages` starts or ends: its data's place on the page."""
+    recording = _RECORDING.get()
+    if recording is None:
+        return markupsafe.Markup("")
+    page = recording.page()
+    page.row_marks.append((len(page.texts), len(page.images)))
+    return markupsafe.Markup(_ROW_MARK)
+
+
 def _data_image(
     finalize,
     page: Page,
@@ -223,6 +243,7 @@ def _environment(for_print: bool = False) -> jinja2.Environment:
     environment.globals["data_image"] = functools.partial(_data_image, finalize)
     environment.globals["data_page_start"] = _data_page_start
     environment.globals["data_pages_end"] = _data_pages_end
+    environment.globals["data_row"] = _data_row
     # The page's geometry (margins, the codes' foot, the notch), which print.css reads as custom
     # properties: the same numbers the code placement and the manifest use.
     environment.globals["page_geometry"] = pagegeometry.PAGE
@@ -263,7 +284,8 @@ def document_html(
     # Written as recorded_pages writes a translated part (tagged with its placeholders, the
     # household data put in after), so that both renderers lay out the same bytes.
     printed, _blank = _recorded_html(views, title, lang, for_print)[1]
-    return printed.replace(_PAGE_MARK, "")  # the cuts between pages, only recorded_pages uses
+    # the cuts between pages and rows, only recorded_pages uses
+    return printed.replace(_PAGE_MARK, "").replace(_ROW_MARK, "")
 
 
 def _template_html(views: Sequence[NoticeView], title: str, lang: str, for_print: bool) -> str:
@@ -288,7 +310,11 @@ def _recorded_html(
     finally:
         _RECORDING.reset(token)
     if not all(view.lang_tag == "ja" for view in views):
-        markup = tag_japanese_runs(markup)
+        # Rows are measured apart on Japanese pages only: the tagging parses the document, and
+        # a mark between a table's rows is not where a parser keeps it.
+        markup = tag_japanese_runs(markup.replace(_ROW_MARK, ""))
+        for page in recording.pages:
+            page.row_marks.clear()
     return recording, recording.filled(markup)
 
 
@@ -300,6 +326,9 @@ class RecordedPages:
     pages: tuple[str, ...]  # each page's HTML, the same bytes as in `document_html`
     shapes: tuple[str, ...]  # each page's HTML with the household data left out
     slots: tuple[PageSlots, ...]  # the household data on each page, in the order it is written
+    # Each page's HTML and shape cut at its data rows' marks (`data_row`): the page around its
+    # rows and each row (at odd indexes), for pages whose template marks rows; else None.
+    row_cuts: tuple[tuple[tuple[str, ...], tuple[str, ...]] | None, ...] = ()
 
 
 def recorded_pages(view: NoticeView, title: str, lang: str) -> RecordedPages:
@@ -312,7 +341,17 @@ def recorded_pages(view: NoticeView, title: str, lang: str) -> RecordedPages:
     shape_head, shapes = _cut(blank, view, recording)
     if shape_head != head:
         raise AssertionError("the notice's styles hold household data")
-    return RecordedPages(head, pages, shapes, tuple(recording.pages))
+    row_cuts = tuple(
+        (tuple(page.split(_ROW_MARK)), tuple(shape.split(_ROW_MARK))) if slots.row_marks else None
+        for page, shape, slots in zip(pages, shapes, recording.pages, strict=True)
+    )
+    return RecordedPages(
+        head,
+        tuple(page.replace(_ROW_MARK, "") for page in pages),
+        tuple(shape.replace(_ROW_MARK, "") for shape in shapes),
+        tuple(recording.pages),
+        row_cuts,
+    )
 
 
 def _cut(markup: str, view: NoticeView, recording: _Recording) -> tuple[str, tuple[str, ...]]:

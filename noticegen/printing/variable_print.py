@@ -59,9 +59,11 @@ from noticegen.printing.measure import (
     _is_data_text,
     _leaves,
     _shape_text,
+    composed,
     measure,
+    measure_band,
 )
-from noticegen.printing.pagedata import PageData, pages
+from noticegen.printing.pagedata import Bands, PageData, pages
 from noticegen.view import NoticeView
 
 # The names the batch, the preview, the tests and the benchmarks use, with the Renderer.
@@ -131,7 +133,11 @@ class Renderer:
         self._shapes = caches.Bounded(SHAPES_KEPT, switchable=False)
         # The guide pages' codes repeat, the others do not: a bound keeps a worker's memory flat.
         self._pictures = caches.Bounded(4096, switchable=False)
-        self.shapes_measured = 0
+        # Bands that could not be measured as bands (their pages are measured whole).
+        self._unbandable = caches.Bounded(SHAPES_KEPT, switchable=False)
+        self.shapes_measured = 0  # pages laid out whole to measure them
+        self.bands_measured = 0  # bands laid out (pagedata.Bands)
+        self.shapes_composed = 0  # page shapes put together from bands
 
     def add_notice(self, chunk: ChunkFile, parts: tuple[NoticeView, ...], lang: str) -> bool:
         """Add a notice's pages to the chunk file: drawn from shapes when every page allows it
@@ -149,10 +155,19 @@ class Renderer:
         if any(_NOT_ONE_LINE.search(text) for text in page.texts):
             raise NotDrawable("a run a full layout could set otherwise than as one line")
         pictures = [self._check_image(uri) for uri, _size in page.images]
+        key, shape, runs = self._shape_and_runs(page, self._measure)
+        for line in shape.lines:
+            if not _fits(line, [runs[number].width for number in line.runs]):
+                raise NotDrawable("a line does not clearly fit")
+        return key, shape, runs, page, pictures
+
+    def _shape_and_runs(self, page: PageData, measuring):
+        """The page's shape for the fonts its runs are set in, and the runs: as kept, stored or
+        measured (`measuring(page)`)."""
         known = self._styles.get(page.shape)
         if known is None:
             # Any measured variant of the shape serves: the styles do not depend on the fonts.
-            shape = self._stored(page.shape, None) or self._measure(page)
+            shape = self._stored(page.shape, None) or measuring(page)
             known = (shape.styles, shape.style_keys)
             self._styles.put(page.shape, known)
         runs = [
@@ -162,13 +177,10 @@ class Renderer:
         if not all(run.one_line for run in runs):
             raise NotDrawable("a run Pango sets on more than one line")
         key = (page.shape, tuple(run.fonts for run in runs))
-        shape = self._shapes.get(key) or self._stored(*key) or self._measure(page)
+        shape = self._shapes.get(key) or self._stored(*key) or measuring(page)
         if shape.fonts != key[1]:
             raise NotDrawable("the runs' fonts differ from the measured layout's")
-        for line in shape.lines:
-            if not _fits(line, [runs[number].width for number in line.runs]):
-                raise NotDrawable("a line does not clearly fit")
-        return key, shape, runs, page, pictures
+        return key, shape, runs
 
     def _shaped(self, text: str, style, key: bytes):
         """The run shaped in `style` (whose values `key` stands for), as met before if it was:
@@ -193,12 +205,46 @@ class Renderer:
         return picture
 
     def _measure(self, page: PageData) -> Shape:
-        shape = measure(page)
-        self.shapes_measured += 1
+        """The page's shape: put together from its bands when it has data rows and that can be
+        done (a stub and rows met before are not laid out again), else laid out whole."""
+        shape = None
+        if page.bands is not None:
+            try:
+                shape = self._composed(page.bands)
+                self.shapes_composed += 1
+            except NotDrawable:
+                shape = None
+        if shape is None:
+            shape = measure(page)
+            self.shapes_measured += 1
+        return self._keep(page, shape)
+
+    def _keep(self, page: PageData, shape: Shape) -> Shape:
         self._shapes.put((page.shape, shape.fonts), shape)
         if self._store is not None:
             self._store.put(_stored_name(page.shape, shape.fonts), shape.to_bytes())
         return shape
+
+    def _composed(self, page_bands: Bands) -> Shape:
+        stub = self._band(page_bands.stub, page_bands.table_class)
+        rows = [self._band(row) for row in page_bands.rows]
+        return composed(stub, rows, page_bands.texts_before, page_bands.images_before)
+
+    def _band(self, band: PageData, table_class: str | None = None) -> Shape:
+        """A band's shape (measure.measure_band: the stub's when `table_class` is given)."""
+        if self._unbandable.get(band.shape):
+            raise NotDrawable("a band that could not be measured as one")
+
+        def measuring(band: PageData) -> Shape:
+            try:
+                shape = measure_band(band, table_class)
+            except NotDrawable:
+                self._unbandable.put(band.shape, True)
+                raise
+            self.bands_measured += 1
+            return self._keep(band, shape)
+
+        return self._shape_and_runs(band, measuring)[1]
 
     def _stored(self, digest: str, fonts: tuple | None) -> Shape | None:
         """A shape another worker measured (for any fonts when `fonts` is None), or None."""
