@@ -162,6 +162,55 @@ def test_rows_whose_shared_border_differs_from_the_one_above_are_not_put_togethe
         bands.put_together(stub, moving, [])
 
 
+# Bands of several rows, as the reply form's members: a row of columns, then one cell across them
+# (the border between two bands meets the columns of the band below only).
+_MEMBERS = [
+    f"<tbody><tr><th class=c1 rowspan=2>{number}</th><td class=c2>{name}</td>"
+    f"<td class=c3>{insured}</td></tr><tr><td colspan=2>訂正する内容</td></tr></tbody>"
+    for number, name, insured in (
+        (1, "板橋 太郎", "板国 12345678-01"),
+        (2, "<span class=line>WOLFESCHLEGEL</span><span class=line>STEIN</span>", "登録なし"),
+        (3, "髙橋 﨑子", "1-99"),
+    )
+]
+
+
+def _members_page(members: list[str], before: bool = True, spacer_mm: float = 0.0) -> str:
+    return _page(_HEAD if before else "", [], spacer_mm, before).replace(
+        "</table>", "".join(members) + "</table>", 1
+    )
+
+
+def test_bands_whose_shared_border_meets_other_columns_draw_as_the_whole_layout():
+    """Between two members the whole layout draws the border as the band below strokes its top
+    (reaching past the corners where its columns meet it), not as the band above strokes its
+    bottom (one cell, no corners): the band whose border covers the other's draws it."""
+    whole = _laid_out(_members_page(_MEMBERS))
+    with engine.numbers_in_full():
+        stub = bands.page_content(_laid_out(_members_page([])))
+        spaced = bands.page_content(_laid_out(_members_page([], spacer_mm=SPACER_MM)))
+        members = [
+            bands.row_band(bands.page_content(_laid_out(_members_page([member], before=False))))
+            for member in _MEMBERS
+        ]
+    moving = bands.moving_operands(
+        bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
+    )
+    drawn = bands.put_together(stub, moving, members)
+    assert _placing(drawn) == _placing(bands.page_content(whole))
+    for dpi in (150, 300):
+        assert np.array_equal(
+            _grey(bands.with_page_content(whole, drawn), dpi), _grey(whole, dpi)
+        ), dpi
+    # The bands' own borders there differ: what is drawn depends on the choice.
+    above, below = members[0], members[1]
+
+    def extents(lines, y):
+        return [(segment.start, segment.stop) for segment in bands.rules_at(lines, y)]
+
+    assert extents(above.lines, above.top + above.height) != extents(below.lines, below.top)
+
+
 def test_a_band_that_draws_what_its_operands_do_not_place_is_refused():
     for line in ("/x0 Do", "/p0 sh", "0 -12 Td", "/P0 scn"):
         with pytest.raises(bands.NotBandable):

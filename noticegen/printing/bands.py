@@ -44,6 +44,9 @@ Y_OPERANDS |= {"Tm": (1,), "cm": (1,)}
 SAME_PX = 1e-9
 # How far from the spacer's height a moving operand may have moved (float sums of the layout).
 MOVED_TOLERANCE_PX = 1e-6
+# How far a number written in full (engine.numbers_in_full: twelve decimals) may be from the
+# layout's own: a box's edge at 431.91391076115485 is drawn at 431.913910761155.
+PRINTED_PX = 1e-9
 
 
 class NotBandable(ValueError):
@@ -169,6 +172,7 @@ def moving_within(lines: list[str], top: float, bottom: float) -> dict[int, list
     bottom border ends where a note's margin starts."""
     moving = {}
     body_lines = lines[PREAMBLE_LINES:]
+    top, bottom = top - PRINTED_PX, bottom + PRINTED_PX
     for number, indexes in _page_space_y_operands(body_lines):
         parts = body_lines[number].split(" ")
         if indexes and all(top <= float(parts[index]) <= bottom for index in indexes):
@@ -329,28 +333,59 @@ def without_rules_at(lines, y: float) -> list[str]:
     return [line for number, line in enumerate(lines) if number not in dropped]
 
 
-def _same_borders(above, above_y: float, below, below_y: float) -> None:
-    """Raise NotBandable unless the bottom border kept above and the top border dropped below are
-    stroked alike (with collapsed borders of different widths, the row's height as laid out
-    alone would not be its height in the table)."""
+def _below_draws_it(above, above_y: float, below, below_y: float) -> bool:
+    """Which band draws the border two bands share: the band above (its bottom border, False) or
+    the band below (its top border, True). Laid out alone, each strokes it in segments, one a
+    cell, reaching half a border's width past a corner where a border of its own meets it: a
+    whole layout reaches past every corner where a border meets it from either side. So the one
+    whose segments cover the other's draws it (the one above when they are the same); where
+    neither does, or they are stroked otherwise (with collapsed borders of different widths, a
+    band's height alone is not its height in the table), NotBandable."""
     kept = sorted((s.start, s.stop, _state(above, s)) for s in rules_at(above, above_y))
     dropped = sorted((s.start, s.stop, _state(below, s)) for s in rules_at(below, below_y))
     if not dropped or [state for *_x, state in kept] != [state for *_x, state in dropped]:
         raise NotBandable("a row's top border is not the border above it")
+    pairs = list(zip(kept, dropped, strict=True))
+
+    def covers(wide, narrow) -> bool:
+        return (
+            wide[0] <= narrow[0] + SAME_RULE_PX
+            and narrow[1] <= wide[1] + SAME_RULE_PX
+            and abs(wide[0] - narrow[0]) + abs(wide[1] - narrow[1]) < MAX_CORNER_PX
+        )
+
+    if all(covers(a, b) for a, b in pairs):
+        return False
+    if all(covers(b, a) for a, b in pairs):
+        return True
+    raise NotBandable("neither band's border is the one a whole layout draws between them")
 
 
-def stacked(rows: list[RowBand], y: float, head: list[str]) -> list[str]:
+# A segment reaches past a corner by half a border's width: more than this, two segments are not
+# the same border's (CSS px).
+MAX_CORNER_PX = 20.0
+
+
+def stacked(rows: list[RowBand], y: float, head: list[str]) -> tuple[list[str], bool]:
     """The rows, the first with its top border where y is (the bottom border of the head row in
-    `head`), each moved to where the one above it ends, less the top border it shares with the
-    row (or head row) above, which must be stroked as that one is."""
-    result = []
+    `head`), each moved to where the one above it ends; of the border two bands share, only the
+    one a whole layout draws (`_below_draws_it`). And whether that is the first row's top border
+    (the head row's bottom border is then not drawn)."""
+    below_draws = []
     above, above_y = head, y
     for row in rows:
-        _same_borders(above, above_y, row.lines, row.top)
-        result += ["q", *relocated(without_rules_at(row.lines, row.top), y - row.top), "Q"]
+        below_draws.append(_below_draws_it(above, above_y, row.lines, row.top))
         above, above_y = row.lines, row.top + row.height
+    result = []
+    for number, row in enumerate(rows):
+        lines = list(row.lines)
+        if number + 1 < len(rows) and below_draws[number + 1]:
+            lines = without_rules_at(lines, row.top + row.height)
+        if not below_draws[number]:
+            lines = without_rules_at(lines, row.top)
+        result += ["q", *relocated(lines, y - row.top), "Q"]
         y += row.height
-    return result
+    return result, below_draws[0]
 
 
 def head_bottom(stub: list[str], moving: dict, first_row: RowBand) -> float:
@@ -394,7 +429,10 @@ def put_together(stub: str | bytes, moving: dict[int, list[int]], rows: list[Row
     total = sum(row.height for row in rows)
     page = moved(stub_lines[:-1], moving, total)
     top = head_bottom(stub_lines, moving, rows[0])
-    page += stacked(rows, top, stub_lines)
+    drawn, first_draws_head_border = stacked(rows, top, stub_lines)
+    if first_draws_head_border:
+        page = without_rules_at(page, top)
+    page += drawn
     return printed_as_written("\n".join([*page, stub_lines[-1]]))
 
 

@@ -499,7 +499,7 @@ def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: i
         return number if number < texts_before else number + in_rows
 
     def follows(y: float) -> bool:  # moves with what follows the table
-        return flow.top <= y <= flow.bottom
+        return flow.top - bands.PRINTED_PX <= y <= flow.bottom + bands.PRINTED_PX
 
     lines = [
         _moved_line(line, total if follows(line.baselines[0]) else 0.0, after_stub)
