@@ -111,12 +111,88 @@ def _synthetic(css: str = "", extra: str = "", rows=(0, 1)):
         )
         for row, markup in zip(rows, filled, strict=True)
     )
-    return whole, pagedata.Bands(stub, row_pages, 1, 0, "members")
+    return whole, pagedata.Bands(stub, row_pages, 1, 0, "table", "members", True)
+
+
+# Member cards: a table each, apart, after a caption; margins that collapse between them.
+_CARD = (
+    '<table class="card"><caption>{}</caption><tbody><tr><th>氏名</th><td>'
+    '<span class="v">{}</span></td></tr><tr><th>番号</th><td><span class="v">{}</span></td></tr>'
+    "</tbody></table>"
+)
+_CARDS_CSS = (
+    ".card { width: 100%; border-collapse: collapse; margin-top: 2mm; margin-bottom: 1mm }"
+    " .card th, .card td { border: 0.3mm solid black } .caption { margin-bottom: 3mm }"
+    " .note { margin-top: 1.5mm }"
+)
+_CARD_DATA = [("Member 1", "TAYLOR, JOHN", "1234"), ("Member 2", "LÊ VĂN AN", "登録なし")]
+
+
+def _card_page(cards: str) -> str:
+    return (
+        '<div class="page"><p>Notice <span class="v">板橋 花子</span></p>'
+        f'<p class="caption">Members</p>{cards}'
+        '<p class="note">Call us. <span class="v">03-3579</span></p>'
+        f'<div class="foot">問い合わせ先</div></div>\n'
+    )
+
+
+def _synthetic_cards(css: str = ""):
+    head = _head(_CARDS_CSS + css)
+    cards = [_CARD.format(*data) for data in _CARD_DATA]
+    texts = [text for _caption, *data in _CARD_DATA for text in data]
+    whole = pagedata.PageData(
+        "cards whole" + css, head, _card_page("".join(cards)), ("板橋 花子", *texts, "03-3579"), ()
+    )
+    stub = pagedata.PageData("cards stub" + css, head, _card_page(""), ("板橋 花子", "03-3579"), ())
+    row_pages = tuple(
+        pagedata.PageData(
+            f"card{css}{number}", head, f'<div class="page">{card}</div>', tuple(data[1:]), ()
+        )
+        for number, (card, data) in enumerate(zip(cards, _CARD_DATA, strict=True))
+    )
+    bands = pagedata.Bands(stub, row_pages, 1, 0, "p", "caption", False, ("table", "card"))
+    return whole, bands
+
+
+def test_member_cards_put_together_from_bands_are_the_page_measured_whole():
+    """Blocks (a table each) put in after the caption, each where the margins between them
+    collapse, the note after them moved down: the places and the pixels of the page measured
+    whole."""
+    whole_page, page_bands = _synthetic_cards()
+    composed, whole = _composed(page_bands), measure.measure(whole_page)
+    _same_places(composed, whole)
+    _same_pixels(_drawn(composed, whole_page), _drawn(whole, whole_page))
+
+
+@pytest.mark.parametrize(
+    ("css", "reason"),
+    [
+        # A negative margin does not collapse as the larger of the two.
+        (".card { margin-top: -1mm }", "margins"),
+        # The caption inside a box with what follows it outside that box: the cards would move
+        # that otherwise than by their heights.
+        ("", "nested"),
+    ],
+)
+def test_blocks_whose_margins_or_flow_do_not_simply_stack_are_not_put_together(css, reason):
+    _whole, page_bands = _synthetic_cards(css)
+    if reason == "nested":
+
+        def nested(page):
+            markup = page.markup.replace('<p class="caption">', '<div><p class="caption">')
+            markup = markup.replace('<p class="note">', '</div><p class="note">')
+            return dataclasses.replace(page, markup=markup)
+
+        page_bands = dataclasses.replace(page_bands, stub=nested(page_bands.stub))
+    with pytest.raises(measure.NotDrawable, match=reason):
+        _composed(page_bands)
 
 
 def _composed(page_bands: pagedata.Bands) -> measure.Shape:
-    stub = measure.measure_band(page_bands.stub, page_bands.table_class)
-    rows = [measure.measure_band(row) for row in page_bands.rows]
+    anchor = (page_bands.anchor_tag, page_bands.anchor_class)
+    stub = measure.measure_band(page_bands.stub, anchor, stub=True)
+    rows = [measure.measure_band(row, page_bands.block) for row in page_bands.rows]
     return measure.composed(stub, rows, page_bands.texts_before, page_bands.images_before)
 
 
@@ -176,7 +252,7 @@ def test_the_fonts_of_the_bands_are_one_font_holding_the_glyphs_of_all():
     """The rows' glyphs join the stub's in one font (widths and text), in the form itself too:
     a chunk file that keeps the form's own subset cuts it from the form's widths."""
     _whole, page_bands = _synthetic()
-    stub = measure.measure_band(page_bands.stub, "members")
+    stub = measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
     rows = [measure.measure_band(row) for row in page_bands.rows]
     composed = measure.composed(stub, rows, 1, 0)
     held = composed.embedded_fonts()
@@ -193,7 +269,7 @@ def test_the_fonts_of_the_bands_are_one_font_holding_the_glyphs_of_all():
 
 def test_a_glyph_of_two_widths_in_the_bands_is_not_put_together():
     _whole, page_bands = _synthetic()
-    stub = measure.measure_band(page_bands.stub, "members")
+    stub = measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
     rows = [measure.measure_band(row) for row in page_bands.rows]
     name, (widths, text) = next(iter(rows[0].embedded_fonts().items()))
     glyph = next(iter(widths))
@@ -206,7 +282,7 @@ def test_rows_that_would_push_the_notes_off_the_page_are_not_put_together():
     """A whole layout would break such a page in two (measure refuses it): put together, the
     note would be drawn below the page's end."""
     _whole, page_bands = _synthetic()
-    stub = measure.measure_band(page_bands.stub, "members")
+    stub = measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
     rows = [measure.measure_band(row) for row in page_bands.rows]
     measure.composed(stub, rows, 1, 0)  # with the room the page has
     height = sum(row.height for row in map(_row_band, rows))
@@ -235,7 +311,7 @@ def _row_band(shape: measure.Shape):
 def test_a_stub_whose_flow_after_the_table_cannot_just_move_is_measured_whole(css, extra, reason):
     _whole, page_bands = _synthetic(css, extra)
     with pytest.raises(measure.NotDrawable, match=reason):
-        measure.measure_band(page_bands.stub, "members")
+        measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
 
 
 @pytest.fixture(scope="module")

@@ -289,15 +289,21 @@ class RowBand:
     height: float
 
 
-def row_band(content: str | bytes) -> RowBand:
+def _band_body(content: str | bytes) -> list[str]:
+    """A band's operators (`body`), checked: movable, and no state set outside a group, which
+    would hold for the bands drawn after this one."""
     lines = body(lines_of(content))
     check_movable(lines)
     depth = 0
     for line in lines:
         depth += (line == "q") - (line == "Q")
         if depth == 0 and line not in ("q", "Q"):
-            # State set outside a group would hold for the bands drawn after this one.
-            raise NotBandable(f"a row band sets {line!r} outside a q … Q group")
+            raise NotBandable(f"a band sets {line!r} outside a q … Q group")
+    return lines
+
+
+def row_band(content: str | bytes) -> RowBand:
+    lines = _band_body(content)
     rules = [segment.at for segment in segments(lines) if segment.horizontal]
     if not rules:
         raise NotBandable("a row without horizontal borders")
@@ -433,6 +439,42 @@ def put_together(stub: str | bytes, moving: dict[int, list[int]], rows: list[Row
     if first_draws_head_border:
         page = without_rules_at(page, top)
     page += drawn
+    return printed_as_written("\n".join([*page, stub_lines[-1]]))
+
+
+def block_lines(content: str | bytes, top: float, height: float) -> list[str]:
+    """A block band's operators (a block laid out alone, its border box `height` high from
+    `top`): everything it draws must lie within that box, which is all that moves."""
+    lines = _band_body(content)
+    low, high = top - BLOCK_EDGE_PX, top + height + BLOCK_EDGE_PX
+    for number, indexes in _page_space_y_operands(lines):
+        parts = lines[number].split(" ")
+        if not all(low <= float(parts[index]) <= high for index in indexes):
+            raise NotBandable(f"a block band draws outside its block: {lines[number]!r}")
+    return lines
+
+
+# A block's drawing may reach this far past its border box (CSS px): its numbers printed in full.
+BLOCK_EDGE_PX = 1e-6
+
+
+def put_together_blocks(
+    stub: str | bytes,
+    moving: dict[int, list[int]],
+    moved_by: float,
+    blocks: list[list[str]],
+    moves: list[float],
+) -> str:
+    """The page's content: the stub, its `moving` operands moved down by `moved_by`, and each
+    block's operators (`block_lines`) moved down by its move; every number printed as
+    WeasyPrint's writer prints it."""
+    if not blocks:
+        raise NotBandable("no blocks to put together")
+    stub_lines = lines_of(stub)
+    check_movable(stub_lines[PREAMBLE_LINES:-1])
+    page = moved(stub_lines[:-1], moving, moved_by)
+    for lines, move in zip(blocks, moves, strict=True):
+        page += ["q", *relocated(lines, move), "Q"]
     return printed_as_written("\n".join([*page, stub_lines[-1]]))
 
 

@@ -48,12 +48,31 @@ class _Line:
 
 @dataclass(frozen=True)
 class FlowAfter:
-    """What follows a stub's (empty) data rows' table in the page's flow: it moves down with the
-    rows put in (noticegen.printing.bands.moving_within)."""
+    """What follows, in a stub's flow, the element its rows go after (its *anchor*): it moves down
+    with the rows put in (noticegen.printing.bands.moving_within). CSS px."""
 
-    top: float  # None-free: a stub with nothing after its table has top == bottom == its end
-    bottom: float
-    room: float  # how far it can move down, the page still holding it (CSS px)
+    top: float  # the top and bottom of the padding boxes of what follows (the anchor's end, if
+    bottom: float  # nothing does)
+    room: float  # how far it can move down, the page still holding it
+    # For blocks put in after the anchor, where the margins between them collapse: the anchor's
+    # border box's bottom and its bottom margin; the next box's (in the same parent) border
+    # box's top and its top margin (None: no box follows there); whether boxes follow the
+    # anchor's parent (they would move otherwise than by the blocks' heights).
+    anchor_bottom: float = 0.0
+    anchor_margin: float = 0.0
+    next_top: float | None = None
+    next_margin: float = 0.0
+    follows_parent: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    """Where a block band's block lies, laid out alone: its border box and its margins (CSS px)."""
+
+    top: float
+    height: float
+    margin_top: float
+    margin_bottom: float
 
 
 @dataclass
@@ -75,10 +94,11 @@ class Shape:
     background: tuple[Any, tuple[float, float, float, float]] | None = None
     # engine.style_key of each run's style, worked out once (the Renderer keeps runs by them)
     style_keys: tuple[bytes, ...] = ()
-    # A page measured as the stub of a page of bands (`measure_band`): where what follows its
-    # data rows' table in the flow lies (the top and bottom of its padding boxes, CSS px), and
-    # how far it can move down with the page still holding it; None for no such band.
+    # A page measured as the stub of a page of bands (`measure_band`): what follows the element
+    # its rows go after; None for no such band.
     flow_after: FlowAfter | None = None
+    # A block band (`measure_band`): where its block lies; None for no such band.
+    block: Block | None = None
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
     _embedded_fonts: dict | None = None
@@ -132,6 +152,7 @@ class Shape:
                 self.background,
                 self.style_keys,
                 self.flow_after,
+                self.block,
                 self.embedded_fonts(),
                 self.content_groups(),
             ),
@@ -234,15 +255,20 @@ def measure(page: PageData) -> Shape:
     return _shape(document, *_data_places(document, page))
 
 
-def measure_band(page: PageData, table_class: str | None = None) -> Shape:
+def measure_band(page: PageData, element: tuple[str, str] | None = None, stub: bool = False):
     """`measure` for a band of a page measured as bands (pagedata.Bands), with every number of
     its drawing in full (engine.numbers_in_full), as bands.put_together needs. For the stub
-    (`table_class`: the class of its data rows' table), also what follows the table."""
+    (`stub`), also what follows `element` (tag, class: the element the rows go after) in the
+    flow; for a block band, where `element` (the block) lies."""
     with engine.numbers_in_full():
         document = _laid_out_hidden(page)
         background, styles, runs, lines, images = _data_places(document, page)
-        flow = None if table_class is None else _flow_after(document, table_class)
-        return _shape(document, background, styles, runs, lines, images, flow)
+        shape = _shape(document, background, styles, runs, lines, images)
+        if element is not None and stub:
+            shape.flow_after = _flow_after(document, *element)
+        elif element is not None:
+            shape.block = _block(document, *element)
+        return shape
 
 
 def _laid_out_hidden(page: PageData):
@@ -390,19 +416,19 @@ def _shape(document, background, styles, runs, lines, images, flow=None) -> Shap
     )
 
 
-def _is_table_of(box, table_class: str) -> bool:
-    tag = engine.element_tag(box) or ""
-    return tag.rsplit("}", 1)[-1] == "table" and engine.element_class(box) == table_class
+def _is_element(box, tag: str, classes: str) -> bool:
+    found = engine.element_tag(box) or ""
+    return found.rsplit("}", 1)[-1] == tag and engine.element_class(box) == classes
 
 
-def _path_to_table(box, table_class: str) -> list | None:
-    """The boxes from `box` down to the (outermost) box of the table of class `table_class`."""
-    if _is_table_of(box, table_class):
+def _path_to(box, tag: str, classes: str) -> list | None:
+    """The boxes from `box` down to the (outermost) box of the element `tag` of class `classes`."""
+    if _is_element(box, tag, classes):
         return [box]
     for child in engine.children(box):
         if engine.box_kinds(child).placeholder:
             continue
-        found = _path_to_table(child, table_class)
+        found = _path_to(child, tag, classes)
         if found is not None:
             return [box, *found]
     return None
@@ -411,19 +437,29 @@ def _path_to_table(box, table_class: str) -> list | None:
 _BORDERS = ("border_top_width", "border_right_width", "border_bottom_width", "border_left_width")
 
 
-def _flow_after(document, table_class: str) -> FlowAfter:
-    """What follows the stub's data rows' table in the page's flow: the boxes after it and after
-    each box it is in (not those placed out of the flow), which move down with the rows put in.
+def _border_box(box) -> tuple[float, float, float, float]:
+    """A box's border box's top and bottom, and its top and bottom margins (CSS px)."""
+    where = engine.geometry(box)
+    top = where.padding_y - engine.style_value(box, "border_top_width")
+    bottom = where.padding_y + where.padding_height + engine.style_value(box, "border_bottom_width")
+    return top, bottom, top - where.y, where.y + where.margin_height - bottom
+
+
+def _flow_after(document, tag: str, classes: str) -> FlowAfter:
+    """What follows the stub's anchor (the element `tag` of class `classes`) in the page's flow:
+    the boxes after it and after each box it is in (not those placed out of the flow), which
+    move down with the rows put in.
 
     Raises NotDrawable where moving them would not be what a layout with the rows does: a box it
     is in paints (its border or background would grow), a float follows it, or any other box
     reaches into their extent (it would move with them)."""
     page_box = engine.page_box(document, 0)
-    path = _path_to_table(page_box, table_class)
+    path = _path_to(page_box, tag, classes)
     if path is None:
-        raise NotDrawable("no table of the data rows on the stub")
-    following = []
-    for parent, child in itertools.pairwise(path):
+        raise NotDrawable("no element the data rows go after on the stub")
+    following = []  # in the order of the document: the anchor's siblings first
+    in_parent = None  # how many of them are the anchor's siblings
+    for parent, child in reversed(list(itertools.pairwise(path))):
         if parent is not page_box and (
             engine.has_background(parent) or any(engine.style_value(parent, b) for b in _BORDERS)
         ):
@@ -433,16 +469,18 @@ def _flow_after(document, table_class: str) -> FlowAfter:
             if engine.box_kinds(sibling).placeholder:
                 continue
             if engine.style_value(sibling, "float") != "none":
-                raise NotDrawable("a float follows the data rows' table")
+                raise NotDrawable("a float follows the data rows")
             following.append(sibling)
-    table = engine.geometry(path[-1])
-    table_end = table.y + table.margin_height
+        if in_parent is None:
+            in_parent = len(following)
+    anchor = engine.geometry(path[-1])
+    anchor_end = anchor.y + anchor.margin_height
     boxes = [engine.geometry(box) for box in following]
-    top = min((where.padding_y for where in boxes), default=table_end)
-    bottom = max((where.padding_y + where.padding_height for where in boxes), default=table_end)
+    top = min((where.padding_y for where in boxes), default=anchor_end)
+    bottom = max((where.padding_y + where.padding_height for where in boxes), default=anchor_end)
     # The page holds the flow while its last margin box, and the margins, borders and paddings
     # of the boxes around it, end within the page's content box.
-    lowest = max([table_end] + [where.y + where.margin_height for where in boxes])
+    lowest = max([anchor_end] + [where.y + where.margin_height for where in boxes])
     around = sum(
         where.y + where.margin_height - (where.content_y + where.height)
         for where in map(engine.geometry, path[1:-1])
@@ -459,7 +497,23 @@ def _flow_after(document, table_class: str) -> FlowAfter:
         where = engine.geometry(box)
         if where.y < bottom and where.y + where.margin_height > top and top < bottom:
             raise NotDrawable("a box that stays reaches into what moves with the data rows")
-    return FlowAfter(top, bottom, room)
+    _top, anchor_bottom, _margin, anchor_margin = _border_box(path[-1])
+    next_top, next_margin = None, 0.0
+    if in_parent:
+        next_top, _bottom, next_margin, _after = _border_box(following[0])
+    return FlowAfter(
+        top, bottom, room, anchor_bottom, anchor_margin, next_top, next_margin,
+        follows_parent=len(following) > in_parent,
+    )  # fmt: skip
+
+
+def _block(document, tag: str, classes: str) -> Block:
+    """Where a block band's block (the element `tag` of class `classes`) lies, laid out alone."""
+    path = _path_to(engine.page_box(document, 0), tag, classes)
+    if path is None:
+        raise NotDrawable("no block in its band")
+    top, bottom, margin_top, margin_bottom = _border_box(path[-1])
+    return Block(top, bottom - top, margin_top, margin_bottom)
 
 
 # Rows put in must leave the flow after them clearly on the page (CSS px), so that no rounding
@@ -483,12 +537,26 @@ def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: i
         moving = (
             bands.moving_within(stub_lines, flow.top, flow.bottom) if flow.top < flow.bottom else {}
         )
-        row_bands = [bands.row_band(bands.page_content(row.template_pdf)) for row in rows]
-        total = sum(band.height for band in row_bands)
-        if total > flow.room - ROOM_MARGIN_PX:
+        if all(row.block is not None for row in rows):
+            total, moves, growth = _blocks_placed(flow, [row.block for row in rows])
+            if moving and flow.next_top is None:
+                raise NotDrawable("what follows the blocks is not in their flow")
+            blocks = [
+                bands.block_lines(
+                    bands.page_content(row.template_pdf), row.block.top, row.block.height
+                )
+                for row in rows
+            ]
+            content = bands.put_together_blocks(stub_content, moving, total, blocks, moves)
+        elif any(row.block is not None for row in rows):
+            raise NotDrawable("rows and blocks in one page's bands")
+        else:
+            row_bands = [bands.row_band(bands.page_content(row.template_pdf)) for row in rows]
+            total = growth = sum(band.height for band in row_bands)
+            content = bands.put_together(stub_content, moving, row_bands)
+            moves = bands.row_moves(stub_content, moving, row_bands)
+        if growth > flow.room - ROOM_MARGIN_PX:
             raise NotDrawable("the data rows would push what follows them off the page")
-        content = bands.put_together(stub_content, moving, row_bands)
-        moves = bands.row_moves(stub_content, moving, row_bands)
     except bands.NotBandable as error:
         raise NotDrawable(str(error)) from None
 
@@ -540,6 +608,29 @@ def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: i
     return shape
 
 
+def _blocks_placed(flow: FlowAfter, blocks: list[Block]) -> tuple[float, list[float], float]:
+    """Blocks put in after the stub's anchor, as a layout places them: each after the one before,
+    the margins between them collapsing (the larger of two positive margins). How far what
+    follows them in the flow moves down, how far each block moves from where it was laid out
+    alone, and how much further down the flow now ends."""
+    margins = [flow.anchor_margin, flow.next_margin]
+    margins += [margin for block in blocks for margin in (block.margin_top, block.margin_bottom)]
+    if min(margins) < 0 or flow.follows_parent:
+        raise NotDrawable("blocks whose margins would not simply collapse, or in a nested flow")
+    y = flow.anchor_bottom
+    above = flow.anchor_margin
+    moves = []
+    for block in blocks:
+        y += max(above, block.margin_top)
+        moves.append(y - block.top)
+        y += block.height
+        above = block.margin_bottom
+    if flow.next_top is None:
+        return 0.0, moves, y + above - (flow.anchor_bottom + flow.anchor_margin)
+    moved = y + max(above, flow.next_margin) - flow.next_top
+    return moved, moves, moved
+
+
 def _moved_line(line: _Line, dy: float, renumbered) -> _Line:
     return dataclasses.replace(
         line,
@@ -579,10 +670,15 @@ def _template_with(stub: Shape, rows: list[Shape], content: str) -> tuple[bytes,
                         if category == "/Font":
                             if _merged_font(embedded, name, (row.embedded_fonts() or {}).get(name)):
                                 grown.add(name)
-                        elif name in held and held[name].unparse() != value.unparse():
+                        elif name in held and held[name].unparse(resolved=True) != value.unparse(
+                            resolved=True
+                        ):
                             raise NotDrawable(f"a data row's {category} {name} is another's")
                         if name not in held:
-                            held[name] = target.copy_foreign(value)
+                            # (a direct object is copied as an indirect one of its own)
+                            held[name] = target.copy_foreign(
+                                value if value.is_indirect else source.make_indirect(value)
+                            )
         for name in sorted(grown):
             font = resources.Font[name]
             widths, text = embedded[name]

@@ -46,7 +46,14 @@ class Bands:
     rows: tuple[PageData, ...]
     texts_before: int
     images_before: int
-    table_class: str  # the class of the table the rows are in, on the stub
+    # Where the rows go on the stub: the element before them (its tag and class), which the stub
+    # keeps. Rows of a table (`in_table`: the table, which keeps its head) share their borders
+    # (bands.put_together); blocks (a table each, the member cards) stand apart, the margins
+    # between them collapsing as in any flow (bands.put_together_blocks), after the element.
+    anchor_tag: str
+    anchor_class: str
+    in_table: bool
+    block: tuple[str, str] | None = None  # blocks: the element each is (tag, class)
 
 
 # The title of the one-page documents shapes are laid out in: the same for every chunk, so that a
@@ -90,10 +97,31 @@ def _bands(head: str, printed: tuple[str, ...], shape: tuple[str, ...], slots) -
         return None
     (texts_before, images_before), (texts_after, images_after) = marks[0], marks[-1]
     texts, images = tuple(slots.texts), tuple(slots.images)
-    opening = _open_elements(shape[0])
-    tables = [classes for name, _tag, classes in opening if name == "table"]
-    if not tables or not tables[-1]:
+    parser = _OpenElements()
+    parser.feed(shape[0])
+    opening = parser.open
+    in_table = bool(opening) and opening[-1][0] in ("table", "tbody")
+    if in_table:
+        anchor_tag, _start, anchor_class = next(
+            element for element in reversed(opening) if element[0] == "table"
+        )
+    else:
+        anchor_tag, anchor_class = parser.last_closed.get(len(opening), ("", None))
+    if not anchor_class:
         return None
+    block = None
+    if not in_table:
+        # Blocks: each row one element, the same element in every row (a member card's table).
+        blocks = set()
+        for piece in shape[1::2]:
+            parser = _OpenElements()
+            parser.feed(piece)
+            if parser.open or len(parser.top_level) != 1:
+                return None
+            blocks.update(parser.top_level)
+        if len(blocks) != 1 or not next(iter(blocks))[1]:
+            return None
+        block = next(iter(blocks))
     closing = "".join(f"</{name}>" for name, _tag, _classes in reversed(opening))
     around = "".join(tag for _name, tag, _classes in opening)
     stub_shape, stub_markup = "".join(shape[0::2]), "".join(printed[0::2])
@@ -116,7 +144,7 @@ def _bands(head: str, printed: tuple[str, ...], shape: tuple[str, ...], slots) -
             printed[1::2], shape[1::2], starts, ends, strict=True
         )
     )
-    return Bands(stub, rows, texts_before, images_before, tables[-1])
+    return Bands(stub, rows, texts_before, images_before, anchor_tag, anchor_class, in_table, block)
 
 
 # Elements without an end tag (the templates write none of them with one).
@@ -127,11 +155,15 @@ _VOID = frozenset(
 
 
 class _OpenElements(html.parser.HTMLParser):
-    """The elements open at the end of a template's well-formed HTML, with their start tags."""
+    """The elements open at the end of a template's well-formed HTML (those a row's HTML is
+    inside, fed the page up to its first row), with their start tags; and at each depth, the
+    last element closed there (tag and class)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.open: list[tuple[str, str, str | None]] = []  # (name, start tag, class)
+        self.last_closed: dict[int, tuple[str, str | None]] = {}
+        self.top_level: list[tuple[str, str | None]] = []  # the elements closed at depth 0
 
     def handle_starttag(self, tag, attrs) -> None:
         if tag not in _VOID:
@@ -140,11 +172,7 @@ class _OpenElements(html.parser.HTMLParser):
     def handle_endtag(self, tag) -> None:
         if not self.open or self.open[-1][0] != tag:
             raise ValueError(f"the template's </{tag}> closes no element it opened")
-        self.open.pop()
-
-
-def _open_elements(markup: str) -> list[tuple[str, str, str | None]]:
-    """The elements a row's HTML is inside: those open where the page's first row starts."""
-    parser = _OpenElements()
-    parser.feed(markup)
-    return parser.open
+        _name, _start, classes = self.open.pop()
+        self.last_closed[len(self.open)] = (tag, classes)
+        if not self.open:
+            self.top_level.append((tag, classes))

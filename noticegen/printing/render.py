@@ -310,11 +310,8 @@ def _recorded_html(
     finally:
         _RECORDING.reset(token)
     if not all(view.lang_tag == "ja" for view in views):
-        # Rows are measured apart on Japanese pages only: the tagging parses the document, and
-        # a mark between a table's rows is not where a parser keeps it.
-        markup = tag_japanese_runs(markup.replace(_ROW_MARK, ""))
-        for page in recording.pages:
-            page.row_marks.clear()
+        # The row marks are comments, which the tagging's parser keeps where they are.
+        markup = tag_japanese_runs(markup)
     return recording, recording.filled(markup)
 
 

@@ -226,18 +226,19 @@ class Renderer:
         return shape
 
     def _composed(self, page_bands: Bands) -> Shape:
-        stub = self._band(page_bands.stub, page_bands.table_class)
-        rows = [self._band(row) for row in page_bands.rows]
+        anchor = (page_bands.anchor_tag, page_bands.anchor_class)
+        stub = self._band(page_bands.stub, anchor, stub=True)
+        rows = [self._band(row, page_bands.block) for row in page_bands.rows]
         return composed(stub, rows, page_bands.texts_before, page_bands.images_before)
 
-    def _band(self, band: PageData, table_class: str | None = None) -> Shape:
-        """A band's shape (measure.measure_band: the stub's when `table_class` is given)."""
+    def _band(self, band: PageData, element: tuple[str, str] | None, stub: bool = False) -> Shape:
+        """A band's shape (measure.measure_band)."""
         if self._unbandable.get(band.shape):
             raise NotDrawable("a band that could not be measured as one")
 
         def measuring(band: PageData) -> Shape:
             try:
-                shape = measure_band(band, table_class)
+                shape = measure_band(band, element, stub)
             except NotDrawable:
                 self._unbandable.put(band.shape, True)
                 raise
