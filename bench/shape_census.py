@@ -11,7 +11,9 @@ that N households of bench/population.py meet:
   window taken out), and the rest of the page with both taken out (found by their class names in
   the shape's HTML).
 A page-1 shape is one combination of its components' variants: the counts show how many shapes
-a page made of separately measured blocks (the "band" design) would need instead.
+a page made of separately measured blocks (the "band" design) would need instead. Last, what the
+renderer lays out now that a page with member rows, members or cards is measured as bands
+(its stub and its rows, if none is refused): the pages without bands, the stubs, the rows.
 
 The renderer measures a shape once per set of fonts its runs use, so it can measure more shapes
 than counted here (the batch logs how many it measured).
@@ -79,12 +81,15 @@ def finer_bands(page_markup: str) -> dict[str, str]:
     return bands
 
 
-def census(households, config) -> tuple[dict, Counter, dict]:
-    """Distinct shapes by (part, page) and pages met there; page 1's components' variants."""
+def census(households, config) -> tuple[dict, Counter, dict, dict]:
+    """Distinct shapes by (part, page) and pages met there; page 1's components' variants; and
+    what the renderer lays out (pagedata.Bands): the pages without bands, the stubs and the
+    bands of rows, members and cards."""
     encoder = voicecode.encoder_for(config.voice_code)
     shapes: dict[tuple[int, int], set[str]] = defaultdict(set)
     pages_met: Counter[tuple[int, int]] = Counter()
     components: dict[str, set[str]] = defaultdict(set)
+    layouts: dict[str, set[str]] = defaultdict(set)  # what the renderer lays out, by kind
     for seq, household in enumerate(households, 1):
         parts = notice.make_all(household, config, encoder)
         count = sum(part.page_count for part in parts)
@@ -98,6 +103,11 @@ def census(households, config) -> tuple[dict, Counter, dict]:
             for page_number, page in enumerate(pagedata.pages(part)):
                 shapes[number, page_number].add(page.shape)
                 pages_met[number, page_number] += 1
+                if page.bands is None:
+                    layouts["pages without bands"].add(page.shape)
+                else:
+                    layouts["stubs"].add(page.bands.stub.shape)
+                    layouts["rows, members and cards"].update(row.shape for row in page.bands.rows)
         first = parts[0]
         recorded = render.recorded_pages(first, "noticegen", first.lang)
         rest = recorded.head + recorded.shapes[0]
@@ -116,7 +126,7 @@ def census(households, config) -> tuple[dict, Counter, dict]:
                 components["page 1 below the table"].add(rest[found.end() :])
             rest = pattern.sub("", rest)
         components["the rest of page 1"].add(rest)
-    return shapes, pages_met, components
+    return shapes, pages_met, components, layouts
 
 
 def main() -> int:
@@ -127,7 +137,7 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         households, config = warm_path._households(args.households, args.seed, Path(folder))
-    shapes, pages_met, components = census(households, config)
+    shapes, pages_met, components, layouts = census(households, config)
     every = set().union(*shapes.values())
     print(
         f"{len(households):,} households (seed {args.seed}): {len(every):,} distinct page shapes "
@@ -145,6 +155,10 @@ def main() -> int:
     print(f"page 1 of part 0: {len(shapes[0, 0]):,} shapes; its components' variants:")
     for name, variants in components.items():
         print(f"  {name}: {len(variants):,}")
+    total = sum(len(found) for found in layouts.values())
+    print(f"what the renderer lays out, pages with rows measured as bands: {total:,}")
+    for name, found in layouts.items():
+        print(f"  {name}: {len(found):,}")
     return 0
 
 

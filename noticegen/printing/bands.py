@@ -1,7 +1,7 @@
 """Pages put together from bands (issue 11): a page's drawing made from separately laid-out parts,
 each moved to where it goes, exactly as WeasyPrint draws the whole page.
 
-The shapes renderer lays out one page *shape* per distinct page, and page 1's member table makes
+The shapes renderer lays out one page *shape* per distinct page, and page 1's member table made
 nearly every household's page 1 a shape of its own. Laid out as bands, page 1 is:
 - the *stub*: the page with its member table cut to the head row;
 - the stub's *moving* operators: what follows the table in the page's flow (its notes), found
@@ -21,8 +21,10 @@ a `cm`'s matrix in another order and moved glyph edges by a grey level or two
 (bench/band_relocation.py). Everything here reads and writes content streams as WeasyPrint writes
 them: one operator a line, its operands before it.
 
-Not yet used by the renderer: bench/page_bands.py puts real pages together with it, and the
-tests hold its contract. (The renderer will measure a page 1 as bands instead of whole.)
+The renderer measures a page with data rows so (noticegen.printing.measure: measure_band,
+composed); a page whose bands do not put together is measured whole. Besides the rows of a table,
+*blocks* (the translated parts' member cards, a table each) are put together: each moved to where
+the margins between them collapse (`put_together_blocks`). bench/page_bands.py tries real pages.
 """
 
 from __future__ import annotations

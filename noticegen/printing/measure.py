@@ -5,6 +5,11 @@ A page is drawn from its shape only when that follows from the layout (see
 noticegen.printing.variable_print for the conditions); `measure` raises NotDrawable otherwise.
 The boxes are read through noticegen.printing.engine: their kinds there, their geometry (position,
 size, baseline, content and padding boxes) and computed style as WeasyPrint's boxes give them.
+
+A page with data rows (pagedata.Bands) is measured as bands: `measure_band` lays out its stub (and
+finds what follows the rows in its flow: FlowAfter) and each row alone (a block's box: Block), and
+`composed` puts the page's shape together from them (noticegen.printing.bands), the same shape
+`measure` would have made of the whole page: the same places for the data, the same drawing.
 """
 
 from __future__ import annotations

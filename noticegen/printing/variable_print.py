@@ -7,7 +7,11 @@ The shape is the page's HTML with that data left out, so two pages share a shape
 everything else on them is the same.
 
 Each shape is laid out by WeasyPrint once, with the household data hidden (`visibility: hidden`
-keeps every box where it was); a ShapeStore (the batch's run folder, and the shapes kept between
+keeps every box where it was). A page with member rows (the member table's, the reply form's,
+the member cards) is measured as bands instead: the page without its rows, and each row alone,
+each laid out once for all the pages it is on, the page's shape put together from them
+(noticegen.printing.bands; measure.composed), or laid out whole where that cannot be made sure.
+A ShapeStore (the batch's run folder, and the shapes kept between
 runs) lets workers share them. Its page becomes one Form XObject per chunk file, and the layout says where each data run and image sits. A household's page is then that
 form plus its own runs and images, drawn where the layout measured them. The runs are shaped and
 drawn by WeasyPrint's own text code (Pango, `draw_first_line`), in the style WeasyPrint computed
@@ -133,8 +137,6 @@ class Renderer:
         self._shapes = caches.Bounded(SHAPES_KEPT, switchable=False)
         # The guide pages' codes repeat, the others do not: a bound keeps a worker's memory flat.
         self._pictures = caches.Bounded(4096, switchable=False)
-        # Bands that could not be measured as bands (their pages are measured whole).
-        self._unbandable = caches.Bounded(SHAPES_KEPT, switchable=False)
         self.shapes_measured = 0  # pages laid out whole to measure them
         self.bands_measured = 0  # bands laid out (pagedata.Bands)
         self.shapes_composed = 0  # page shapes put together from bands
@@ -232,16 +234,13 @@ class Renderer:
         return composed(stub, rows, page_bands.texts_before, page_bands.images_before)
 
     def _band(self, band: PageData, element: tuple[str, str] | None, stub: bool = False) -> Shape:
-        """A band's shape (measure.measure_band)."""
-        if self._unbandable.get(band.shape):
-            raise NotDrawable("a band that could not be measured as one")
+        """A band's shape (measure.measure_band). One that cannot be measured is not remembered
+        as such: whether it can may depend on the household's data in it, as a whole page's
+        measuring does, and a page's shape must not depend on which households a worker met
+        first (its page is measured whole, and that shape kept)."""
 
         def measuring(band: PageData) -> Shape:
-            try:
-                shape = measure_band(band, element, stub)
-            except NotDrawable:
-                self._unbandable.put(band.shape, True)
-                raise
+            shape = measure_band(band, element, stub)
             self.bands_measured += 1
             return self._keep(band, shape)
 
