@@ -291,6 +291,20 @@ def test_rows_that_would_push_the_notes_off_the_page_are_not_put_together():
         measure.composed(dataclasses.replace(stub, flow_after=tight), rows, 1, 0)
 
 
+def test_a_page_the_rows_would_not_fit_is_not_put_together():
+    """Pushed down the page: where the whole layout breaks the page in two, the bands are not put
+    together either; where the notes would end within the page's last half pixel or below, the
+    rows are refused (the room is counted with the boxes' paddings around them)."""
+    breaking = _synthetic(".page { padding-top: 270mm }")
+    with pytest.raises(measure.NotDrawable, match="one page"):
+        measure.measure(breaking[0])
+    with pytest.raises(measure.NotDrawable):
+        _composed(breaking[1])
+    with pytest.raises(measure.NotDrawable, match="off the page"):
+        _composed(_synthetic(".page { padding-top: 250mm }")[1])
+    _composed(_synthetic(".page { padding-top: 240mm }")[1])  # room enough
+
+
 def _row_band(shape: measure.Shape):
     from noticegen.printing import bands
 
@@ -306,12 +320,42 @@ def _row_band(shape: measure.Shape):
         # The page's box strokes a border: its bottom would move down with the rows.
         (".page { border: 1px solid black }", "", "paints"),
         (".note { float: left; width: 100mm }", "", "float"),
+        # A border outside the note's padding box would stay behind when the note moves.
+        (".note { border-top: 0.6mm solid black }", "", "border of its own"),
+        # What the table holds after the rows would stay where the rows go.
+        ("caption { caption-side: bottom }", "<!--caption-->", "caption below"),
+        ("", "<!--tfoot-->", "besides its head"),
     ],
 )  # fmt: skip
 def test_a_stub_whose_flow_after_the_table_cannot_just_move_is_measured_whole(css, extra, reason):
-    _whole, page_bands = _synthetic(css, extra)
+    _whole, page_bands = _synthetic(css, "" if extra.startswith("<!--") else extra)
+    if extra == "<!--caption-->":
+        page_bands = _with_stub_markup(
+            page_bands, '<table class="members">', "<caption>注</caption>"
+        )
+    elif extra == "<!--tfoot-->":
+        page_bands = _with_stub_markup(
+            page_bands, "<tbody>", "<tfoot><tr><td colspan=3>計</td></tr></tfoot>", before=True
+        )
     with pytest.raises(measure.NotDrawable, match=reason):
         measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
+
+
+def _with_stub_markup(page_bands, at: str, markup: str, before: bool = False):
+    stub = page_bands.stub
+    new = markup + at if before else at + markup
+    return dataclasses.replace(
+        page_bands, stub=dataclasses.replace(stub, markup=stub.markup.replace(at, new, 1))
+    )
+
+
+def test_a_last_row_whose_bottom_border_is_not_the_head_rows_is_not_put_together():
+    """With collapsed borders, the table's bottom border is drawn half inside it: a last row
+    whose bottom border is wider than the head row's makes the table taller than the rows."""
+    css = "thead th { border-bottom: 1mm solid black } tbody th, tbody td { border-top: 1mm solid black }"
+    for rows in ((0,), (0, 1)):
+        with pytest.raises(measure.NotDrawable, match="border"):
+            _composed(_synthetic(css, rows=rows)[1])
 
 
 @pytest.fixture(scope="module")

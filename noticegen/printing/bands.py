@@ -374,6 +374,11 @@ def _below_draws_it(above, above_y: float, below, below_y: float) -> bool:
 MAX_CORNER_PX = 20.0
 
 
+def _states_at(lines, y: float) -> set[tuple[str, ...]]:
+    """How the horizontal border segments along y are stroked (their lines but for the path)."""
+    return {_state(list(lines), segment) for segment in rules_at(lines, y)}
+
+
 def stacked(rows: list[RowBand], y: float, head: list[str]) -> tuple[list[str], bool]:
     """The rows, the first with its top border where y is (the bottom border of the head row in
     `head`), each moved to where the one above it ends; of the border two bands share, only the
@@ -437,6 +442,11 @@ def put_together(stub: str | bytes, moving: dict[int, list[int]], rows: list[Row
     total = sum(row.height for row in rows)
     page = moved(stub_lines[:-1], moving, total)
     top = head_bottom(stub_lines, moving, rows[0])
+    # The table's bottom border is the last row's where it was the head row's: with collapsed
+    # borders of another width, what follows the table would move by more than the rows' height.
+    last = rows[-1]
+    if _states_at(stub_lines, top) != _states_at(last.lines, last.top + last.height):
+        raise NotBandable("the last row's bottom border is not the head row's")
     drawn, first_draws_head_border = stacked(rows, top, stub_lines)
     if first_draws_head_border:
         page = without_rules_at(page, top)

@@ -475,9 +475,14 @@ def _flow_after(document, tag: str, classes: str) -> FlowAfter:
                 continue
             if engine.style_value(sibling, "float") != "none":
                 raise NotDrawable("a float follows the data rows")
+            if any(engine.style_value(sibling, border) for border in _BORDERS):
+                # What moves is found within padding boxes: its border would stay behind.
+                raise NotDrawable("a box that follows the data rows has a border of its own")
             following.append(sibling)
         if in_parent is None:
             in_parent = len(following)
+    if _is_element(path[-1], "table", classes) and tag == "table":
+        _check_table_ends_with_head(path[-1])
     anchor = engine.geometry(path[-1])
     anchor_end = anchor.y + anchor.margin_height
     boxes = [engine.geometry(box) for box in following]
@@ -510,6 +515,26 @@ def _flow_after(document, tag: str, classes: str) -> FlowAfter:
         top, bottom, room, anchor_bottom, anchor_margin, next_top, next_margin,
         follows_parent=len(following) > in_parent,
     )  # fmt: skip
+
+
+def _check_table_ends_with_head(wrapper) -> None:
+    """The stub's table, whose rows go under its head row, ends with that row: no caption below
+    it, no row after it (a footer, rows not marked), which would stay where the rows go."""
+    table = None
+    for child in engine.children(wrapper):
+        if (engine.element_tag(child) or "").rsplit("}", 1)[-1] != "caption":
+            table = child
+            continue
+        if table is not None:
+            raise NotDrawable("a caption below the data rows' table")
+    if table is None:
+        raise NotDrawable("no table box in the data rows' table")
+    for group in engine.children(table):
+        # (An emptied row group holds an anonymous row for its white space: not a <tr>.)
+        if engine.box_tag(group) != "thead" and any(
+            engine.box_tag(row) == "tr" for row in engine.children(group)
+        ):
+            raise NotDrawable("rows in the data rows' table besides its head")
 
 
 def _block(document, tag: str, classes: str) -> Block:

@@ -95,6 +95,8 @@ def _bands(head: str, printed: tuple[str, ...], shape: tuple[str, ...], slots) -
     starts, ends = marks[0::2], marks[1::2]
     if any(end != start for end, start in zip(ends[:-1], starts[1:], strict=True)):
         return None
+    if any(between.strip() for between in shape[2:-1:2]):
+        return None  # static content between rows: it would stay where rows go
     (texts_before, images_before), (texts_after, images_after) = marks[0], marks[-1]
     texts, images = tuple(slots.texts), tuple(slots.images)
     parser = _OpenElements()
