@@ -773,7 +773,7 @@ def _hook_font_cleaning() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Numbers printed in full (the groundwork of pages made of bands, issue 11)
+# Numbers printed in full (pages made of bands: noticegen.printing.bands, issue 11)
 #
 # pydyf prints a non-integer number with six decimals. A band of a page laid out once and drawn
 # lower (where the bands above it end) is moved by adding to its operators' y operands: moved
