@@ -302,7 +302,11 @@ def test_cellfit_widths_are_the_laid_out_cells(config):
     check(laid["personal:fields one-row:td.field-4"], cellfit.ONE_ROW_ID_MM, "household id")
     laid = _cell_widths(translated)
     check(laid["form:form-members:td.form-col-name"], cellfit.FORM_NAME_MM, "form name")
-    check(laid["form:form-members:td.insured"], cellfit.FORM_INSURED_MM, "form insured")
+    check(
+        laid["form:form-members:td.insured.form-col-insured"],
+        cellfit.FORM_INSURED_MM,
+        "form insured",
+    )
     check(laid["form:form-id:td."], cellfit.FORM_ID_MM, "form id")
     for field in ("field-1", "field-2"):
         check(laid[f"personal:fields:td.{field}"], cellfit.TWO_ROW_VALUE_MM, "fields")
