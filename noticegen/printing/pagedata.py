@@ -9,6 +9,7 @@ makes both)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html.parser
 from dataclasses import dataclass
@@ -97,8 +98,41 @@ def _bands(head: str, printed: tuple[str, ...], shape: tuple[str, ...], slots) -
         return None
     if any(between.strip() for between in shape[2:-1:2]):
         return None  # static content between rows: it would stay where rows go
+    structure = _structure(head, shape)
+    if structure is None:
+        return None
+    anchor, in_table, block, around, closing, stub_digest, row_digests = structure
     (texts_before, images_before), (texts_after, images_after) = marks[0], marks[-1]
     texts, images = tuple(slots.texts), tuple(slots.images)
+    stub = PageData(
+        stub_digest,
+        head,
+        "".join(printed[0::2]),
+        texts[:texts_before] + texts[texts_after:],
+        images[:images_before] + images[images_after:],
+    )
+    rows = tuple(
+        PageData(
+            digest,
+            head,
+            around + row_markup + closing,
+            texts[start[0] : end[0]],
+            images[start[1] : end[1]],
+        )
+        for row_markup, digest, start, end in zip(
+            printed[1::2], row_digests, starts, ends, strict=True
+        )
+    )
+    return Bands(stub, rows, texts_before, images_before, *anchor, in_table, block)
+
+
+@functools.lru_cache(maxsize=1024)
+def _structure(head: str, shape: tuple[str, ...]):
+    """What a page's bands are, from its shape cut at the rows' marks (no household data, so the
+    same for every page of that shape, and worked out once for them, not once a notice): the
+    anchor (tag, class), whether the rows are in a table, the block element, the elements around
+    a row (opening and closing), and the digests of the stub and of each row; None when the page
+    does not cut into bands."""
     parser = _OpenElements()
     parser.feed(shape[0])
     opening = parser.open
@@ -126,27 +160,9 @@ def _bands(head: str, printed: tuple[str, ...], shape: tuple[str, ...], slots) -
         block = next(iter(blocks))
     closing = "".join(f"</{name}>" for name, _tag, _classes in reversed(opening))
     around = "".join(tag for _name, tag, _classes in opening)
-    stub_shape, stub_markup = "".join(shape[0::2]), "".join(printed[0::2])
-    stub = PageData(
-        _band_digest(head, stub_shape),
-        head,
-        stub_markup,
-        texts[:texts_before] + texts[texts_after:],
-        images[:images_before] + images[images_after:],
-    )
-    rows = tuple(
-        PageData(
-            _band_digest(head, around + row_shape + closing),
-            head,
-            around + row_markup + closing,
-            texts[start[0] : end[0]],
-            images[start[1] : end[1]],
-        )
-        for row_markup, row_shape, start, end in zip(
-            printed[1::2], shape[1::2], starts, ends, strict=True
-        )
-    )
-    return Bands(stub, rows, texts_before, images_before, anchor_tag, anchor_class, in_table, block)
+    stub_digest = _band_digest(head, "".join(shape[0::2]))
+    row_digests = tuple(_band_digest(head, around + row + closing) for row in shape[1::2])
+    return (anchor_tag, anchor_class), in_table, block, around, closing, stub_digest, row_digests
 
 
 # Elements without an end tag (the templates write none of them with one).
