@@ -11,6 +11,7 @@ import dataclasses
 import io
 
 import numpy as np
+import pikepdf
 import pypdfium2
 import pytest
 from PIL import Image
@@ -248,27 +249,59 @@ def test_a_synthetic_page_put_together_from_bands_is_the_page_measured_whole():
     _same_pixels(_drawn(composed, whole_page), _drawn(whole, whole_page))
 
 
-def test_the_fonts_of_the_bands_are_one_font_holding_the_glyphs_of_all():
-    """The rows' glyphs join the stub's in one font (widths and text), in the form itself too:
-    a chunk file that keeps the form's own subset cuts it from the form's widths."""
+def test_the_fonts_of_the_rows_are_one_font_holding_the_glyphs_of_all():
+    """The rows' glyphs join in one font (widths and text), in the rows' form itself too: a chunk
+    file that keeps the form's own subset cuts it from the form's widths. The stub's form keeps
+    the stub's fonts as they were."""
     _whole, page_bands = _synthetic()
     stub = measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
     rows = [measure.measure_band(row) for row in page_bands.rows]
     composed = measure.composed(stub, rows, 1, 0)
     held = composed.embedded_fonts()
-    for band in (stub, *rows):
-        for name, (widths, text) in band.embedded_fonts().items():
+    for row in rows:
+        for name, (widths, text) in row.embedded_fonts().items():
             assert widths.items() <= held[name][0].items()
             assert text.items() <= held[name][1].items()
     written = fontsharing.embedded_fonts(composed.form.Resources.Font)
     assert written == held
     assert any(
-        len(held[name][0]) > len(stub.embedded_fonts().get(name, ({}, {}))[0]) for name in held
+        len(held[name][0]) > len(rows[0].embedded_fonts().get(name, ({}, {}))[0]) for name in held
     )
+    stub_fonts = fontsharing.embedded_fonts(composed.stub_form.form.Resources.Font)
+    assert stub_fonts == stub.embedded_fonts() == composed.stub_form.embedded_fonts()
+
+
+def test_pages_of_one_stub_whose_rows_are_as_high_share_its_form_in_a_chunk_file():
+    """A page put together draws two forms: the stub as moved, the same for the pages of one
+    stub whose rows are as high (here the same rows in another order), which a chunk file holds
+    once, then the rows. Rows of another height move the stub otherwise: a form of its own."""
+    pages = {rows: _synthetic(rows=rows) for rows in [(0, 1), (1, 0), (0, 2, 1)]}
+    shapes = {rows: _composed(page_bands) for rows, (_whole, page_bands) in pages.items()}
+    keys = {rows: shape.stub_form_key for rows, shape in shapes.items()}
+    assert keys[(0, 1)] == keys[(1, 0)] != keys[(0, 2, 1)]
+    chunk = variable_print.ChunkFile("t")
+    for rows, (whole_page, _bands) in pages.items():
+        shape = shapes[rows]
+        runs = [
+            measure._shape_text(text, style)
+            for text, style in zip(whole_page.texts, shape.styles, strict=True)
+        ]
+        pictures = [_plain_png(uri) for uri, _size in whole_page.images]
+        chunk.add_drawn_page((whole_page.shape, shape.fonts), shape, runs, whole_page, pictures)
+    with pikepdf.open(io.BytesIO(chunk.finish())) as pdf:
+        drawn = [page.obj.Resources.XObject for page in pdf.pages]
+        stubs = [xobjects.B.objgen for xobjects in drawn]
+        assert stubs[0] == stubs[1] != stubs[2]
+        assert len({xobjects.S.objgen for xobjects in drawn}) == 3
+        assert all(b"q /B Do Q\nq /S Do Q" in page.Contents.read_bytes() for page in pdf.pages)
+    for rows, (whole_page, _bands) in pages.items():
+        whole = measure.measure(whole_page)
+        _same_pixels(_drawn(shapes[rows], whole_page), _drawn(whole, whole_page))
 
 
 def test_a_glyph_of_two_widths_in_the_bands_is_not_put_together():
-    _whole, page_bands = _synthetic()
+    # Two rows alike: the rows' form holds one font of each name for both.
+    _whole, page_bands = _synthetic(rows=(0, 0))
     stub = measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
     rows = [measure.measure_band(row) for row in page_bands.rows]
     name, (widths, text) = next(iter(rows[0].embedded_fonts().items()))

@@ -162,6 +162,22 @@ def test_rows_whose_shared_border_differs_from_the_one_above_are_not_put_togethe
         bands.put_together(stub, moving, [])
 
 
+def test_a_stub_that_sets_state_outside_a_group_is_not_put_together():
+    """A page put together is drawn as two forms, the stub's, then the rows' in the state the
+    page's preamble sets: a stub that changed the state outside a group would have drawn the
+    rows otherwise in one stream, so it is refused."""
+    stub, spaced, rows = _bands()
+    moving = bands.moving_operands(
+        bands.lines_of(stub), bands.lines_of(spaced), SPACER_MM * MM_TO_PX
+    )
+    lines = bands.lines_of(stub)
+    stated = "\n".join([*lines[:-1], "2 w", lines[-1]])  # after its groups, before its Q
+    with pytest.raises(bands.NotBandable, match="outside a q"):
+        bands.put_together_parts(stated, moving, rows)
+    stub_part, rows_part = bands.put_together_parts(stub, moving, rows)
+    assert bands.joined(stub_part, rows_part) == bands.put_together(stub, moving, rows)
+
+
 # Bands of several rows, as the reply form's members: a row of columns, then one cell across them
 # (the border between two bands meets the columns of the band below only).
 _MEMBERS = [

@@ -265,9 +265,11 @@ def test_images_shown_once_are_inline_and_shared_ones_are_one_xobject(both_runs)
                 if image.get("/Subtype") == "/Image":
                     xobject_uses[image.objgen] += 1
                     xobjects[image.objgen] = image
-            for _name, image in resources.S.Resources.get("/XObject", {}).items():
-                if image.get("/Subtype") == "/Image":
-                    form_images.setdefault(image.read_raw_bytes(), set()).add(image.objgen)
+            # A page put together from bands draws its stub's form (B) and its rows' (S).
+            for form in (resources[name] for name in ("/B", "/S") if name in resources):
+                for _name, image in form.Resources.get("/XObject", {}).items():
+                    if image.get("/Subtype") == "/Image":
+                        form_images.setdefault(image.read_raw_bytes(), set()).add(image.objgen)
     assert inline > 0 and decoded > 0
     assert form_images and all(len(copies) == 1 for copies in form_images.values())
     for key, uses in xobject_uses.items():
@@ -507,13 +509,18 @@ def test_a_shape_read_back_holds_what_its_form_was_found_to_hold(
         target, _with_marks(notice.make_all(sample_households[0], config, encoder), 1), "ja"
     )
     target.finish()
-    measured = {}  # what each form holds, read from the form itself
+    measured = {}  # what each form holds, read from the form itself (and its stub's form's)
     for name, data in store.files.items():
         shape = variable_print.Shape.from_bytes(data)
-        shape._embedded_fonts = shape._groups = None
-        measured[name] = (shape.embedded_fonts(), shape.content_groups())
-    assert any(groups for _fonts, groups in measured.values())
-    assert any(fonts for fonts, _groups in measured.values())
+        for form in _forms_of(shape):
+            form._embedded_fonts = form._groups = None
+        measured[name] = [
+            (form.embedded_fonts(), form.content_groups()) for form in _forms_of(shape)
+        ]
+    held = [what for forms in measured.values() for what in forms]
+    assert any(groups for _fonts, groups in held)
+    assert any(fonts for fonts, _groups in held)
+    assert any(len(forms) == 2 for forms in measured.values())  # pages put together
 
     def not_again(*_args, **_kwargs):
         raise AssertionError("the form was read again")
@@ -522,7 +529,13 @@ def test_a_shape_read_back_holds_what_its_form_was_found_to_hold(
     monkeypatch.setattr(formblocks, "groups", not_again)
     for name, data in store.files.items():
         shape = variable_print.Shape.from_bytes(data)
-        assert (shape.embedded_fonts(), shape.content_groups()) == measured[name]
+        found = [(form.embedded_fonts(), form.content_groups()) for form in _forms_of(shape)]
+        assert found == measured[name]
+
+
+def _forms_of(shape: variable_print.Shape) -> list[variable_print.Shape]:
+    """The shape and, for a page put together from bands, the form of its stub as moved."""
+    return [shape] + ([shape.stub_form] if shape.stub_form is not None else [])
 
 
 def test_stored_shapes_hold_no_household_data(sample_households, config, encoder):
@@ -543,10 +556,12 @@ def test_stored_shapes_hold_no_household_data(sample_households, config, encoder
     assert store.files and len(words) > 30
     for data in store.files.values():
         shape = variable_print.Shape.from_bytes(data)
-        text = "".join("".join(page.split()) for page in page_texts(shape.template_pdf))
+        templates = [form.template_pdf for form in _forms_of(shape)]
+        text = "".join("".join(page.split()) for pdf in templates for page in page_texts(pdf))
         geometry = repr(shape.styles) + repr(shape.lines)
         for word in words:
-            assert word not in text and word.encode() not in shape.template_pdf, word
+            assert word not in text, word
+            assert not any(word.encode() in template for template in templates), word
             assert word not in geometry, word
 
 

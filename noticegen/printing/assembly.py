@@ -71,16 +71,14 @@ class ChunkFile:
     ) -> None:
         import pikepdf
 
-        if key not in self._forms:
-            form = self._forms[key] = self.pdf.copy_foreign(shape.form)
-            self._hold_fonts(form, shape.font_sources, shape.embedded_fonts())
-            self._share_form_images(form)
-            self._form_groups[key] = shape.content_groups()
+        forms = {"S": self._form(key, shape)}
+        if shape.stub_form is not None:  # put together from bands: its stub, then its rows
+            forms = {"B": self._form(("stub", shape.stub_form_key), shape.stub_form), **forms}
         mediabox = shape.mediabox
         # WeasyPrint's page space: origin top left, y down, CSS pixels.
         page_space = b"1 0 0 -1 0 %f cm %f 0 0 %f 0 0 cm" % (mediabox[3], PX_TO_PT, PX_TO_PT)
-        # In a full layout's paint order: the canvas background, the data images, what the form
-        # paints (some of it over the images' edges), then the data runs.
+        # In a full layout's paint order: the canvas background, the data images, what the forms
+        # paint (some of it over the images' edges), then the data runs.
         under = b"q " + page_space
         if shape.background is not None:
             under += b"\n" + engine.draw_fill(self._states, *shape.background)
@@ -97,7 +95,7 @@ class ChunkFile:
             self._image_uses[uri] = self._image_uses.get(uri, 0) + 1
         over = b"\n".join(
             [
-                b"q /S Do Q",
+                *(b"q /%s Do Q" % name.encode() for name in forms),
                 b"q " + page_space,
                 _draw_runs(self.fonts, self._states, shape, runs),
                 b"Q",
@@ -107,7 +105,7 @@ class ChunkFile:
             Type=pikepdf.Name.Page,
             MediaBox=list(mediabox),
             Resources=pikepdf.Dictionary(
-                XObject=pikepdf.Dictionary(S=self._forms[key]),
+                XObject=pikepdf.Dictionary(**forms),
                 Font=self._font_resources,
                 ExtGState=self._state_resources,
             ),
@@ -116,6 +114,16 @@ class ChunkFile:
         # The contents wait for finish(), when it is known which images this file uses once.
         self._drawn.append((len(self.pdf.pages) - 1, under, tuple(images), over))
         self.pages_drawn += 1
+
+    def _form(self, key: tuple, shape: Shape):
+        """The shape's form in this file, copied into it when first drawn."""
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = self.pdf.copy_foreign(shape.form)
+            self._hold_fonts(form, shape.font_sources, shape.embedded_fonts())
+            self._share_form_images(form)
+            self._form_groups[key] = shape.content_groups()
+        return form
 
     def _write_drawn_contents(self) -> None:
         """Each drawn page's contents. An image used once in the file is written inline, in the

@@ -22,7 +22,9 @@ a `cm`'s matrix in another order and moved glyph edges by a grey level or two
 them: one operator a line, its operands before it.
 
 The renderer measures a page with data rows so (noticegen.printing.measure: measure_band,
-composed); a page whose bands do not put together is measured whole. Besides the rows of a table,
+composed); a page whose bands do not put together is measured whole. A page put together is drawn
+as two forms, one after the other (`put_together_parts`): the stub as moved, which every page of
+that stub whose rows are as high draws alike, and the rows; a chunk file holds each once. Besides the rows of a table,
 *blocks* (the translated parts' member cards, a table each) are put together: each moved to where
 the margins between them collapse (`put_together_blocks`). bench/page_bands.py tries real pages.
 """
@@ -435,6 +437,13 @@ def put_together(stub: str | bytes, moving: dict[int, list[int]], rows: list[Row
 
     Whether the page still holds what moved down is the caller's to know (the view fits the
     member rows on the page; a full layout would move the notes to the next page instead)."""
+    return joined(*put_together_parts(stub, moving, rows))
+
+
+def put_together_parts(
+    stub: str | bytes, moving: dict[int, list[int]], rows: list[RowBand]
+) -> tuple[str, str]:
+    """`put_together`'s content as two (`_parts`): the stub moved, and the rows."""
     if not rows:
         raise NotBandable("no member rows to put together")
     stub_lines = lines_of(stub)
@@ -450,8 +459,7 @@ def put_together(stub: str | bytes, moving: dict[int, list[int]], rows: list[Row
     drawn, first_draws_head_border = stacked(rows, top, stub_lines)
     if first_draws_head_border:
         page = without_rules_at(page, top)
-    page += drawn
-    return printed_as_written("\n".join([*page, stub_lines[-1]]))
+    return _parts(stub_lines, page, drawn)
 
 
 def block_lines(content: str | bytes, top: float, height: float) -> list[str]:
@@ -476,18 +484,46 @@ def put_together_blocks(
     moved_by: float,
     blocks: list[list[str]],
     moves: list[float],
-) -> str:
-    """The page's content: the stub, its `moving` operands moved down by `moved_by`, and each
-    block's operators (`block_lines`) moved down by its move; every number printed as
-    WeasyPrint's writer prints it."""
+) -> tuple[str, str]:
+    """The page's content as two (`_parts`): the stub with its `moving` operands moved down by
+    `moved_by`, and each block's operators (`block_lines`) moved down by its move; every number
+    printed as WeasyPrint's writer prints it."""
     if not blocks:
         raise NotBandable("no blocks to put together")
     stub_lines = lines_of(stub)
     check_movable(stub_lines[PREAMBLE_LINES:-1])
     page = moved(stub_lines[:-1], moving, moved_by)
+    drawn = []
     for lines, move in zip(blocks, moves, strict=True):
-        page += ["q", *relocated(lines, move), "Q"]
-    return printed_as_written("\n".join([*page, stub_lines[-1]]))
+        drawn += ["q", *relocated(lines, move), "Q"]
+    return _parts(stub_lines, page, drawn)
+
+
+# A page put together is drawn as two content streams, each a form of its own, one after the
+# other: the stub as moved, which the pages of one stub whose rows are as high share (page 1 of
+# households of as many members, whatever their names), then the rows. Drawn so, it paints what
+# the one stream `joined` makes paints, in the same order: each stream opens with the page's
+# preamble and closes it, and the rows were drawn in the state the preamble sets, the stub having
+# closed every group it opened and set nothing outside one (else it is not put together).
+def _parts(stub_lines: list[str], page: list[str], drawn: list[str]) -> tuple[str, str]:
+    depth = 0
+    for line in page[PREAMBLE_LINES:]:
+        depth += (line == "q") - (line == "Q")
+        if depth == 0 and line not in ("q", "Q"):
+            raise NotBandable(f"the stub sets {line!r} outside a q … Q group")
+    if depth:
+        raise NotBandable("the stub leaves a group open")
+    preamble, closing = stub_lines[:PREAMBLE_LINES], stub_lines[-1]
+    return (
+        printed_as_written("\n".join([*page, closing])),
+        printed_as_written("\n".join([*preamble, *drawn, closing])),
+    )
+
+
+def joined(stub_part: str, rows_part: str) -> str:
+    """The one content stream that draws what the two of `_parts` draw one after the other."""
+    rows_lines = lines_of(rows_part)
+    return "\n".join([*lines_of(stub_part)[:-1], *rows_lines[PREAMBLE_LINES:]])
 
 
 def _is_number(text: str) -> bool:

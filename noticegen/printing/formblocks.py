@@ -1,8 +1,9 @@
 """Blocks of drawing that the forms of a chunk file share, written into it once.
 
-Page 1's form is nearly one per household (its member rows differ), yet much of what it draws (the
-frames around the fields, the fills, the rules, the notch guides) is drawn byte for byte the same
-by the other page-1 forms of the file, and by the reply forms. A form's content, as WeasyPrint
+Page 1's forms are many (a page put together from bands draws its stub as moved, one form for
+each height of its member rows, and its rows, one form for each set of rows), yet much of what
+they draw (the frames around the fields, the fills, the rules, the notch guides) is drawn byte for
+byte the same by the other page-1 forms of the file, and by the reply forms. A form's content, as WeasyPrint
 writes it, is a tree of q … Q groups. A group without text that the file's forms draw twice or
 more, of MIN_BLOCK_BYTES or more, becomes a form XObject of its own that each of them invokes with
 Do, so its operators are stored once. What is painted is the same: Do saves the graphics state,

@@ -9,18 +9,21 @@ size, baseline, content and padding boxes) and computed style as WeasyPrint's bo
 A page with data rows (pagedata.Bands) is measured as bands: `measure_band` lays out its stub (and
 finds what follows the rows in its flow: FlowAfter) and each row alone (a block's box: Block), and
 `composed` puts the page's shape together from them (noticegen.printing.bands), the same shape
-`measure` would have made of the whole page: the same places for the data, the same drawing.
+`measure` would have made of the whole page: the same places for the data, the same drawing, in
+two forms (the stub as moved, shared by the pages whose rows are as high, then the rows).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import itertools
 import pickle
 from dataclasses import dataclass
 from typing import Any
 
+from noticegen import caches
 from noticegen.printing import bands, engine, fontsharing, formblocks, pagedata, render
 from noticegen.printing.pagedata import PageData
 
@@ -104,6 +107,11 @@ class Shape:
     flow_after: FlowAfter | None = None
     # A block band (`measure_band`): where its block lies; None for no such band.
     block: Block | None = None
+    # A page put together from bands (`composed`): the stub as moved, a form drawn before this
+    # shape's own (the rows), and the key a chunk file holds it by, once for all the pages that
+    # draw it; None for any other shape.
+    stub_form: Shape | None = None
+    stub_form_key: str = ""
     _template: Any = None  # pikepdf.Pdf holding _form, opened on first use
     _form: Any = None
     _embedded_fonts: dict | None = None
@@ -158,6 +166,8 @@ class Shape:
                 self.style_keys,
                 self.flow_after,
                 self.block,
+                None if self.stub_form is None else self.stub_form.to_bytes(),
+                self.stub_form_key,
                 self.embedded_fonts(),
                 self.content_groups(),
             ),
@@ -169,10 +179,46 @@ class Shape:
         # to_bytes writes the fields in the dataclass's order, the styles (third) as their values,
         # then what the form holds
         *fields, embedded_fonts, groups = pickle.loads(data)
-        fields[2] = tuple(engine.restored_style(value) for value in fields[2])
+        if len(fields[8]) == len(fields[2]):  # each style with its key (style_keys)
+            fields[2] = tuple(map(_restored_style, fields[2], fields[8]))
+        else:
+            fields[2] = tuple(engine.restored_style(value) for value in fields[2])
+        if fields[11] is not None:  # stub_form, a shape of its own
+            fields[11] = cls.from_bytes(fields[11])
         shape = cls(*fields)
         shape._embedded_fonts, shape._groups = embedded_fonts, groups or ()
         return shape
+
+
+# The styles of a worker's shapes, by their keys (engine.style_key). A shape holds a style for each
+# of its runs, and a worker meets thousands of shapes: on bench/warm_path.py's 1,200 households,
+# 1,618 shapes and bands held 23,268 runs in 193 distinct styles, some 300 MiB as one style a run
+# (50 KiB a shape read back instead of 194). Nothing changes a style, and styles of one key shape
+# and draw text alike (`Shape.from_bytes` relies on it): the shapes share one of each.
+_STYLES = caches.Bounded(4096, switchable=False)
+
+
+def shared_styles(styles: tuple, keys: tuple[bytes, ...]) -> tuple:
+    """The styles, each replaced by the one of its key the worker already holds, if any."""
+    if len(keys) != len(styles):
+        return styles
+    return tuple(map(_shared_style, styles, keys))
+
+
+def _shared_style(style, key: bytes):
+    held = _STYLES.get(key)
+    if held is None:
+        _STYLES.put(key, style)
+        return style
+    return held
+
+
+def _restored_style(values: dict, key: bytes):
+    style = _STYLES.get(key)
+    if style is None:
+        style = engine.restored_style(values)
+        _STYLES.put(key, style)
+    return style
 
 
 @dataclass
@@ -551,10 +597,17 @@ def _block(document, tag: str, classes: str) -> Block:
 ROOM_MARGIN_PX = 0.5
 
 
-def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: int) -> Shape:
+def composed(
+    stub: Shape, rows: list[Shape], texts_before: int, images_before: int, stub_key: str = ""
+) -> Shape:
     """The shape of a page measured as bands (pagedata.Bands): the stub with its data rows put
     in (bands.put_together), the data runs and images of the rows moved where their rows go and
     those after the table down by the rows' height, in the page's order of data.
+
+    Its drawing is two forms (bands.put_together_parts): its `stub_form`, the stub as moved,
+    which every page of the stub (`stub_key`: its digest, pagedata.Bands.stub.shape) whose rows
+    are as high draws alike (a chunk file holds it once, by `stub_form_key`), then its own form,
+    the rows.
 
     Raises NotDrawable when the page does not put together so (bands.NotBandable) or would not
     hold what moved down; the page is then measured whole."""
@@ -577,13 +630,15 @@ def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: i
                 )
                 for row in rows
             ]
-            content = bands.put_together_blocks(stub_content, moving, total, blocks, moves)
+            stub_part, rows_part = bands.put_together_blocks(
+                stub_content, moving, total, blocks, moves
+            )
         elif any(row.block is not None for row in rows):
             raise NotDrawable("rows and blocks in one page's bands")
         else:
             row_bands = [bands.row_band(bands.page_content(row.template_pdf)) for row in rows]
             total = growth = sum(band.height for band in row_bands)
-            content = bands.put_together(stub_content, moving, row_bands)
+            stub_part, rows_part = bands.put_together_parts(stub_content, moving, row_bands)
             moves = bands.row_moves(stub_content, moving, row_bands)
         if growth > flow.room - ROOM_MARGIN_PX:
             raise NotDrawable("the data rows would push what follows them off the page")
@@ -617,12 +672,18 @@ def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: i
         first_text += len(row.styles)
         first_image += len(row.images)
     lines.sort(key=lambda line: line.runs[0])
-    template_pdf, embedded = _template_with(stub, rows, content)
-    sources = {
-        name: (name, sha, index)
-        for shape in (stub, *rows)
-        for name, sha, index in shape.font_sources
-    }
+    template_pdf, embedded = _template_with(stub, rows, rows_part)
+    sources = {name: (name, sha, index) for row in rows for name, sha, index in row.font_sources}
+    stub_form = Shape(
+        template_pdf=bands.with_page_content(stub.template_pdf, stub_part),
+        mediabox=stub.mediabox,
+        styles=(),
+        fonts=(),
+        lines=(),
+        images=(),
+        font_sources=stub.font_sources,
+    )
+    stub_form._embedded_fonts = stub.embedded_fonts()
     shape = Shape(
         template_pdf=template_pdf,
         mediabox=stub.mediabox,
@@ -633,6 +694,10 @@ def composed(stub: Shape, rows: list[Shape], texts_before: int, images_before: i
         font_sources=tuple(sources[name] for name in sorted(sources)),
         background=stub.background,
         style_keys=tuple(keys),
+        stub_form=stub_form,
+        stub_form_key=hashlib.sha256(
+            f"{stub_key}\n{stub.fonts!r}\n{stub_part}".encode()
+        ).hexdigest(),
     )
     shape._embedded_fonts = embedded
     return shape
@@ -675,14 +740,14 @@ def _moved_image(place: tuple[float, float, float, float], dy: float):
 
 
 def _template_with(stub: Shape, rows: list[Shape], content: str) -> tuple[bytes, dict | None]:
-    """The stub's one-page PDF with `content` drawn and the rows' fonts and graphics states added
-    to its resources: a font both use once, with the glyphs of both (their widths must agree),
-    as `Shape.embedded_fonts` then gives them."""
+    """The stub's one-page PDF drawing `content` (the rows) with the rows' fonts and graphics
+    states for its resources, and nothing else: a font several rows use once, with the glyphs of
+    all (their widths must agree), as `Shape.embedded_fonts` then gives them."""
     import pikepdf
 
-    embedded = dict(stub.embedded_fonts() or {})
+    embedded: dict = {}
     with pikepdf.open(io.BytesIO(stub.template_pdf)) as target:
-        resources = target.pages[0].Resources
+        target.pages[0].Resources = resources = pikepdf.Dictionary()
         grown = set()
         for row in rows:
             with pikepdf.open(io.BytesIO(row.template_pdf)) as source:
@@ -721,16 +786,14 @@ def _template_with(stub: Shape, rows: list[Shape], content: str) -> tuple[bytes,
 
 
 def _merged_font(embedded: dict, name: str, use) -> bool:
-    """Add a row's font (its widths and text, by resource name) to the page's; whether a font the
-    page had already took glyphs it did not have."""
+    """Add a row's font (its widths and text, by resource name) to the rows'; whether a font an
+    earlier row had already took glyphs it did not have."""
     if use is None:
         raise NotDrawable(f"a data row's font {name} is not one the chunk file can share")
     if name not in embedded:
         embedded[name] = (dict(use[0]), dict(use[1]))
         return False
     held = embedded[name]
-    if held is None:
-        raise NotDrawable(f"the stub's font {name} is not one the chunk file can share")
     widths, text = use
     if any(held[0].get(glyph, width) != width for glyph, width in widths.items()):
         raise NotDrawable(f"a glyph of font {name} has two widths in the bands")

@@ -66,6 +66,7 @@ from noticegen.printing.measure import (
     composed,
     measure,
     measure_band,
+    shared_styles,
 )
 from noticegen.printing.pagedata import Bands, PageData, pages
 from noticegen.view import NoticeView
@@ -105,9 +106,14 @@ class ShapeStore(Protocol):
 _NOT_DRAWN = object()
 
 # Shapes a worker keeps in memory, the most recently used: a shape holds its page's PDF (opened
-# once drawn) and its runs' computed styles, a megabyte or so, and a realistic member file meets
-# thousands of shapes; one dropped is read back from the store (the run folder), not measured.
-SHAPES_KEPT = 256
+# once drawn), what its form holds and its runs' places, some 50 KiB (its styles are the worker's,
+# shared: measure.shared_styles), and a realistic member file meets thousands of shapes; one
+# dropped is read back from the store (the run folder), not measured.
+SHAPES_KEPT = 1024
+# The runs' styles of the page shapes met (a tuple of shared styles and their keys, a kilobyte or
+# two): finding them again for a shape dropped means listing the store's folder for its name
+# (ShapeStore.first: some 4 ms at 5,000 entries), so a worker keeps those of every shape it meets.
+STYLES_KEPT = 16384
 
 # Runs shaped lately, by their text and their style's values: page numbers, 「3割」, 記号 and
 # dates recur from household to household, and runs of many shapes share a style (on the
@@ -132,7 +138,7 @@ class Renderer:
         self._store = store
         # shape → its runs' styles and their keys (engine.style_key); (shape, the runs' fonts) →
         # measured shape
-        self._styles = caches.Bounded(SHAPES_KEPT, switchable=False)
+        self._styles = caches.Bounded(STYLES_KEPT, switchable=False)
         self._runs = caches.Bounded(RUNS_KEPT)  # (text, style key) → the run shaped
         self._shapes = caches.Bounded(SHAPES_KEPT, switchable=False)
         # The guide pages' codes repeat, the others do not: a bound keeps a worker's memory flat.
@@ -222,6 +228,7 @@ class Renderer:
         return self._keep(page, shape)
 
     def _keep(self, page: PageData, shape: Shape) -> Shape:
+        shape.styles = shared_styles(shape.styles, shape.style_keys)
         self._shapes.put((page.shape, shape.fonts), shape)
         if self._store is not None:
             self._store.put(_stored_name(page.shape, shape.fonts), shape.to_bytes())
@@ -231,7 +238,9 @@ class Renderer:
         anchor = (page_bands.anchor_tag, page_bands.anchor_class)
         stub = self._band(page_bands.stub, anchor, stub=True)
         rows = [self._band(row, page_bands.block) for row in page_bands.rows]
-        return composed(stub, rows, page_bands.texts_before, page_bands.images_before)
+        return composed(
+            stub, rows, page_bands.texts_before, page_bands.images_before, page_bands.stub.shape
+        )
 
     def _band(self, band: PageData, element: tuple[str, str] | None, stub: bool = False) -> Shape:
         """A band's shape (measure.measure_band). One that cannot be measured is not remembered
