@@ -615,6 +615,7 @@ class _ShapeStore:
     def __init__(self, folder: Path, kept: shapecache.ShapeCache | None = None) -> None:
         self.folder = folder
         self.kept = kept
+        self._listing = shapecache.FolderListing(folder)
 
     def get(self, name: str) -> bytes | None:
         try:
@@ -623,10 +624,9 @@ class _ShapeStore:
             return self.kept.get(name) if self.kept is not None else None
 
     def first(self, prefix: str) -> bytes | None:
-        # Files still being written are named .NAME…tmp, so a digest prefix never finds them.
-        found = sorted(self.folder.glob(f"{prefix}*"))
-        if found:
-            return found[0].read_bytes()
+        for name in self._listing.starting(prefix):
+            with contextlib.suppress(FileNotFoundError):
+                return (self.folder / name).read_bytes()
         return self.kept.first(prefix) if self.kept is not None else None
 
     def put(self, name: str, data: bytes) -> None:

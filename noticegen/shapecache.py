@@ -101,6 +101,43 @@ def context() -> str:
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
+class FolderListing:
+    """The entries of a shapes folder that start with a page's digest (`ShapeStore.first`: a
+    variant of the page's shape for any fonts), from a listing of the folder made again only when
+    the folder changed since (its mtime). A glob of the folder took 4 ms at 5,000 entries, and a
+    worker asks once for every page shape it meets: in a run of a file like one seen before, the
+    folders do not change, and each is listed once.
+
+    A folder changed twice within its clock's tick may show the first change only: an entry
+    missed so is measured again, which costs time, never a different page."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._changed: int | None = None  # the folder's mtime when listed
+        self._names: dict[str, list[str]] = {}  # by the digest before the name's first "-"
+
+    def starting(self, prefix: str) -> list[str]:
+        """The names of the entries starting with `prefix` (a digest and "-", found at once;
+        any other prefix among all the names), sorted."""
+        try:
+            changed = os.stat(self.folder).st_mtime_ns
+        except OSError:
+            return []
+        if changed != self._changed:
+            names: dict[str, list[str]] = {}
+            with os.scandir(self.folder) as listing:
+                for entry in listing:
+                    # Files still being written are named .NAME…tmp.
+                    if not entry.name.startswith("."):
+                        names.setdefault(entry.name.partition("-")[0], []).append(entry.name)
+            self._changed, self._names = changed, names
+        if "-" in prefix:
+            found = self._names.get(prefix.partition("-")[0], [])
+        else:
+            found = [name for names in self._names.values() for name in names]
+        return sorted(name for name in found if name.startswith(prefix))
+
+
 class ShapeCache:
     """The shapes of one context, in `root/<context digest>/` (a variable_print.ShapeStore)."""
 
@@ -108,6 +145,7 @@ class ShapeCache:
         self.context = context_digest
         self.folder = root / context_digest[:32]
         self._used: set[str] = set()  # entries this process has marked used (see _read)
+        self._listing = FolderListing(self.folder)
 
     @classmethod
     def open(cls, root: Path | None) -> ShapeCache | None:
@@ -167,9 +205,8 @@ class ShapeCache:
         return self._read(self.folder / name)
 
     def first(self, prefix: str) -> bytes | None:
-        # Files still being written are named .NAME…tmp, so a digest prefix never finds them.
-        for path in sorted(self.folder.glob(f"{prefix}*")):
-            payload = self._read(path)
+        for name in self._listing.starting(prefix):
+            payload = self._read(self.folder / name)
             if payload is not None:
                 return payload
         return None

@@ -258,6 +258,33 @@ def test_reading_an_entry_marks_it_used(tmp_path):
     assert [path.name for path in _entries(root)] == [_entry_name(0), _entry_name(3)]
 
 
+def test_a_folder_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
+    """Entries found by their page's digest (any fonts) from a listing of the folder, made again
+    when the folder's mtime changed: a new entry is found, a removed one is not read, files being
+    written are never found, and an unchanged folder is not listed again."""
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    for name in (_entry_name(1), f"{1:064x}-{2:016x}", _entry_name(2), f".{_entry_name(3)}.tmp"):
+        (folder / name).write_bytes(b"x")
+    listing = shapecache.FolderListing(folder)
+    assert listing.starting(f"{1:064x}-") == [_entry_name(1), f"{1:064x}-{2:016x}"]
+    assert listing.starting(f"{3:064x}-") == []  # being written
+    assert listing.starting(f"{2:064x}") == [_entry_name(2)]  # a prefix without its "-" too
+    listed = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or scandir(path))
+    assert listing.starting(f"{2:064x}-") == [_entry_name(2)]
+    assert listed == []  # the folder has not changed
+    (folder / _entry_name(3)).write_bytes(b"x")
+    (folder / _entry_name(1)).unlink()
+    changed = folder.stat().st_mtime_ns + 1_000_000_000  # (within one clock tick, set apart)
+    os.utime(folder, ns=(changed, changed))
+    assert listing.starting(f"{3:064x}-") == [_entry_name(3)]
+    assert listing.starting(f"{1:064x}-") == [f"{1:064x}-{2:016x}"]
+    assert len(listed) == 1
+    assert shapecache.FolderListing(tmp_path / "missing").starting(f"{1:064x}-") == []
+
+
 def test_other_contexts_go_first_and_their_folders_with_them(tmp_path):
     root = tmp_path / "cache"
     now = time.time_ns()
