@@ -125,11 +125,14 @@ class FolderListing:
             return []
         if changed != self._changed:
             names: dict[str, list[str]] = {}
-            with os.scandir(self.folder) as listing:
-                for entry in listing:
-                    # Files still being written are named .NAME…tmp.
-                    if not entry.name.startswith("."):
-                        names.setdefault(entry.name.partition("-")[0], []).append(entry.name)
+            try:
+                with os.scandir(self.folder) as listing:
+                    for entry in listing:
+                        # Files still being written are named .NAME…tmp.
+                        if not entry.name.startswith("."):
+                            names.setdefault(entry.name.partition("-")[0], []).append(entry.name)
+            except OSError:  # removed since (another version's pruning): nothing to find
+                return []
             self._changed, self._names = changed, names
         if "-" in prefix:
             found = self._names.get(prefix.partition("-")[0], [])

@@ -56,12 +56,14 @@ class MemoryShapeStore:
 
     def __init__(self):
         self.files: dict[str, bytes] = {}
+        self.firsts = 0  # entries found by `first` (a shape's styles read back)
 
     def get(self, name):
         return self.files.get(name)
 
     def first(self, prefix):
         names = sorted(name for name in self.files if name.startswith(prefix))
+        self.firsts += bool(names)
         return self.files[names[0]] if names else None
 
     def put(self, name, data):

@@ -299,16 +299,52 @@ def test_pages_of_one_stub_whose_rows_are_as_high_share_its_form_in_a_chunk_file
         _same_pixels(_drawn(shapes[rows], whole_page), _drawn(whole, whole_page))
 
 
-def test_a_glyph_of_two_widths_in_the_bands_is_not_put_together():
-    # Two rows alike: the rows' form holds one font of each name for both.
-    _whole, page_bands = _synthetic(rows=(0, 0))
+@pytest.mark.parametrize("other", ["row", "stub"])
+def test_a_glyph_of_two_widths_in_the_bands_is_not_put_together(other):
+    """Two rows alike hold one font of each name in the rows' form: a glyph of two widths there
+    is refused. The stub's form holds its own, but a whole layout would place the glyphs of one
+    of the widths otherwise (see the next test): refused too."""
+    # One row alone: its glyphs can only meet the stub's.
+    _whole, page_bands = _synthetic(rows=(0, 0) if other == "row" else (0,))
     stub = measure.measure_band(page_bands.stub, ("table", "members"), stub=True)
     rows = [measure.measure_band(row) for row in page_bands.rows]
-    name, (widths, text) = next(iter(rows[0].embedded_fonts().items()))
-    glyph = next(iter(widths))
+    fonts = (rows[-1] if other == "row" else stub).embedded_fonts()
+    name, glyph = next(
+        (name, glyph)
+        for name, (widths, _text) in rows[0].embedded_fonts().items()
+        for glyph in widths
+        if glyph in fonts.get(name, ({}, {}))[0]
+    )
+    widths, text = rows[0].embedded_fonts()[name]
     rows[0]._embedded_fonts = {name: ({**widths, glyph: widths[glyph] + 7}, text)}
     with pytest.raises(measure.NotDrawable, match="two widths"):
         measure.composed(stub, rows, 1, 0)
+
+
+def test_a_font_at_two_sizes_in_the_stub_and_a_row_is_not_put_together():
+    """One font at 10.1 pt in a row and the stub's size in its note: the space glyph is 333
+    thousandths of an em wide in the stub and 334 in the row. A whole layout places the row's by
+    offsets from the stub's width; drawn from two forms, each with its own, 289 pixels differed at
+    300 dpi. Such a page is measured whole."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    head = _head(' body { font-family: "BIZ UDPGothic" } .c3 { font-size: 10.1pt } ')
+    row = (
+        "<tr><th class=c1><span class=line><span class=v>{}</span></span></th>"
+        "<td class=c2><span class=v>{}</span></td>"
+        "<td class=c3>abc def ghi jkl mno <span class=v>{}</span></td></tr>"
+    ).format(*_DATA[0])
+    stub = pagedata.PageData(
+        "s", head, _page_markup("", note=f"Note {letters}"), ("板橋 花子", "03-3579"), ()
+    )
+    row_page = pagedata.PageData(
+        "r",
+        head,
+        f'<div class="page"><table class="members"><tbody>{row}</tbody></table></div>',
+        _DATA[0],
+        (),
+    )
+    with pytest.raises(measure.NotDrawable, match="two widths"):
+        _composed(pagedata.Bands(stub, (row_page,), 1, 0, "table", "members", True))
 
 
 def test_rows_that_would_push_the_notes_off_the_page_are_not_put_together():

@@ -279,3 +279,36 @@ def test_numbers_are_printed_back_as_the_writer_prints_them():
         f"{engine.pdf_number(1.7)}] 0.5 d"
     )
     assert engine.pdf_number(12.3456789) == "12.345679"
+
+
+def test_groups_that_paint_nothing_are_left_out_and_the_rest_kept():
+    """A q … Q group without painting operators (a hidden image's clip) is left out, nested ones
+    too; a group that paints, or holds one that does, stays, as does content this cannot read
+    line by line."""
+    content = "\n".join(
+        [
+            "1 0 0 -1 0 841.889764 cm",
+            "q",
+            "q",  # a clip alone, inside an empty group: both go
+            "q",
+            "10 10 5 5 re",
+            "W",
+            "n",
+            "Q",
+            "Q",
+            "q",  # a clip around a fill: stays
+            "0 0 20 20 re",
+            "W",
+            "n",
+            "q",
+            "0 0 5 5 re",
+            "f",
+            "Q",
+            "Q",
+            "Q",
+        ]
+    )
+    cleaned = bands.without_empty_groups(content).split("\n")
+    assert cleaned == content.split("\n")[:2] + content.split("\n")[9:]
+    for unreadable in (content.replace("f\n", "(f) Tj\n"), "q 1 0 0 1 0 0 cm\n" + content):
+        assert bands.without_empty_groups(unreadable) == unreadable

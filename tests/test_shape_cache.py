@@ -283,6 +283,10 @@ def test_a_folder_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
     assert listing.starting(f"{1:064x}-") == [f"{1:064x}-{2:016x}"]
     assert len(listed) == 1
     assert shapecache.FolderListing(tmp_path / "missing").starting(f"{1:064x}-") == []
+    # Removed between its stat and its listing (another version's pruning): nothing found.
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setattr(os, "scandir", lambda path: os.rmdir(path) or scandir(path))
+    assert shapecache.FolderListing(tmp_path / "empty").starting(f"{1:064x}-") == []
 
 
 def test_other_contexts_go_first_and_their_folders_with_them(tmp_path):

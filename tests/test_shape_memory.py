@@ -39,11 +39,14 @@ def test_a_worker_keeps_few_shapes_and_draws_the_same_bytes(
     expected = _chunk(keeping_all, by_id, config, encoder)
     assert keeping_all.shapes_measured > 2  # the households really have more shapes than kept
 
+    # Two shapes and the runs' styles of two page shapes: both read back (ShapeStore.get, first).
     monkeypatch.setattr(variable_print, "SHAPES_KEPT", 2)
+    monkeypatch.setattr(variable_print, "STYLES_KEPT", 2)
     store = MemoryShapeStore()
     keeping_two = variable_print.Renderer(store)
     assert _chunk(keeping_two, by_id, config, encoder) == expected
     assert len(keeping_two._shapes) <= 2 and len(keeping_two._styles) <= 2
+    assert store.firsts > 0
     # Dropped shapes were read back from the store, not measured again: shapes measured whole,
     # shapes put together from bands, and the bands.
     laid_out = [

@@ -216,6 +216,28 @@ def test_what_is_drawn_does_not_depend_on_which_household_a_shape_was_measured_w
     assert results[0] == results[1]
 
 
+def test_a_chunk_is_the_same_whichever_households_its_shapes_were_measured_with(
+    sample_households, config, encoder
+):
+    """The same households drawn by a renderer that met them first in the reverse order, so
+    measured its shapes (stubs, rows, whole pages) with other households: the same bytes. A
+    hidden voice code left its clip, sized by the household's code, in the forms."""
+    households = sample_households[:6]
+
+    def chunk(renderer, group) -> bytes:
+        target = variable_print.ChunkFile("test")
+        for seq, household in enumerate(group, start=1):
+            parts = notice.make_all(household, config, encoder)
+            assert renderer.add_notice(target, _with_marks(parts, seq), "ja")
+        return target.finish()
+
+    expected = chunk(variable_print.Renderer(), households)
+    renderer = variable_print.Renderer()
+    chunk(renderer, list(reversed(households)))
+    assert renderer.shapes_composed > 0
+    assert chunk(renderer, households) == expected
+
+
 def test_drawn_pages_reuse_one_form_per_shape_and_embed_their_fonts(both_runs):
     shapes, _ = both_runs
     with pikepdf.open(shapes / "notices" / "chunk-00001.pdf") as pdf:

@@ -87,6 +87,41 @@ def check_movable(lines) -> None:
             raise NotBandable(f"a band draws {line!r}, which moving its operands cannot move")
 
 
+# Operators that paint, or mark content (left alone), or whose operands this module cannot read
+# line by line (inline images; a literal string is looked for apart).
+_PAINTS = frozenset({"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do", "TJ", "Tj", "'"})
+_PAINTS |= {'"', "BI", "ID", "EI", "BDC", "BMC", "EMC", "MP", "DP", "d0", "d1"}
+
+
+def without_empty_groups(content: str) -> str:
+    """The content without its q … Q groups that paint nothing: what such a group sets (a clip, a
+    matrix, a colour) ends at its Q. WeasyPrint writes one for a data image hidden while a shape is
+    measured (`visibility: hidden`): the image's clip, sized by the household's code (its version),
+    so that the form's bytes would depend on which household a shape was measured with. Content
+    that writes q or Q among other operators on a line, or literal strings, is left as it is."""
+    lines = content.split("\n")
+    if "(" in content or any(
+        len(line) > 1 and ("q" in line.split(" ") or "Q" in line.split(" ")) for line in lines
+    ):
+        return content
+    dropped = [False] * len(lines)
+    groups: list[list] = []  # the open groups: [the line of its q, whether it paints]
+    for number, line in enumerate(lines):
+        if line == "q":
+            groups.append([number, False])
+        elif line == "Q" and groups:
+            start, paints = groups.pop()
+            if not paints:
+                dropped[start : number + 1] = [True] * (number + 1 - start)
+            elif groups:
+                groups[-1][1] = True
+        elif groups and line.rsplit(" ", 1)[-1] in _PAINTS:
+            groups[-1][1] = True
+    if not any(dropped):
+        return content
+    return "\n".join(line for line, gone in zip(lines, dropped, strict=True) if not gone)
+
+
 def page_content(pdf: bytes) -> str:
     """The content stream of a one-page PDF (a band as laid out and written)."""
     import pikepdf

@@ -453,6 +453,14 @@ def _shape(document, background, styles, runs, lines, images, flow=None) -> Shap
     template_pdf = engine.write_pdf_leaving_programs_uncut(document, fontsharing.cut_here)
     with pikepdf.open(io.BytesIO(template_pdf)) as template:
         mediabox = tuple(float(value) for value in template.pages[0].mediabox)
+        # Without what the household's hidden data left that paints nothing (bands).
+        content = template.pages[0].Contents.read_bytes().decode("latin-1")
+        cleaned = bands.without_empty_groups(content)
+        if cleaned != content:
+            template.pages[0].Contents = template.make_stream(cleaned.encode("latin-1"))
+            out = io.BytesIO()
+            template.save(out)
+            template_pdf = out.getvalue()
     return Shape(
         template_pdf=template_pdf,
         mediabox=mediabox,
@@ -779,10 +787,27 @@ def _template_with(stub: Shape, rows: list[Shape], content: str) -> tuple[bytes,
             widths, text = embedded[name]
             font.DescendantFonts[0].W = fontsharing.cid_widths_array(widths)
             font.ToUnicode = target.make_stream(fontsharing.to_unicode_cmap(text))
+        _check_widths_agree(stub.embedded_fonts() or {}, embedded)
         target.pages[0].Contents = target.make_stream(content.encode("latin-1"))
         out = io.BytesIO()
         target.save(out)
     return out.getvalue(), embedded or None
+
+
+def _check_widths_agree(stub: dict, rows: dict) -> None:
+    """Refuse a page whose stub and rows set a glyph of one font at two widths. The stub's form and
+    the rows' each hold the font with their own widths, but a whole layout holds it once, at one
+    width, and places the other size's glyphs by their offsets from it, rounded to a thousandth of
+    an em: drawn from the two forms, such glyphs would land up to that far from where it puts them
+    (a font at 10.1 pt in a row and 10.5 pt in the stub's note: 289 pixels off at 300 dpi)."""
+    for name, use in rows.items():
+        if name not in stub:
+            continue
+        if stub[name] is None:
+            raise NotDrawable(f"the stub's font {name} is not one the chunk file can share")
+        held = stub[name][0]
+        if any(held.get(glyph, width) != width for glyph, width in use[0].items()):
+            raise NotDrawable(f"a glyph of font {name} has two widths in the bands")
 
 
 def _merged_font(embedded: dict, name: str, use) -> bool:

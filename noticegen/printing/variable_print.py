@@ -105,15 +105,17 @@ class ShapeStore(Protocol):
 # What _check_image keeps for an image it found this renderer would not draw as a full render does.
 _NOT_DRAWN = object()
 
-# Shapes a worker keeps in memory, the most recently used: a shape holds its page's PDF (opened
-# once drawn), what its form holds and its runs' places, some 50 KiB (its styles are the worker's,
-# shared: measure.shared_styles), and a realistic member file meets thousands of shapes; one
-# dropped is read back from the store (the run folder), not measured.
-SHAPES_KEPT = 1024
+# Shapes a worker keeps in memory, the most recently used: a shape holds its page's PDF, opened
+# once drawn (a page put together: its stub's and its rows'), what its forms hold and its runs'
+# places, some 350 KiB (its styles are the worker's, shared: measure.shared_styles), and a
+# realistic member file meets thousands of shapes; one dropped is read back from the store (the
+# run folder), not measured.
+SHAPES_KEPT = 512
 # The runs' styles of the page shapes met (a tuple of shared styles and their keys, a kilobyte or
-# two): finding them again for a shape dropped means listing the store's folder for its name
-# (ShapeStore.first: some 4 ms at 5,000 entries), so a worker keeps those of every shape it meets.
-STYLES_KEPT = 16384
+# two): finding them again for a shape dropped means reading a whole shape back (ShapeStore.first),
+# so a worker keeps those of every page shape and band it meets (some 5,400 at 10,000 households,
+# after which the batch replaces it: batch.HOUSEHOLDS_PER_WORKER).
+STYLES_KEPT = 8192
 
 # Runs shaped lately, by their text and their style's values: page numbers, 「3割」, 記号 and
 # dates recur from household to household, and runs of many shapes share a style (on the
