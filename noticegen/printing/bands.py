@@ -24,9 +24,10 @@ them: one operator a line, its operands before it.
 The renderer measures a page with data rows so (noticegen.printing.measure: measure_band,
 composed); a page whose bands do not put together is measured whole. A page put together is drawn
 as two forms, one after the other (`put_together_parts`): the stub as moved, which every page of
-that stub whose rows are as high draws alike, and the rows; a chunk file holds each once. Besides the rows of a table,
-*blocks* (the translated parts' member cards, a table each) are put together: each moved to where
-the margins between them collapse (`put_together_blocks`). bench/page_bands.py tries real pages.
+that stub whose rows are as high draws alike, and the rows; a chunk file holds each once. Besides
+the rows of a table, *blocks* (the translated parts' member cards, a table each) are put together:
+each moved to where the margins between them collapse (`put_together_blocks`).
+bench/page_bands.py tries real pages.
 """
 
 from __future__ import annotations
@@ -333,12 +334,19 @@ def _band_body(content: str | bytes) -> list[str]:
     would hold for the bands drawn after this one."""
     lines = body(lines_of(content))
     check_movable(lines)
+    _open_groups_after(lines, "a band")
+    return lines
+
+
+def _open_groups_after(lines: list[str], drawer: str) -> int:
+    """How many q … Q groups the operators leave open; raise NotBandable if they set anything
+    outside a group (it would hold for what is drawn after them)."""
     depth = 0
     for line in lines:
         depth += (line == "q") - (line == "Q")
         if depth == 0 and line not in ("q", "Q"):
-            raise NotBandable(f"a band sets {line!r} outside a q … Q group")
-    return lines
+            raise NotBandable(f"{drawer} sets {line!r} outside a q … Q group")
+    return depth
 
 
 def row_band(content: str | bytes) -> RowBand:
@@ -541,12 +549,7 @@ def put_together_blocks(
 # preamble and closes it, and the rows were drawn in the state the preamble sets, the stub having
 # closed every group it opened and set nothing outside one (else it is not put together).
 def _parts(stub_lines: list[str], page: list[str], drawn: list[str]) -> tuple[str, str]:
-    depth = 0
-    for line in page[PREAMBLE_LINES:]:
-        depth += (line == "q") - (line == "Q")
-        if depth == 0 and line not in ("q", "Q"):
-            raise NotBandable(f"the stub sets {line!r} outside a q … Q group")
-    if depth:
+    if _open_groups_after(page[PREAMBLE_LINES:], "the stub"):
         raise NotBandable("the stub leaves a group open")
     preamble, closing = stub_lines[:PREAMBLE_LINES], stub_lines[-1]
     return (

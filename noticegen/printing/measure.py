@@ -179,10 +179,10 @@ class Shape:
         # to_bytes writes the fields in the dataclass's order, the styles (third) as their values,
         # then what the form holds
         *fields, embedded_fonts, groups = pickle.loads(data)
-        if len(fields[8]) == len(fields[2]):  # each style with its key (style_keys)
-            fields[2] = tuple(map(_restored_style, fields[2], fields[8]))
-        else:
-            fields[2] = tuple(engine.restored_style(value) for value in fields[2])
+        # each style restored from its values, once a key (style_keys, the ninth field)
+        fields[2] = tuple(
+            _restored_style(values, key) for values, key in zip(fields[2], fields[8], strict=True)
+        )
         if fields[11] is not None:  # stub_form, a shape of its own
             fields[11] = cls.from_bytes(fields[11])
         shape = cls(*fields)
@@ -200,9 +200,7 @@ _STYLES = caches.Bounded(4096, switchable=False)
 
 def shared_styles(styles: tuple, keys: tuple[bytes, ...]) -> tuple:
     """The styles, each replaced by the one of its key the worker already holds, if any."""
-    if len(keys) != len(styles):
-        return styles
-    return tuple(map(_shared_style, styles, keys))
+    return tuple(_shared_style(style, key) for style, key in zip(styles, keys, strict=True))
 
 
 def _shared_style(style, key: bytes):
@@ -214,11 +212,8 @@ def _shared_style(style, key: bytes):
 
 
 def _restored_style(values: dict, key: bytes):
-    style = _STYLES.get(key)
-    if style is None:
-        style = engine.restored_style(values)
-        _STYLES.put(key, style)
-    return style
+    held = _STYLES.get(key)
+    return held if held is not None else _shared_style(engine.restored_style(values), key)
 
 
 @dataclass
