@@ -91,14 +91,16 @@ def test_every_sample_page_is_pixel_identical_to_a_full_layout(both_runs):
     assert compared == 324
 
 
-def _ghostscript_pages(pdf: Path, folder: Path) -> list[bytes]:
-    """Each page as Ghostscript draws it at 150 dpi (grey), its PNG's pixels."""
+def _ghostscript_pages(pdfs: Path | list[Path], folder: Path) -> list[bytes]:
+    """Each page (of each file, in order) as Ghostscript draws it at 150 dpi (grey), its PNG's
+    pixels."""
     from PIL import Image
 
     assert shutil.which("gs"), "Ghostscript (gs) is needed: scripts/setup.sh installs it"
     folder.mkdir()
     command = ["gs", "-q", "-dSAFER", "-dNOPAUSE", "-dBATCH", "-dPDFSTOPONERROR"]
-    command += ["-sDEVICE=pnggray", "-r150", f"-sOutputFile={folder}/%04d.png", str(pdf)]
+    command += ["-sDEVICE=pnggray", "-r150", f"-sOutputFile={folder}/%04d.png"]
+    command += [str(pdf) for pdf in (pdfs if isinstance(pdfs, list) else [pdfs])]
     subprocess.run(
         command,
         capture_output=True,
@@ -631,19 +633,21 @@ def _drawn_and_laid_out(population_sample, config, encoder):
     laid out in full, and every page whose pixels differ (id, language, page, differing box)."""
     _chosen, households, _rejections, large_print = population_sample
     renderer = variable_print.Renderer()
-    laid_out_in_full, differing = [], []
+    laid_out_in_full, differing, files = [], [], []
     for seq, household in enumerate(households, start=1):
         parts = notice.make_all(household, config, encoder, household.household_id in large_print)
         parts = _with_marks(parts, seq)
         target = variable_print.ChunkFile("test")
         if not renderer.add_notice(target, parts, i18n.SOURCE_LOCALE):
             laid_out_in_full.append(household.household_id)
-        drawn = pypdfium2.PdfDocument(target.finish())
+        files.append((target.finish(), None))
+        drawn = pypdfium2.PdfDocument(files[-1][0])
         # Laid out in full as the full renderer does: in a chunk file of its own, whose font
         # subsets are made as the drawn file's are (tests/test_fontsharing.py checks those).
         whole = variable_print.ChunkFile("test")
         variable_print.add_laid_out(whole, parts, i18n.SOURCE_LOCALE)
-        laid_out = pypdfium2.PdfDocument(whole.finish())
+        files[-1] = (files[-1][0], whole.finish())
+        laid_out = pypdfium2.PdfDocument(files[-1][1])
         try:
             assert len(drawn) == len(laid_out) == sum(part.page_count for part in parts)
             for index in range(len(drawn)):
@@ -657,7 +661,7 @@ def _drawn_and_laid_out(population_sample, config, encoder):
         finally:
             drawn.close()
             laid_out.close()
-    return laid_out_in_full, differing, renderer
+    return laid_out_in_full, differing, renderer, files
 
 
 @pytest.fixture(scope="module")
@@ -668,19 +672,44 @@ def population_rendered(population_sample, config, encoder):
 def test_the_populations_member_pages_are_put_together_from_bands(population_rendered):
     """Pages with member rows are put together from their bands (tests/test_banded_shapes.py),
     and those pages are among the ones compared pixel for pixel with full layouts here."""
-    _laid_out_in_full, _differing, renderer = population_rendered
+    _laid_out_in_full, _differing, renderer, _files = population_rendered
     assert renderer.shapes_composed >= 10
 
 
 def test_a_realistic_population_is_drawn_not_laid_out_in_full(population_rendered):
     """Every household of the sample is drawn by the shapes renderer: that is what fitting every
     data cell buys (42% of such notices were laid out in full before, issue 11)."""
-    laid_out_in_full, _differing, _renderer = population_rendered
+    laid_out_in_full, _differing, _renderer, _files = population_rendered
     assert laid_out_in_full == []
 
 
 def test_a_realistic_population_is_drawn_pixel_for_pixel_as_laid_out(population_rendered):
     """Every page of the sample, the Burmese household's (299) included: its codes' labels reach
     up into the codes' white margin, and are painted over it as a full layout paints them."""
-    _laid_out_in_full, differing, _renderer = population_rendered
+    _laid_out_in_full, differing, _renderer, _files = population_rendered
+    assert differing == []
+
+
+def test_ghostscript_draws_the_populations_pages_as_laid_out(population_rendered, tmp_path):
+    """The population's pages through a second rasteriser, not the one the test above uses:
+    Ghostscript draws each sample household's drawn file (its pages put together from bands:
+    a stub's form and a rows' form, drawn one after the other) as it draws its full layout, pixel
+    for pixel. The samples' chunk (test_ghostscript_draws_the_drawn_pages_as_the_full_layouts)
+    has few such pages; the population has every 記号 length, long names and 1-12 members."""
+    _laid_out_in_full, _differing, renderer, files = population_rendered
+    assert renderer.shapes_composed >= 10
+    paths = {"drawn": [], "laid-out": []}
+    for number, pair in enumerate(files):
+        for kind, data in zip(paths, pair, strict=True):
+            path = tmp_path / f"{kind}-{number:03d}.pdf"
+            path.write_bytes(data)
+            paths[kind].append(path)
+    drawn = _ghostscript_pages(paths["drawn"], tmp_path / "drawn")
+    laid_out = _ghostscript_pages(paths["laid-out"], tmp_path / "laid-out")
+    assert len(drawn) == len(laid_out) >= 3 * len(files)
+    differing = [
+        number
+        for number, (one, other) in enumerate(zip(drawn, laid_out, strict=True), 1)
+        if one != other
+    ]
     assert differing == []
