@@ -11,7 +11,7 @@ import numpy as np
 import pikepdf
 import pypdfium2
 
-from noticegen.printing import formblocks, render
+from noticegen.printing import assembly, formblocks, render
 
 # Frames and fills, the size of a notice's boxes (over MIN_BLOCK_BYTES).
 _FRAMES = b"\n".join(
@@ -192,3 +192,25 @@ def test_small_or_unshared_groups_stay_where_they_are():
     after, blocks = _shared(before)
     assert blocks == 0
     assert _invoked(after) == [set(), set()]
+
+
+def test_forms_with_the_same_resources_share_one_dictionary_and_draw_as_before():
+    """assembly.share_form_resources: a form's resources become an object of their own (a chunk
+    file packs such objects into compressed object streams), one for forms whose resources are
+    the same; empty categories (WeasyPrint's /Pattern << >>) are left out; pages draw as before."""
+    before = _document(
+        [_content(b"0 0 10 10 re\nf"), _content(b"5 5 20 20 re\nf"), _content(b"1 1 5 5 re\nf")],
+        shading_colours=[1, 1, 0.5],  # the third form's /s0 is another shading
+    )
+    pdf = pikepdf.open(io.BytesIO(before))
+    assembly.share_form_resources(pdf)
+    forms = [page.obj.Resources.XObject.S for page in pdf.pages]
+    resources = [form.get("/Resources") for form in forms]
+    assert all(entry.is_indirect for entry in resources)
+    assert all("/Pattern" not in entry and "/Shading" in entry for entry in resources)
+    assert resources[0].objgen == resources[1].objgen != resources[2].objgen
+    out = io.BytesIO()
+    pdf.save(out)
+    _pixels(before)  # the first drawing with a font is not compared (see above)
+    for drawn, expected in zip(_pixels(out.getvalue()), _pixels(before), strict=True):
+        assert np.array_equal(drawn, expected)
