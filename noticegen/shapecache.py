@@ -101,6 +101,10 @@ def context() -> str:
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
+# Longer than a tick of any file system's clock for mtimes (FAT's is 2 s, ext3's and HFS+'s 1 s).
+RACY_NS = 3_000_000_000
+
+
 class FolderListing:
     """The entries of a shapes folder that start with a page's digest (`ShapeStore.first`: a
     variant of the page's shape for any fonts), from a listing of the folder made again only when
@@ -108,8 +112,10 @@ class FolderListing:
     worker asks once for every page shape it meets: in a run of a file like one seen before, the
     folders do not change, and each is listed once.
 
-    A folder changed twice within its clock's tick may show the first change only: an entry
-    missed so is measured again, which costs time, never a different page."""
+    A folder changed again within the same tick of its file system's clock keeps its mtime, so a
+    listing made within RACY_NS of the folder's mtime is not trusted (as git treats an index
+    written in the second its files changed): it is made again next time, until the folder has
+    been still that long."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -124,6 +130,7 @@ class FolderListing:
         except OSError:
             return []
         if changed != self._changed:
+            listed_at = time.time_ns()  # before the listing: a change after it has a later mtime
             names: dict[str, list[str]] = {}
             try:
                 with os.scandir(self.folder) as listing:
@@ -133,7 +140,8 @@ class FolderListing:
                             names.setdefault(entry.name.partition("-")[0], []).append(entry.name)
             except OSError:  # removed since (another version's pruning): nothing to find
                 return []
-            self._changed, self._names = changed, names
+            self._changed = changed if listed_at - changed > RACY_NS else None
+            self._names = names
         if "-" in prefix:
             found = self._names.get(prefix.partition("-")[0], [])
         else:

@@ -266,6 +266,8 @@ def test_a_folder_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
     folder.mkdir()
     for name in (_entry_name(1), f"{1:064x}-{2:016x}", _entry_name(2), f".{_entry_name(3)}.tmp"):
         (folder / name).write_bytes(b"x")
+    still = time.time_ns() - 60 * 1_000_000_000  # a folder changed a minute ago
+    os.utime(folder, ns=(still, still))
     listing = shapecache.FolderListing(folder)
     assert listing.starting(f"{1:064x}-") == [_entry_name(1), f"{1:064x}-{2:016x}"]
     assert listing.starting(f"{3:064x}-") == []  # being written
@@ -277,12 +279,21 @@ def test_a_folder_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
     assert listed == []  # the folder has not changed
     (folder / _entry_name(3)).write_bytes(b"x")
     (folder / _entry_name(1)).unlink()
-    changed = folder.stat().st_mtime_ns + 1_000_000_000  # (within one clock tick, set apart)
+    changed = still + 1_000_000_000
     os.utime(folder, ns=(changed, changed))
     assert listing.starting(f"{3:064x}-") == [_entry_name(3)]
     assert listing.starting(f"{1:064x}-") == [f"{1:064x}-{2:016x}"]
     assert len(listed) == 1
     assert shapecache.FolderListing(tmp_path / "missing").starting(f"{1:064x}-") == []
+    # Listed in the tick the folder changed in: another change in that tick keeps the mtime, and
+    # is found all the same (the listing is made again until the folder has been still).
+    (folder / _entry_name(4)).write_bytes(b"x")
+    now = time.time_ns()
+    os.utime(folder, ns=(now, now))
+    assert listing.starting(f"{4:064x}-") == [_entry_name(4)]
+    (folder / _entry_name(5)).write_bytes(b"x")
+    os.utime(folder, ns=(now, now))
+    assert listing.starting(f"{5:064x}-") == [_entry_name(5)]
     # Removed between its stat and its listing (another version's pruning): nothing found.
     (tmp_path / "empty").mkdir()
     monkeypatch.setattr(os, "scandir", lambda path: os.rmdir(path) or scandir(path))
