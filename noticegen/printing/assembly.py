@@ -211,20 +211,23 @@ class ChunkFile:
         formblocks.share(
             self.pdf, [(form, self._form_groups[key]) for key, form in self._forms.items()]
         )
-        share_form_resources(self.pdf)
         for name, state in sorted(self._states["ExtGState"].items()):
             self._state_resources[f"/{name}"] = pikepdf.Dictionary(
                 {f"/{key}": value for key, value in state.items()}
             )
         tag_subsets_by_content(self.pdf)
         version = self.finishing(self.pdf) if self.finishing is not None else None
+        streams = press.object_streams(version)
+        if streams == pikepdf.ObjectStreamMode.generate:
+            # After the finishing, which drops from each form the colour spaces it does not use.
+            share_form_resources(self.pdf)
         out = io.BytesIO()
         self.pdf.save(
             out,
             deterministic_id=True,
             compress_streams=True,
             force_version=version,
-            object_stream_mode=press.object_streams(version),
+            object_stream_mode=streams,
         )
         self.pdf.close()
         return out.getvalue()
@@ -250,7 +253,8 @@ def share_form_resources(pdf) -> None:
     A stream's dictionary is written as it is, uncompressed, while an object of its own goes into
     a compressed object stream (PDF/X-4; press.object_streams): about 300 bytes of every form's
     dictionary were its resources, in a chunk file of 500 notices holding some 750 forms and
-    blocks."""
+    blocks. Only for a file with object streams (without them, an object of its own costs more
+    than it saves), and only once nothing changes a form's resources any more."""
     import pikepdf
 
     forms = [
