@@ -130,7 +130,7 @@ class FolderListing:
         except OSError:
             return []
         if changed != self._changed:
-            listed_at = time.time_ns()  # before the listing: a change after it has a later mtime
+            listed_at = time.time_ns()  # taken before the listing, which may then miss nothing
             names: dict[str, list[str]] = {}
             try:
                 with os.scandir(self.folder) as listing:
@@ -140,7 +140,9 @@ class FolderListing:
                             names.setdefault(entry.name.partition("-")[0], []).append(entry.name)
             except OSError:  # removed since (another version's pruning): nothing to find
                 return []
-            self._changed = changed if listed_at - changed > RACY_NS else None
+            # An mtime far from the clock (a file server's clock set apart from ours) says
+            # nothing of ticks: trusted, or every lookup would list the folder again.
+            self._changed = changed if abs(listed_at - changed) > RACY_NS else None
             self._names = names
         if "-" in prefix:
             found = self._names.get(prefix.partition("-")[0], [])

@@ -287,13 +287,21 @@ def test_a_folder_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
     assert shapecache.FolderListing(tmp_path / "missing").starting(f"{1:064x}-") == []
     # Listed in the tick the folder changed in: another change in that tick keeps the mtime, and
     # is found all the same (the listing is made again until the folder has been still).
-    (folder / _entry_name(4)).write_bytes(b"x")
     now = time.time_ns()
+    monkeypatch.setattr(time, "time_ns", lambda: now + 1_000_000)  # listed 1 ms after the change
+    (folder / _entry_name(4)).write_bytes(b"x")
     os.utime(folder, ns=(now, now))
     assert listing.starting(f"{4:064x}-") == [_entry_name(4)]
     (folder / _entry_name(5)).write_bytes(b"x")
     os.utime(folder, ns=(now, now))
     assert listing.starting(f"{5:064x}-") == [_entry_name(5)]
+    # An mtime an hour ahead of the clock (a file server's): the listing is kept.
+    ahead = now + 3600 * 1_000_000_000
+    os.utime(folder, ns=(ahead, ahead))
+    assert listing.starting(f"{5:064x}-") == [_entry_name(5)]
+    listed.clear()
+    assert listing.starting(f"{4:064x}-") == [_entry_name(4)]
+    assert listed == []
     # Removed between its stat and its listing (another version's pruning): nothing found.
     (tmp_path / "empty").mkdir()
     monkeypatch.setattr(os, "scandir", lambda path: os.rmdir(path) or scandir(path))
