@@ -113,13 +113,15 @@ class FolderListing:
     folders do not change, and each is listed once.
 
     A folder changed again within the same tick of its file system's clock keeps its mtime, so a
-    listing made within RACY_NS of the folder's mtime is not trusted (as git treats an index
-    written in the second its files changed): it is made again next time, until the folder has
-    been still that long."""
+    listing made within RACY_NS of the folder's mtime may lack an entry (git treats an index
+    written in the second its files changed so): until the folder has been still that long, a
+    prefix such a listing does not hold has the folder listed again. One it holds is found in it:
+    a folder written to all the time (a cold run's) is not listed again for every lookup."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._changed: int | None = None  # the folder's mtime when listed
+        self._racy = False  # listed within RACY_NS of that mtime
         self._names: dict[str, list[str]] = {}  # by the digest before the name's first "-"
 
     def starting(self, prefix: str) -> list[str]:
@@ -129,7 +131,8 @@ class FolderListing:
             changed = os.stat(self.folder).st_mtime_ns
         except OSError:
             return []
-        if changed != self._changed:
+        found = self._found(prefix) if changed == self._changed else []
+        if changed != self._changed or (self._racy and not found):
             listed_at = time.time_ns()  # taken before the listing, which may then miss nothing
             names: dict[str, list[str]] = {}
             try:
@@ -140,10 +143,14 @@ class FolderListing:
                             names.setdefault(entry.name.partition("-")[0], []).append(entry.name)
             except OSError:  # removed since (another version's pruning): nothing to find
                 return []
+            self._changed, self._names = changed, names
             # An mtime far from the clock (a file server's clock set apart from ours) says
-            # nothing of ticks: trusted, or every lookup would list the folder again.
-            self._changed = changed if abs(listed_at - changed) > RACY_NS else None
-            self._names = names
+            # nothing of ticks: trusted, or every lookup it lacks would list the folder again.
+            self._racy = abs(listed_at - changed) <= RACY_NS
+            found = self._found(prefix)
+        return found
+
+    def _found(self, prefix: str) -> list[str]:
         if "-" in prefix:
             found = self._names.get(prefix.partition("-")[0], [])
         else:

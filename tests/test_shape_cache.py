@@ -295,6 +295,9 @@ def test_a_folder_is_listed_again_only_when_it_changed(tmp_path, monkeypatch):
     (folder / _entry_name(5)).write_bytes(b"x")
     os.utime(folder, ns=(now, now))
     assert listing.starting(f"{5:064x}-") == [_entry_name(5)]
+    listed.clear()
+    assert listing.starting(f"{4:064x}-") == [_entry_name(4)]  # held by the listing: found in it
+    assert listed == []
     # An mtime an hour ahead of the clock (a file server's): the listing is kept.
     ahead = now + 3600 * 1_000_000_000
     os.utime(folder, ns=(ahead, ahead))
