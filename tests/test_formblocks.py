@@ -214,3 +214,32 @@ def test_forms_with_the_same_resources_share_one_dictionary_and_draw_as_before()
     _pixels(before)  # the first drawing with a font is not compared (see above)
     for drawn, expected in zip(_pixels(out.getvalue()), _pixels(before), strict=True):
         assert np.array_equal(drawn, expected)
+
+
+def test_forms_keep_the_colour_spaces_they_select_when_the_finishing_drops_the_others(config):
+    """A chunk file's finishing (noticegen.press) drops from each form the colour spaces it never
+    selects; forms whose resources are the same share one dictionary only after that
+    (assembly.share_form_resources), or dropping one form's unused spaces would take away
+    another's. Two forms declaring the same two spaces, each selecting one, keep theirs."""
+    from noticegen import batch
+
+    chunk = assembly.ChunkFile("test", batch._press_finishing("test", config, b"\0" * 128))
+    pdf = chunk.pdf
+    spaces = {
+        "/A": pikepdf.Array([pikepdf.Name.CalGray, pikepdf.Dictionary(WhitePoint=[1, 1, 1])]),
+        "/B": pikepdf.Array([pikepdf.Name.CalGray, pikepdf.Dictionary(WhitePoint=[0.9, 1, 1])]),
+    }
+    for selected in ("A", "B"):
+        form = pdf.make_stream(b"/%s cs\n0.5 sc\n0 0 10 10 re\nf" % selected.encode())
+        form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        form.BBox = [0, 0, 100, 100]
+        form.Resources = pikepdf.Dictionary(ColorSpace=pikepdf.Dictionary(spaces))
+        page = pdf.add_blank_page(page_size=(100, 100))
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(S=form))
+        page.obj.Contents = pdf.make_stream(b"/S Do")
+    assert config.press.pdfx == "PDF/X-4"  # object streams: the forms' resources are shared
+    with pikepdf.open(io.BytesIO(chunk.finish())) as finished:
+        forms = [page.obj.Resources.XObject.S for page in finished.pages]
+        kept = [set(form.Resources.ColorSpace.keys()) for form in forms]
+        assert kept == [{"/A"}, {"/B"}]
+        assert all(form.Resources.is_indirect for form in forms)
