@@ -264,15 +264,20 @@ def _spoken_sentences(text: str, locale: str) -> list[str]:
 
 def page_passages(notice: NoticeView, translator: Translator) -> tuple[tuple[Passage, ...], ...]:
     """Each page's voice text as passages, after its opening 「1ページ目。」, in page order."""
-    return tuple(
-        tuple(
-            dataclasses.replace(passage, sentences=sentences)
-            for passage in _page_passages(notice, page, translator)
-            # Without the spaces a translation may end a sentence with (the gap comes between).
-            if (sentences := tuple(s.strip() for s in passage.sentences if s.strip()))
-        )
-        for page in notice.pages
-    )
+    return tuple(_page_passages(notice, page, translator) for page in notice.pages)
+
+
+def _stripped(passages) -> tuple[Passage, ...]:
+    """The passages without the spaces a translation may end a sentence with (the gap comes
+    between), and without those left empty."""
+    kept = []
+    for passage in passages:
+        sentences = tuple(filter(None, map(str.strip, passage.sentences)))
+        if sentences == passage.sentences:
+            kept.append(passage)
+        elif sentences:
+            kept.append(dataclasses.replace(passage, sentences=sentences))
+    return tuple(kept)
 
 
 def page_text(page: Page, passages: tuple[Passage, ...], translator: Translator) -> str:
@@ -307,11 +312,11 @@ _SHARED_PASSAGES = caches.Bounded(1024)
 
 def _page_passages(notice: NoticeView, page: Page, translator: Translator) -> tuple[Passage, ...]:
     if page.kind in ("personal", "members", "form"):
-        return _passages(notice, page, translator)
+        return _stripped(_passages(notice, page, translator))
     key = (page.kind, page.heading, page.sections, page.note, notice.authority_note, translator)
     passages = _SHARED_PASSAGES.get(key)
     if passages is None:
-        passages = _passages(notice, page, translator)
+        passages = _stripped(_passages(notice, page, translator))
         _SHARED_PASSAGES.put(key, passages)
     return passages
 
