@@ -106,3 +106,27 @@ def _bound_holds(texts) -> int:
                 surely_fit += most <= capacity < utf8_most
     assert decided  # the lower bound does spare some probes here
     return surely_fit  # the texts the upper one spares a probe where UTF-8's bytes would not
+
+
+def test_the_bound_a_text_surely_fits_in_holds_for_every_character_shift_jis_has():
+    """voicecode._most_codewords counts a text in Shift_JIS bytes when Python's codec writes it,
+    but the encoder's own table lacks a few of the codec's characters and writes a text holding
+    one as UTF-8: each character, alone and after kana, needs no more than the bound, and the
+    characters set apart are those the Shift_JIS bytes alone would have undercounted."""
+    undercounted = set()
+    for code_point in range(0x20, 0x10000):
+        character = chr(code_point)
+        try:
+            encoded = character.encode("shift_jis")
+        except UnicodeEncodeError:
+            continue
+        for text in ("あ" * 150 + character * 80, character * 300):
+            needed = voicecode._needed(text, "M")
+            assert needed <= voicecode._most_codewords(text), hex(code_point)
+            shift_jis_bound = len(text.replace(character, "")) * 2 + 80 * len(encoded)
+            if text.startswith(character):
+                shift_jis_bound = 300 * len(encoded)
+            if needed > shift_jis_bound + voicecode._BYTE_MODE_OVERHEAD:
+                undercounted.add(character)
+    assert undercounted == {"~", "\uff3c"}
+    assert all(voicecode._OUTSIDE_ENCODERS_SHIFT_JIS.search(c) for c in undercounted)
