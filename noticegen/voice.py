@@ -28,6 +28,8 @@ from noticegen.i18n import Translator
 from noticegen.voicecode import Passage, joined, split_sentences
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from noticegen.view import ItemList, MemberRow, NoticeView, Page, Paragraph
 
 _DIGIT_RUN = re.compile(r"[0-9０-９]+")
@@ -267,16 +269,19 @@ def page_passages(notice: NoticeView, translator: Translator) -> tuple[tuple[Pas
     return tuple(_page_passages(notice, page, translator) for page in notice.pages)
 
 
-def _stripped(passages) -> tuple[Passage, ...]:
+def _stripped(passages: Iterable[Passage]) -> tuple[Passage, ...]:
     """The passages without the spaces a translation may end a sentence with (the gap comes
     between), and without those left empty."""
     kept = []
     for passage in passages:
         sentences = tuple(filter(None, map(str.strip, passage.sentences)))
-        if sentences == passage.sentences:
-            kept.append(passage)
-        elif sentences:
-            kept.append(dataclasses.replace(passage, sentences=sentences))
+        if not sentences:
+            continue
+        kept.append(
+            passage
+            if sentences == passage.sentences
+            else dataclasses.replace(passage, sentences=sentences)
+        )
     return tuple(kept)
 
 

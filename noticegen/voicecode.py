@@ -198,10 +198,19 @@ def _needed(text: str, ec_level: str) -> int:
 _BYTE_MODE_OVERHEAD = 6
 
 
+# Characters Python's shift_jis codec writes otherwise than the encoder's own Shift_JIS table: the
+# backslash (U+005C) takes two bytes there (0x815F), not one; "~" and "＼" (U+FF3C) are not in it at all, so that a
+# text holding one of them is written as UTF-8. Found by asking the encoder about every character
+# the codec writes (tests/test_voicecode_choice.py).
+_TWO_BYTES_IN_ENCODERS_SHIFT_JIS = "\\"
+_OUTSIDE_ENCODERS_SHIFT_JIS = ("~", "\uff3c")
+
+
 def _most_codewords(text: str) -> int:
     """As many codewords as any version from 10 to 26 needs for `text`, or more: the text as one
-    byte-mode segment, in the bytes the encoder writes it in (`_charset`: Shift_JIS when it can,
-    else UTF-8). The encoder picks the cheapest segments, never dearer than that one.
+    byte-mode segment, in Shift_JIS as the encoder's own table writes it, or in UTF-8 for a text
+    that table cannot hold. The encoder picks the cheapest segments (an all-Latin-1 text it may
+    write in ISO-8859-1, shorter still), never dearer than that one.
 
     Shift_JIS, not UTF-8, for a Japanese text: its kana and kanji take two bytes, not three, so
     that the bound decides about half of the texts that splitting a page asks about without
@@ -212,14 +221,8 @@ def _most_codewords(text: str) -> int:
     try:
         encoded = text.encode("shift_jis")
     except UnicodeEncodeError:
-        encoded = text.encode("utf-8")
-    return len(encoded) + _BYTE_MODE_OVERHEAD
-
-
-# Characters Python's shift_jis codec writes that the encoder's own Shift_JIS table does not hold:
-# a text with one of them is written as UTF-8. Found by asking the encoder about every character
-# the codec writes (tests/test_voicecode_choice.py).
-_OUTSIDE_ENCODERS_SHIFT_JIS = ("~", "\uff3c")
+        return len(text.encode("utf-8")) + _BYTE_MODE_OVERHEAD
+    return len(encoded) + text.count(_TWO_BYTES_IN_ENCODERS_SHIFT_JIS) + _BYTE_MODE_OVERHEAD
 
 
 def _fits(text: str, ec_level: str, max_version: int = MAX_VERSION) -> bool:

@@ -110,22 +110,25 @@ def _bound_holds(texts) -> int:
 
 def test_the_bound_a_text_surely_fits_in_holds_for_every_character_shift_jis_has():
     """voicecode._most_codewords counts a text in Shift_JIS bytes when Python's codec writes it,
-    but the encoder's own table lacks a few of the codec's characters and writes a text holding
-    one as UTF-8: each character, alone and after kana, needs no more than the bound, and the
-    characters set apart are those the Shift_JIS bytes alone would have undercounted."""
+    but the encoder's own table writes a few of the codec's characters otherwise. Each character,
+    after kana, alone, and after a kanji (so that the encoder cannot write the text in
+    ISO-8859-1), at the weakest and the strongest level, needs no more than the bound; and the
+    characters it treats apart are those the codec's bytes alone would have undercounted."""
     undercounted = set()
     for code_point in range(0x20, 0x10000):
         character = chr(code_point)
         try:
-            encoded = character.encode("shift_jis")
+            character.encode("shift_jis")
         except UnicodeEncodeError:
             continue
-        for text in ("あ" * 150 + character * 80, character * 300):
-            needed = voicecode._needed(text, "M")
-            assert needed <= voicecode._most_codewords(text), hex(code_point)
-            shift_jis_bound = len(text.replace(character, "")) * 2 + 80 * len(encoded)
-            if text.startswith(character):
-                shift_jis_bound = 300 * len(encoded)
-            if needed > shift_jis_bound + voicecode._BYTE_MODE_OVERHEAD:
-                undercounted.add(character)
-    assert undercounted == set(voicecode._OUTSIDE_ENCODERS_SHIFT_JIS)
+        for text in ("あ" * 150 + character * 80, character * 300, "漢" + character * 300):
+            codec_bound = len(text.encode("shift_jis")) + voicecode._BYTE_MODE_OVERHEAD
+            for level in ("M", "H"):
+                needed = voicecode._needed(text, level)
+                assert needed <= voicecode._most_codewords(text), (hex(code_point), text[:3])
+                if needed > codec_bound:
+                    undercounted.add(character)
+    assert undercounted == {
+        voicecode._TWO_BYTES_IN_ENCODERS_SHIFT_JIS,
+        *voicecode._OUTSIDE_ENCODERS_SHIFT_JIS,
+    }
