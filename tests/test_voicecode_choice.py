@@ -93,6 +93,7 @@ def _bound_holds(texts) -> int:
     decided = surely_fit = 0
     for text in texts:
         least, most = voicecode._least_codewords(text), voicecode._most_codewords(text)
+        utf8_most = len(text.encode()) + voicecode._BYTE_MODE_OVERHEAD
         for level in voicecode.EC_LEVELS:
             needed = voicecode._needed(text, level)
             assert least < (needed or voicecode._capacity(voicecode._PROBE_VERSION, level))
@@ -102,7 +103,6 @@ def _bound_holds(texts) -> int:
                 assert voicecode._fits(text, level, max_version) == (needed <= capacity)
                 decided += least > capacity
                 # Decided by the Shift_JIS bytes, where the UTF-8 ones would have asked.
-                utf8_most = len(text.encode()) + voicecode._BYTE_MODE_OVERHEAD
                 surely_fit += most <= capacity < utf8_most
     assert decided  # the lower bound does spare some probes here
     return surely_fit  # the texts the upper one spares a probe where UTF-8's bytes would not
